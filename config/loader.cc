@@ -1,0 +1,592 @@
+#include "config/loader.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <initializer_list>
+#include <map>
+#include <sstream>
+
+#include "access/access_list.h"
+
+namespace portcullis::config {
+
+const std::string_view kEmbeddedDefault = R"(listen: [127.0.0.1:8080]
+demo_upstream: 127.0.0.1:8081
+upstreams:
+  - name: demo
+    endpoints: [127.0.0.1:8081]
+routes:
+  - upstream: demo
+)";
+
+namespace {
+
+// Everything a compile step needs to say where a problem is.
+class Loader {
+ public:
+  Loader(std::string source, const Overrides& overrides)
+      : source_(std::move(source)), overrides_(overrides) {}
+
+  Result<std::shared_ptr<const Snapshot>> load(std::string_view yaml);
+
+ private:
+  Error error_at(const YAML::Node& node, std::string key, std::string message) const {
+    Error e{std::move(message), source_, 0, std::move(key)};
+    if (node.IsDefined() && node.Mark().line >= 0) e.line = node.Mark().line + 1;
+    return e;
+  }
+  Status check_keys(const YAML::Node& map, const std::string& where,
+                    std::initializer_list<std::string_view> allowed) const;
+  Result<std::string> scalar(const YAML::Node& node, const std::string& key) const;
+  Result<std::vector<std::string>> string_list(const YAML::Node& node,
+                                               const std::string& key) const;
+  Result<SocketAddress> address(const YAML::Node& node, const std::string& key) const;
+  Status compile_limits(const YAML::Node& node, Limits& limits) const;
+  Status compile_timeouts(const YAML::Node& node, Timeouts& timeouts) const;
+  Status compile_policies(const YAML::Node& node);
+  Status compile_upstreams(const YAML::Node& node, Snapshot& snap) const;
+  Status compile_routes(const YAML::Node& node, Snapshot& snap) const;
+  Status apply_upstream_override(Snapshot& snap) const;
+
+  std::string source_;
+  const Overrides& overrides_;
+  std::map<std::string, std::shared_ptr<const Pipeline>, std::less<>> policies_;
+};
+
+Result<std::pair<std::string, std::uint16_t>> split_host_port(std::string_view text) {
+  std::string_view host;
+  std::string_view port;
+  if (!text.empty() && text.front() == '[') {
+    std::size_t close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return Error{"expected [IPv6]:port, got '" + std::string(text) + "'"};
+    }
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    std::size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos || colon == 0) {
+      return Error{"expected host:port, got '" + std::string(text) + "'"};
+    }
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  unsigned value = 0;
+  auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (ec != std::errc() || ptr != port.data() + port.size() || value > 65535) {
+    return Error{"invalid port in '" + std::string(text) + "'"};
+  }
+  return std::pair{std::string(host), static_cast<std::uint16_t>(value)};
+}
+
+// Numeric addresses pass as they are; names are resolved now (control plane, may block).
+Result<SocketAddress> resolve(std::string_view text) {
+  auto hp = split_host_port(text);
+  if (!hp) return hp.error();
+  auto& [host, port] = hp.value();
+  if (parse_ip(host)) return SocketAddress{host, port};
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (int rc = getaddrinfo(host.c_str(), nullptr, &hints, &res); rc != 0 || res == nullptr) {
+    return Error{"cannot resolve '" + host + "': " + gai_strerror(rc)};
+  }
+  char buf[INET6_ADDRSTRLEN] = {};
+  const void* src = res->ai_family == AF_INET
+                        ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(res->ai_addr)->sin_addr)
+                        : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(res->ai_addr)->sin6_addr);
+  inet_ntop(res->ai_family, src, buf, sizeof buf);
+  freeaddrinfo(res);
+  return SocketAddress{buf, port};
+}
+
+Result<Cidr> parse_cidr(std::string_view text) {
+  std::size_t slash = text.find('/');
+  auto ip = parse_ip(text.substr(0, slash));
+  if (!ip) return Error{"invalid address in CIDR '" + std::string(text) + "'"};
+  bool v4 = text.substr(0, slash).find(':') == std::string_view::npos;
+  int max_bits = v4 ? 32 : 128;
+  int bits = max_bits;
+  if (slash != std::string_view::npos) {
+    std::string_view b = text.substr(slash + 1);
+    auto [ptr, ec] = std::from_chars(b.data(), b.data() + b.size(), bits);
+    if (ec != std::errc() || ptr != b.data() + b.size() || bits < 0 || bits > max_bits) {
+      return Error{"invalid prefix length in CIDR '" + std::string(text) + "'"};
+    }
+  }
+  Cidr cidr;
+  cidr.network = *ip;
+  cidr.prefix_bits = v4 ? bits + 96 : bits;
+  return cidr;
+}
+
+}  // namespace
+
+std::optional<std::array<std::uint8_t, 16>> parse_ip(std::string_view text) {
+  std::string s(text);
+  std::array<std::uint8_t, 16> out{};
+  in_addr v4{};
+  if (inet_pton(AF_INET, s.c_str(), &v4) == 1) {
+    out[10] = out[11] = 0xff;
+    std::memcpy(out.data() + 12, &v4, 4);
+    return out;
+  }
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, s.c_str(), &v6) == 1) {
+    std::memcpy(out.data(), &v6, 16);
+    return out;
+  }
+  return std::nullopt;
+}
+
+bool Cidr::contains(const std::array<std::uint8_t, 16>& addr) const noexcept {
+  int bits = prefix_bits;
+  for (std::size_t i = 0; i < 16 && bits > 0; ++i, bits -= 8) {
+    std::uint8_t mask = bits >= 8 ? 0xff : static_cast<std::uint8_t>(0xff << (8 - bits));
+    if ((addr[i] & mask) != (network[i] & mask)) return false;
+  }
+  return true;
+}
+
+std::string SocketAddress::to_string() const {
+  return ip.find(':') != std::string::npos ? "[" + ip + "]:" + std::to_string(port)
+                                           : ip + ":" + std::to_string(port);
+}
+
+const Route* Snapshot::match(std::string_view host, std::string_view path) const noexcept {
+  for (const Route& route : routes) {
+    if (route.host && !route.host->matches(host)) continue;
+    if (path.substr(0, route.path_prefix.size()) != route.path_prefix) continue;
+    return &route;
+  }
+  return nullptr;
+}
+
+bool Snapshot::is_trusted(const std::array<std::uint8_t, 16>& addr) const noexcept {
+  for (const Cidr& c : trusted_proxies) {
+    if (c.contains(addr)) return true;
+  }
+  return false;
+}
+
+Result<Duration> parse_duration(std::string_view text) {
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  std::uint64_t n = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + digits, n);
+  if (digits == 0 || ec != std::errc() || n > 1'000'000'000) {
+    return Error{"invalid duration '" + std::string(text) + "' (expected e.g. 250ms, 10s, 5m)"};
+  }
+  std::string_view unit = text.substr(digits);
+  using namespace std::chrono;
+  if (unit == "ms") return Duration(milliseconds(n));
+  if (unit == "s" || unit.empty()) return Duration(seconds(n));
+  if (unit == "m") return Duration(minutes(n));
+  if (unit == "h") return Duration(hours(n));
+  return Error{"invalid duration unit in '" + std::string(text) + "' (ms, s, m or h)"};
+}
+
+Result<std::uint64_t> parse_size(std::string_view text) {
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  std::uint64_t n = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + digits, n);
+  if (digits == 0 || ec != std::errc()) {
+    return Error{"invalid size '" + std::string(text) + "' (expected e.g. 1024, 16KiB, 10MiB)"};
+  }
+  std::string_view unit = text.substr(digits);
+  int shift = -1;
+  if (unit.empty() || unit == "B") shift = 0;
+  if (unit == "KiB" || unit == "KB" || unit == "k" || unit == "K") shift = 10;
+  if (unit == "MiB" || unit == "MB" || unit == "m" || unit == "M") shift = 20;
+  if (unit == "GiB" || unit == "GB" || unit == "g" || unit == "G") shift = 30;
+  if (shift < 0) return Error{"invalid size unit in '" + std::string(text) + "' (B, KiB, MiB, GiB)"};
+  if (n > (std::uint64_t{1} << (62 - shift))) return Error{"size too large: '" + std::string(text) + "'"};
+  return n << shift;
+}
+
+Status Loader::check_keys(const YAML::Node& map, const std::string& where,
+                          std::initializer_list<std::string_view> allowed) const {
+  if (!map.IsMap()) return error_at(map, where, "expected a mapping");
+  for (const auto& kv : map) {
+    std::string key = kv.first.as<std::string>();
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      return error_at(kv.first, where.empty() ? key : where + "." + key, "unknown key");
+    }
+  }
+  return Ok{};
+}
+
+Result<std::string> Loader::scalar(const YAML::Node& node, const std::string& key) const {
+  if (!node.IsScalar()) return error_at(node, key, "expected a single value");
+  return node.Scalar();
+}
+
+Result<std::vector<std::string>> Loader::string_list(const YAML::Node& node,
+                                                     const std::string& key) const {
+  if (!node.IsSequence()) return error_at(node, key, "expected a list");
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    auto s = scalar(node[i], key + "[" + std::to_string(i) + "]");
+    if (!s) return s.error();
+    out.push_back(std::move(s.value()));
+  }
+  return out;
+}
+
+Result<SocketAddress> Loader::address(const YAML::Node& node, const std::string& key) const {
+  auto text = scalar(node, key);
+  if (!text) return text.error();
+  auto addr = resolve(text.value());
+  if (!addr) return error_at(node, key, addr.error().message);
+  return addr;
+}
+
+Status Loader::compile_limits(const YAML::Node& node, Limits& limits) const {
+  if (auto st = check_keys(node, "limits", {"header_bytes", "header_count", "uri_bytes",
+                                            "body_bytes", "response_header_bytes"});
+      !st) {
+    return st;
+  }
+  auto size = [&](const char* name, auto& out, std::uint64_t min) -> Status {
+    YAML::Node n = node[name];
+    if (!n) return Ok{};
+    std::string key = std::string("limits.") + name;
+    auto text = scalar(n, key);
+    if (!text) return text.error();
+    auto v = parse_size(text.value());
+    if (!v) return error_at(n, key, v.error().message);
+    if (v.value() < min) return error_at(n, key, "must be at least " + std::to_string(min));
+    out = static_cast<std::remove_reference_t<decltype(out)>>(v.value());
+    return Ok{};
+  };
+  for (auto st : {size("header_bytes", limits.header_bytes, 256),
+                  size("header_count", limits.header_count, 1),
+                  size("uri_bytes", limits.uri_bytes, 16), size("body_bytes", limits.body_bytes, 0),
+                  size("response_header_bytes", limits.response_header_bytes, 256)}) {
+    if (!st) return st;
+  }
+  return Ok{};
+}
+
+Status Loader::compile_timeouts(const YAML::Node& node, Timeouts& t) const {
+  if (auto st = check_keys(node, "timeouts", {"header", "idle", "body", "upstream_connect",
+                                              "upstream_response", "tunnel_idle", "drain"});
+      !st) {
+    return st;
+  }
+  std::pair<const char*, Duration*> fields[] = {
+      {"header", &t.header},
+      {"idle", &t.idle},
+      {"body", &t.body},
+      {"upstream_connect", &t.upstream_connect},
+      {"upstream_response", &t.upstream_response},
+      {"tunnel_idle", &t.tunnel_idle},
+      {"drain", &t.drain}};
+  for (auto [name, out] : fields) {
+    YAML::Node n = node[name];
+    if (!n) continue;
+    std::string key = std::string("timeouts.") + name;
+    auto text = scalar(n, key);
+    if (!text) return text.error();
+    auto d = parse_duration(text.value());
+    if (!d) return error_at(n, key, d.error().message);
+    if (d.value() <= Duration::zero() && std::string_view(name) != "drain") {
+      return error_at(n, key, "must be greater than zero");
+    }
+    *out = d.value();
+  }
+  return Ok{};
+}
+
+Status Loader::compile_policies(const YAML::Node& node) {
+  Mode override_mode = overrides_.mode == "detect" ? Mode::kDetect : Mode::kBlock;
+  auto make = [&](std::string name, Mode mode, std::vector<std::unique_ptr<Stage>> stages) {
+    if (!overrides_.mode.empty()) mode = override_mode;
+    policies_[name] = std::make_shared<const Pipeline>(name, mode, std::move(stages));
+  };
+  if (node) {
+    if (!node.IsSequence()) return error_at(node, "policies", "expected a list");
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      const YAML::Node p = node[i];
+      std::string where = "policies[" + std::to_string(i) + "]";
+      if (auto st = check_keys(p, where, {"name", "mode", "access"}); !st) return st;
+      if (!p["name"]) return error_at(p, where + ".name", "required");
+      auto name = scalar(p["name"], where + ".name");
+      if (!name) return name.error();
+      if (policies_.count(name.value())) {
+        return error_at(p["name"], where + ".name", "duplicate policy name '" + name.value() + "'");
+      }
+      Mode mode = Mode::kBlock;
+      if (p["mode"]) {
+        auto m = scalar(p["mode"], where + ".mode");
+        if (!m) return m.error();
+        if (m.value() == "detect") {
+          mode = Mode::kDetect;
+        } else if (m.value() != "block") {
+          return error_at(p["mode"], where + ".mode", "expected 'block' or 'detect'");
+        }
+      }
+      std::vector<std::unique_ptr<Stage>> stages;
+      if (const YAML::Node a = p["access"]) {
+        std::string akey = where + ".access";
+        if (auto st = check_keys(a, akey, {"methods", "hosts"}); !st) return st;
+        std::vector<std::string> methods;
+        std::vector<HostPattern> hosts;
+        if (a["methods"]) {
+          auto list = string_list(a["methods"], akey + ".methods");
+          if (!list) return list.error();
+          methods = std::move(list.value());
+        }
+        if (a["hosts"]) {
+          auto list = string_list(a["hosts"], akey + ".hosts");
+          if (!list) return list.error();
+          for (const auto& h : list.value()) hosts.push_back(HostPattern::parse(h));
+        }
+        stages.push_back(std::make_unique<access::AccessList>(std::move(methods), std::move(hosts)));
+      }
+      make(name.value(), mode, std::move(stages));
+    }
+  }
+  if (!policies_.count("default")) make("default", Mode::kBlock, {});
+  return Ok{};
+}
+
+Status Loader::compile_upstreams(const YAML::Node& node, Snapshot& snap) const {
+  if (!node.IsSequence() || node.size() == 0) {
+    return error_at(node, "upstreams", "expected a non-empty list");
+  }
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const YAML::Node u = node[i];
+    std::string where = "upstreams[" + std::to_string(i) + "]";
+    if (auto st = check_keys(u, where, {"name", "endpoints", "max_idle"}); !st) return st;
+    Upstream up;
+    if (!u["name"]) return error_at(u, where + ".name", "required");
+    auto name = scalar(u["name"], where + ".name");
+    if (!name) return name.error();
+    up.name = name.value();
+    for (const auto& other : snap.upstreams) {
+      if (other.name == up.name) {
+        return error_at(u["name"], where + ".name", "duplicate upstream name '" + up.name + "'");
+      }
+    }
+    const YAML::Node eps = u["endpoints"];
+    if (!eps || !eps.IsSequence() || eps.size() == 0) {
+      return error_at(eps ? eps : u, where + ".endpoints", "expected a non-empty list of host:port");
+    }
+    for (std::size_t j = 0; j < eps.size(); ++j) {
+      auto addr = address(eps[j], where + ".endpoints[" + std::to_string(j) + "]");
+      if (!addr) return addr.error();
+      up.endpoints.push_back(std::move(addr.value()));
+    }
+    if (u["max_idle"]) {
+      auto text = scalar(u["max_idle"], where + ".max_idle");
+      if (!text) return text.error();
+      auto v = parse_size(text.value());
+      if (!v || v.value() > 100000) {
+        return error_at(u["max_idle"], where + ".max_idle", "expected an integer 0..100000");
+      }
+      up.max_idle = v.value();
+    }
+    snap.upstreams.push_back(std::move(up));
+  }
+  return Ok{};
+}
+
+Status Loader::compile_routes(const YAML::Node& node, Snapshot& snap) const {
+  if (!node.IsSequence() || node.size() == 0) {
+    return error_at(node, "routes", "expected a non-empty list");
+  }
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const YAML::Node r = node[i];
+    std::string where = "routes[" + std::to_string(i) + "]";
+    if (auto st = check_keys(r, where, {"name", "host", "path_prefix", "upstream", "policy"}); !st) {
+      return st;
+    }
+    Route route;
+    route.id = where;
+    if (r["name"]) {
+      auto name = scalar(r["name"], where + ".name");
+      if (!name) return name.error();
+      route.id = name.value();
+    }
+    if (r["host"]) {
+      auto host = scalar(r["host"], where + ".host");
+      if (!host) return host.error();
+      route.host = HostPattern::parse(host.value());
+    }
+    if (r["path_prefix"]) {
+      auto prefix = scalar(r["path_prefix"], where + ".path_prefix");
+      if (!prefix) return prefix.error();
+      if (prefix.value().empty() || prefix.value().front() != '/') {
+        return error_at(r["path_prefix"], where + ".path_prefix", "must start with '/'");
+      }
+      route.path_prefix = prefix.value();
+    }
+    if (!r["upstream"]) return error_at(r, where + ".upstream", "required");
+    auto upstream = scalar(r["upstream"], where + ".upstream");
+    if (!upstream) return upstream.error();
+    auto it = std::find_if(snap.upstreams.begin(), snap.upstreams.end(),
+                           [&](const Upstream& u) { return u.name == upstream.value(); });
+    if (it == snap.upstreams.end()) {
+      return error_at(r["upstream"], where + ".upstream",
+                      "no upstream named '" + upstream.value() + "'");
+    }
+    route.upstream = static_cast<std::size_t>(it - snap.upstreams.begin());
+    std::string policy = "default";
+    if (r["policy"]) {
+      auto p = scalar(r["policy"], where + ".policy");
+      if (!p) return p.error();
+      policy = p.value();
+    }
+    auto pit = policies_.find(policy);
+    if (pit == policies_.end()) {
+      return error_at(r["policy"], where + ".policy", "no policy named '" + policy + "'");
+    }
+    route.pipeline = pit->second;
+    snap.routes.push_back(std::move(route));
+  }
+  return Ok{};
+}
+
+Status Loader::apply_upstream_override(Snapshot& snap) const {
+  Upstream up;
+  up.name = "upstream";
+  for (const std::string& url : overrides_.upstream) {
+    std::string_view rest = url;
+    if (rest.substr(0, 8) == "https://") {
+      return Error{"--upstream " + url + ": https upstreams are not supported yet", "", 0, "--upstream"};
+    }
+    if (rest.substr(0, 7) == "http://") rest.remove_prefix(7);
+    if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+    if (rest.find('/') != std::string_view::npos) {
+      return Error{"--upstream " + url + ": a path is not supported, give http://host:port", "", 0,
+                   "--upstream"};
+    }
+    auto addr = resolve(rest);
+    if (!addr) return Error{"--upstream " + url + ": " + addr.error().message, "", 0, "--upstream"};
+    up.endpoints.push_back(std::move(addr.value()));
+  }
+  snap.upstreams.clear();
+  snap.upstreams.push_back(std::move(up));
+  snap.routes.clear();
+  Route route;
+  route.id = "upstream";
+  route.pipeline = policies_.at("default");
+  snap.routes.push_back(std::move(route));
+  snap.demo_upstream.reset();
+  return Ok{};
+}
+
+Result<std::shared_ptr<const Snapshot>> Loader::load(std::string_view yaml) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    return Error{e.msg, source_, e.mark.line >= 0 ? e.mark.line + 1 : 0, ""};
+  }
+  if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  if (auto st = check_keys(root, "", {"workers", "listen", "demo_upstream", "trusted_proxies",
+                                      "limits", "timeouts", "upstreams", "routes", "policies"});
+      !st) {
+    return st.error();
+  }
+  auto snap = std::make_shared<Snapshot>();
+  snap->source = source_;
+  if (root["workers"]) {
+    auto text = scalar(root["workers"], "workers");
+    if (!text) return text.error();
+    int n = 0;
+    auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
+    if (ec != std::errc() || ptr != text->data() + text->size() || n < 1 || n > 1024) {
+      return error_at(root["workers"], "workers", "expected an integer 1..1024");
+    }
+    snap->workers = n;
+  }
+  if (root["listen"]) {
+    const YAML::Node l = root["listen"];
+    if (!l.IsSequence() || l.size() == 0) return error_at(l, "listen", "expected a non-empty list");
+    for (std::size_t i = 0; i < l.size(); ++i) {
+      auto addr = address(l[i], "listen[" + std::to_string(i) + "]");
+      if (!addr) return addr.error();
+      snap->listen.push_back(std::move(addr.value()));
+    }
+  } else {
+    snap->listen.push_back(SocketAddress{"127.0.0.1", 8080});
+  }
+  if (root["demo_upstream"]) {
+    auto addr = address(root["demo_upstream"], "demo_upstream");
+    if (!addr) return addr.error();
+    snap->demo_upstream = std::move(addr.value());
+  }
+  if (root["trusted_proxies"]) {
+    auto list = string_list(root["trusted_proxies"], "trusted_proxies");
+    if (!list) return list.error();
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      auto cidr = parse_cidr((*list)[i]);
+      if (!cidr) {
+        return error_at(root["trusted_proxies"][i], "trusted_proxies[" + std::to_string(i) + "]",
+                        cidr.error().message);
+      }
+      snap->trusted_proxies.push_back(cidr.value());
+    }
+  }
+  if (root["limits"]) {
+    if (auto st = compile_limits(root["limits"], snap->limits); !st) return st.error();
+  }
+  if (root["timeouts"]) {
+    if (auto st = compile_timeouts(root["timeouts"], snap->timeouts); !st) return st.error();
+  }
+  if (auto st = compile_policies(root["policies"]); !st) return st.error();
+
+  if (!overrides_.upstream.empty()) {
+    if (auto st = apply_upstream_override(*snap); !st) return st.error();
+  } else {
+    if (!root["upstreams"]) return error_at(root, "upstreams", "required (or give --upstream)");
+    if (auto st = compile_upstreams(root["upstreams"], *snap); !st) return st.error();
+    if (!root["routes"]) return error_at(root, "routes", "required");
+    if (auto st = compile_routes(root["routes"], *snap); !st) return st.error();
+  }
+  if (!overrides_.listen.empty()) {
+    snap->listen.clear();
+    for (const std::string& text : overrides_.listen) {
+      auto addr = resolve(text);
+      if (!addr) return Error{"--listen " + text + ": " + addr.error().message, "", 0, "--listen"};
+      snap->listen.push_back(std::move(addr.value()));
+    }
+  }
+  if (overrides_.workers > 0) snap->workers = overrides_.workers;
+  return std::shared_ptr<const Snapshot>(std::move(snap));
+}
+
+Result<std::shared_ptr<const Snapshot>> load_string(std::string_view yaml, std::string source,
+                                                    const Overrides& overrides) {
+  if (!overrides.mode.empty() && overrides.mode != "block" && overrides.mode != "detect") {
+    return Error{"--mode must be 'block' or 'detect'", "", 0, "--mode"};
+  }
+  Loader loader(std::move(source), overrides);
+  try {
+    return loader.load(yaml);
+  } catch (const YAML::Exception& e) {
+    return Error{e.msg, "", e.mark.line >= 0 ? e.mark.line + 1 : 0, ""};
+  }
+}
+
+Result<std::shared_ptr<const Snapshot>> load_file(const std::string& path,
+                                                  const Overrides& overrides) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error{"cannot open file: " + std::string(std::strerror(errno)), path};
+  std::stringstream text;
+  text << in.rdbuf();
+  return load_string(text.str(), path, overrides);
+}
+
+}  // namespace portcullis::config

@@ -1,0 +1,90 @@
+// Snapshot: one compiled, immutable configuration. Workers load the current snapshot once per
+// request and keep it to the end of that request; a reload publishes a new one by swapping a
+// pointer, so a snapshot is never changed after it is built. Safe for concurrent use by
+// multiple threads.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/host_pattern.h"
+#include "core/pipeline.h"
+
+namespace portcullis::config {
+
+// host:port where host is a numeric IPv4/IPv6 address (names are resolved when loading).
+struct SocketAddress {
+  std::string ip;
+  std::uint16_t port = 0;
+  std::string to_string() const;  // "1.2.3.4:80", "[::1]:80"
+};
+
+// An IPv4 or IPv6 network. IPv4 is kept as an IPv4-mapped IPv6 address, so one compare serves
+// both families.
+struct Cidr {
+  std::array<std::uint8_t, 16> network{};
+  int prefix_bits = 128;
+  // `addr` is a 16-byte IPv6 or IPv4-mapped address.
+  bool contains(const std::array<std::uint8_t, 16>& addr) const noexcept;
+};
+
+// Textual IP → 16-byte (IPv4-mapped for IPv4) form; nullopt if not an address.
+std::optional<std::array<std::uint8_t, 16>> parse_ip(std::string_view text);
+
+struct Limits {
+  std::size_t header_bytes = 32 * 1024;
+  std::size_t header_count = 100;
+  std::size_t uri_bytes = 8 * 1024;
+  std::uint64_t body_bytes = 10ull * 1024 * 1024;  // 0 = no limit
+  std::size_t response_header_bytes = 64 * 1024;
+};
+
+struct Timeouts {
+  Duration header = std::chrono::seconds(10);
+  Duration idle = std::chrono::seconds(60);
+  Duration body = std::chrono::seconds(30);
+  Duration upstream_connect = std::chrono::seconds(5);
+  Duration upstream_response = std::chrono::seconds(60);
+  Duration tunnel_idle = std::chrono::minutes(5);
+  Duration drain = std::chrono::seconds(10);
+};
+
+struct Upstream {
+  std::string name;
+  std::vector<SocketAddress> endpoints;
+  std::size_t max_idle = 64;
+};
+
+struct Route {
+  std::string id;  // "routes[N]" or the route's name
+  std::optional<HostPattern> host;  // nullopt: any host
+  std::string path_prefix = "/";
+  std::size_t upstream = 0;                   // index into Snapshot::upstreams
+  std::shared_ptr<const Pipeline> pipeline;   // the route's policy, compiled
+};
+
+struct Snapshot {
+  std::string source;  // file name, or "<embedded default>" / "<command line>"
+  int workers = 0;     // 0 = number of cores
+  std::vector<SocketAddress> listen;
+  std::optional<SocketAddress> demo_upstream;
+  std::vector<Cidr> trusted_proxies;
+  Limits limits;
+  Timeouts timeouts;
+  std::vector<Upstream> upstreams;
+  std::vector<Route> routes;
+
+  // First route matching `host` (without port) and `path`, or nullptr.
+  const Route* match(std::string_view host, std::string_view path) const noexcept;
+  bool is_trusted(const std::array<std::uint8_t, 16>& addr) const noexcept;
+};
+
+}  // namespace portcullis::config

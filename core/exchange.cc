@@ -1,0 +1,38 @@
+#include "core/exchange.h"
+
+namespace portcullis {
+
+namespace {
+constexpr char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? char(c + 32) : c; }
+}  // namespace
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+std::string_view Exchange::header(std::string_view name, bool* found) const noexcept {
+  for (const HeaderField& field : headers) {
+    if (iequals(field.name, name)) {
+      if (found) *found = true;
+      return field.value;
+    }
+  }
+  if (found) *found = false;
+  return {};
+}
+
+std::string_view to_string(Action action) noexcept {
+  switch (action) {
+    case Action::kContinue: return "continue";
+    case Action::kBlock: return "block";
+    case Action::kChallenge: return "challenge";
+    case Action::kRateLimit: return "rate_limit";
+  }
+  return "unknown";
+}
+
+}  // namespace portcullis

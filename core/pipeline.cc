@@ -1,0 +1,34 @@
+#include "core/pipeline.h"
+
+#include <utility>
+
+namespace portcullis {
+
+Pipeline::Pipeline(std::string name, Mode mode, std::vector<std::unique_ptr<Stage>> stages)
+    : name_(std::move(name)), mode_(mode), stages_(std::move(stages)) {
+  for (const auto& stage : stages_) wants_body_ = wants_body_ || stage->wants_body();
+}
+
+template <typename Hook>
+Verdict Pipeline::run(Exchange& exchange, Hook hook) const noexcept {
+  for (const auto& stage : stages_) {
+    Verdict verdict = hook(*stage, exchange);
+    if (verdict.is_continue()) continue;
+    if (mode_ == Mode::kBlock) return verdict;
+    // Detect mode keeps the first finding: it is the one block mode would have enforced.
+    if (exchange.detected.is_continue()) exchange.detected = verdict;
+  }
+  return Verdict::pass();
+}
+
+Verdict Pipeline::on_headers(Exchange& exchange) const noexcept {
+  return run(exchange, [](const Stage& s, Exchange& e) { return s.on_headers(e); });
+}
+
+Verdict Pipeline::on_body(Exchange& exchange) const noexcept {
+  return run(exchange, [](const Stage& s, Exchange& e) {
+    return s.wants_body() ? s.on_body(e) : Verdict::pass();
+  });
+}
+
+}  // namespace portcullis

@@ -1,0 +1,51 @@
+// Pipeline: the ordered stages of one policy, built once per config snapshot.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/exchange.h"
+#include "core/stage.h"
+#include "core/verdict.h"
+
+namespace portcullis {
+
+enum class Mode : std::uint8_t {
+  // Verdicts are enforced: the first stage that does not continue decides the response.
+  kBlock,
+  // Verdicts are recorded in Exchange::detected and logged; the request is forwarded.
+  kDetect,
+};
+
+// Immutable after construction; safe for concurrent use by multiple threads.
+class Pipeline {
+ public:
+  Pipeline(std::string name, Mode mode, std::vector<std::unique_ptr<Stage>> stages);
+
+  // Runs every stage's on_headers in order. Returns the verdict to enforce: in block mode the
+  // first one that does not continue, in detect mode always pass (the first would-be verdict is
+  // kept in exchange.detected).
+  Verdict on_headers(Exchange& exchange) const noexcept;
+
+  // As on_headers, for the stages that want the body.
+  Verdict on_body(Exchange& exchange) const noexcept;
+
+  // True when any stage wants the body buffered.
+  bool wants_body() const noexcept { return wants_body_; }
+
+  const std::string& name() const noexcept { return name_; }
+  Mode mode() const noexcept { return mode_; }
+  std::size_t size() const noexcept { return stages_.size(); }
+
+ private:
+  template <typename Hook>
+  Verdict run(Exchange& exchange, Hook hook) const noexcept;
+
+  std::string name_;
+  Mode mode_;
+  std::vector<std::unique_ptr<Stage>> stages_;
+  bool wants_body_ = false;
+};
+
+}  // namespace portcullis

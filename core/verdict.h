@@ -1,0 +1,41 @@
+// Verdict: what a Stage decides about an exchange. Stages return it from their hooks; the
+// Pipeline combines them with the policy's mode (block or detect).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace portcullis {
+
+enum class Action : std::uint8_t {
+  // Let the request go on to the next stage and, after the last, upstream.
+  kContinue,
+  // Refuse the request with `status` (403 for WAF and bot blocks, 405, 413, ...). In detect mode
+  // the refusal is logged and the request continues.
+  kBlock,
+  // Answer with a challenge (bots); `status` is what the page is served with.
+  kChallenge,
+  // Refuse with 429; `retry_after_s` goes into Retry-After.
+  kRateLimit,
+};
+
+// A stage's decision. `reason` and `stage` must point at storage that outlives the exchange
+// (string literals or the config snapshot).
+struct Verdict {
+  Action action = Action::kContinue;
+  std::uint16_t status = 0;
+  std::uint32_t retry_after_s = 0;
+  std::string_view stage;
+  std::string_view reason;
+
+  static constexpr Verdict pass() noexcept { return {}; }
+  static constexpr Verdict block(std::uint16_t status, std::string_view stage,
+                                 std::string_view reason) noexcept {
+    return {Action::kBlock, status, 0, stage, reason};
+  }
+  bool is_continue() const noexcept { return action == Action::kContinue; }
+};
+
+std::string_view to_string(Action action) noexcept;
+
+}  // namespace portcullis

@@ -1,0 +1,860 @@
+// One downstream HTTP/1.1 connection: read a request head, run the route's pipeline, forward
+// the request to an upstream, relay the response, and repeat while the connection is kept
+// alive. Requests on one connection are handled one at a time, so pipelined requests are
+// answered in order.
+#include <boost/asio/read.hpp>
+#include <charconv>
+#include <cstdio>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "config/snapshot.h"
+#include "core/exchange.h"
+#include "core/pipeline.h"
+#include "proxy/asio.h"
+#include "proxy/buffer.h"
+#include "proxy/http1/chunked.h"
+#include "proxy/http1/parser.h"
+#include "proxy/local_response.h"
+#include "proxy/worker.h"
+
+namespace portcullis::proxy {
+namespace {
+
+using http1::BodyKind;
+using http1::ParseState;
+
+constexpr std::size_t kBodyRoom = 16 * 1024;         // downstream buffer room after the head
+constexpr std::size_t kUpstreamBuffer = 16 * 1024;  // beyond the response head limit
+constexpr std::size_t kLingerBytes = 256 * 1024;
+constexpr auto kLingerTime = std::chrono::seconds(2);
+
+void append_header(std::string& out, std::string_view name, std::string_view value) {
+  out += name;
+  out += ": ";
+  out += value;
+  out += "\r\n";
+}
+
+bool valid_request_id(std::string_view id) noexcept {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// How a relayed body ended.
+enum class RelayEnd : std::uint8_t {
+  kDone,
+  kSourceClosed,  // peer closed or reset before the body ended
+  kSourceTimeout,
+  kSinkFailed,    // could not write to the other side
+  kBadFraming,    // invalid chunked coding
+  kTooLarge,      // over the body limit
+};
+
+class Http1Session final : public SessionLink,
+                           public std::enable_shared_from_this<Http1Session> {
+ public:
+  Http1Session(Worker& worker, tcp::socket socket)
+      : worker_(worker), socket_(std::move(socket)), timer_(worker.io()) {
+    const auto& snap = *worker_.snapshot();
+    buffer_ = std::make_unique<Buffer>(snap.limits.header_bytes + kBodyRoom);
+    fields_.resize(snap.limits.header_count);
+    response_fields_.resize(256);
+    out_.reserve(4096);
+    timer_.expires_at(TimePoint::max());
+  }
+
+  void start() {
+    worker_.attach(this);
+    boost::system::error_code ec;
+    socket_.set_option(tcp::no_delay(true), ec);
+    tcp::endpoint peer = socket_.remote_endpoint(ec);
+    if (!ec) {
+      client_port_ = peer.port();
+      asio::ip::address addr = peer.address();
+      if (addr.is_v6() && addr.to_v6().is_v4_mapped()) {
+        addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
+      }
+      client_ip_ = addr.to_string();
+      if (addr.is_v4()) {
+        client_addr_[10] = client_addr_[11] = 0xff;
+        auto b = addr.to_v4().to_bytes();
+        std::copy(b.begin(), b.end(), client_addr_.begin() + 12);
+      } else {
+        auto b = addr.to_v6().to_bytes();
+        std::copy(b.begin(), b.end(), client_addr_.begin());
+      }
+    }
+    auto self = shared_from_this();
+    asio::co_spawn(worker_.io(), [self]() { return self->watchdog(); }, asio::detached);
+    asio::co_spawn(worker_.io(), [self]() { return self->run(); }, asio::detached);
+  }
+
+  void on_drain() noexcept override {
+    if (waiting_for_request_) {
+      boost::system::error_code ignored;
+      socket_.cancel(ignored);
+    }
+  }
+
+ private:
+  // ---- timeouts: one timer per session; each phase moves the deadline.
+  void arm(Duration d) noexcept {
+    deadline_ = Clock::now() + d;
+    timed_out_ = false;
+    if (deadline_ < timer_.expiry()) timer_.expires_at(deadline_);
+  }
+  void disarm() noexcept { deadline_ = TimePoint::max(); }
+
+  awaitable<void> watchdog() {
+    while (!closed_) {
+      co_await timer_.async_wait(kNoThrow);
+      if (closed_) break;
+      if (Clock::now() >= deadline_) {
+        timed_out_ = true;
+        deadline_ = TimePoint::max();
+        boost::system::error_code ignored;
+        socket_.cancel(ignored);
+        if (upstream_) upstream_->socket.cancel(ignored);
+      }
+      timer_.expires_at(deadline_);
+    }
+  }
+
+  awaitable<void> run() {
+    co_await serve();
+    closed_ = true;
+    timer_.cancel();
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+    upstream_.reset();
+    worker_.detach(this);
+  }
+
+  awaitable<void> serve() {
+    while (true) {
+      bool keep_going = co_await serve_one();
+      if (!keep_going) co_return;
+    }
+  }
+
+  // Reads more client bytes into the buffer. False on EOF, error or timeout.
+  awaitable<bool> read_client() {
+    if (buffer_->write_space() == 0) co_return false;
+    auto [ec, n] = co_await socket_.async_read_some(
+        asio::buffer(buffer_->write_ptr(), buffer_->write_space()), kNoThrow);
+    if (ec) co_return false;
+    buffer_->commit(n);
+    co_return true;
+  }
+
+  awaitable<bool> write_client(std::string_view a, std::string_view b = {}) {
+    std::array<asio::const_buffer, 2> bufs{asio::buffer(a.data(), a.size()),
+                                          asio::buffer(b.data(), b.size())};
+    auto [ec, n] = co_await asio::async_write(socket_, bufs, kNoThrow);
+    co_return !ec;
+  }
+
+  // Sends a response made here and says whether the connection may serve another request.
+  awaitable<bool> respond(LocalResponse r) {
+    if (draining()) r.close = true;
+    out_.clear();
+    append_local_response(r, out_);
+    arm(worker_.snapshot()->timeouts.body);
+    bool ok = co_await write_client(out_);
+    if (!ok || r.close) {
+      if (ok) co_await linger_close();
+      co_return false;
+    }
+    co_return true;
+  }
+
+  // After refusing a request whose body is still arriving, stop writing and read (and drop) a
+  // bounded amount for a short while, so the client sees the response rather than a reset.
+  awaitable<void> linger_close() {
+    boost::system::error_code ec;
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) co_return;
+    arm(kLingerTime);
+    std::size_t total = 0;
+    char sink[4096];
+    while (total < kLingerBytes) {
+      auto [rec, n] = co_await socket_.async_read_some(asio::buffer(sink), kNoThrow);
+      if (rec) break;
+      total += n;
+    }
+  }
+
+  bool draining() const noexcept { return worker_.draining(); }
+
+  awaitable<bool> serve_one() {
+    std::shared_ptr<const config::Snapshot> snap = worker_.snapshot();
+    const config::Limits& limits = snap->limits;
+    buffer_->set_floor(0);
+    buffer_->compact();
+
+    // ---- read the head
+    http1::HeadScanner scanner;
+    http1::ParseError perr;
+    waiting_for_request_ = buffer_->empty();
+    if (waiting_for_request_) {
+      if (draining()) co_return false;
+      arm(snap->timeouts.idle);
+    } else {
+      arm(snap->timeouts.header);
+    }
+    while (true) {
+      ParseState st =
+          scanner.scan(buffer_->pending(), limits.header_bytes, limits.uri_bytes + 32, perr);
+      if (st == ParseState::kComplete) break;
+      if (st == ParseState::kError) {
+        waiting_for_request_ = false;
+        co_return co_await respond({.status = perr.status, .detail = perr.reason, .close = true});
+      }
+      bool had_bytes = !buffer_->empty();
+      bool ok = co_await read_client();
+      if (!ok) {
+        waiting_for_request_ = false;
+        if (timed_out_ && had_bytes && scanner.started()) {
+          co_await respond({.status = 408, .detail = "request header timeout", .close = true});
+        }
+        co_return false;
+      }
+      if (!had_bytes) {
+        waiting_for_request_ = false;
+        arm(snap->timeouts.header);
+      }
+    }
+    waiting_for_request_ = false;
+
+    http1::RequestHead req;
+    ParseState st = http1::parse_request(buffer_->pending(),
+                                         {limits.header_bytes, limits.header_count, limits.uri_bytes},
+                                         fields_, req, perr);
+    if (st != ParseState::kComplete) {
+      co_return co_await respond({.status = perr.status ? perr.status : std::uint16_t(400),
+                                  .detail = perr.reason,
+                                  .close = true});
+    }
+    std::size_t head_start = buffer_->begin();
+    buffer_->consume(req.head_bytes);
+    // The head stays where it is while the exchange uses views into it.
+    buffer_->set_floor(head_start + req.head_bytes);
+    if (buffer_->empty()) buffer_->set_window(buffer_->floor(), buffer_->floor());
+
+    // ---- the exchange
+    Exchange ex;
+    ex.method = req.method;
+    ex.target = req.target;
+    ex.path = req.path;
+    ex.query = req.query;
+    ex.host = req.host;
+    ex.headers = req.headers;
+    ex.protocol = req.version_minor == 0 ? Protocol::kHttp10 : Protocol::kHttp11;
+    ex.client_ip = client_ip_;
+    ex.client_port = client_port_;
+    ex.has_body = req.body != BodyKind::kNone;
+    ex.body_chunked = req.body == BodyKind::kChunked;
+    ex.content_length = req.content_length;
+
+    const bool trusted = snap->is_trusted(client_addr_);
+    std::string_view incoming_id = ex.header("x-request-id");
+    if (trusted && valid_request_id(incoming_id)) {
+      ex.request_id = incoming_id;
+    } else {
+      worker_.next_request_id(request_id_);
+      ex.request_id = std::string_view(request_id_, sizeof request_id_);
+    }
+    std::string_view accept = ex.header("accept");
+    const bool is_head = req.method == "HEAD";
+    // A refusal before the body was read leaves body bytes on the wire: close after it.
+    const bool body_unread = req.body != BodyKind::kNone;
+    auto refuse = [&](std::uint16_t status, std::string_view detail,
+                      std::string_view allow = {}) -> LocalResponse {
+      return {.status = status,
+              .detail = detail,
+              .request_id = ex.request_id,
+              .accept = accept,
+              .allow = allow,
+              .close = body_unread || !req.keep_alive,
+              .head = is_head};
+    };
+
+    if (req.method == "CONNECT") co_return co_await respond(refuse(405, "CONNECT is not supported"));
+    const config::Route* route = snap->match(req.host, req.path);
+    if (route == nullptr) co_return co_await respond(refuse(404, "no route for this host and path"));
+    ex.route_id = route->id;
+    ex.policy_id = route->pipeline->name();
+
+    Verdict verdict = route->pipeline->on_headers(ex);
+    if (!ex.detected.is_continue()) log_detected(ex);
+    if (!verdict.is_continue()) {
+      std::string_view allow = verdict.status == 405 ? verdict.reason : std::string_view();
+      std::string_view detail = verdict.status == 405 ? "method not allowed" : verdict.reason;
+      co_return co_await respond(refuse(verdict.status, detail, allow));
+    }
+    if (limits.body_bytes && req.body == BodyKind::kContentLength &&
+        req.content_length > limits.body_bytes) {
+      co_return co_await respond(refuse(413, "request body larger than the limit"));
+    }
+
+    // ---- the upstream request head
+    const config::Upstream& upstream = snap->upstreams[route->upstream];
+    build_upstream_head(req, ex, trusted, upstream);
+
+    if (req.expect_continue && req.body != BodyKind::kNone && buffer_->empty()) {
+      arm(snap->timeouts.body);
+      if (!co_await write_client("HTTP/1.1 100 Continue\r\n\r\n")) co_return false;
+    }
+
+    // ---- forward
+    int status = co_await forward(*snap, upstream, req, ex);
+    if (status > 0) {
+      // Nothing of a response was sent yet: answer with the proxy's own.
+      LocalResponse r = refuse(static_cast<std::uint16_t>(status), forward_detail_);
+      r.close = r.close || !request_body_done_;
+      co_return co_await respond(r);
+    }
+    if (status < 0) co_return false;
+    co_return req.keep_alive && !close_after_response_ && !draining();
+  }
+
+  void build_upstream_head(const http1::RequestHead& req, const Exchange& ex, bool trusted,
+                           const config::Upstream& upstream) {
+    out_.clear();
+    out_ += req.method;
+    out_ += ' ';
+    if (req.absolute_form) {
+      out_ += req.path;
+      if (!req.query.empty() || req.target.find('?') != std::string_view::npos) {
+        out_ += '?';
+        out_ += req.query;
+      }
+    } else {
+      out_ += req.target;
+    }
+    out_ += " HTTP/1.1\r\n";
+    out_ += "host: ";
+    if (!req.authority.empty()) {
+      out_ += req.authority;
+    } else {
+      out_ += upstream.endpoints.front().to_string();
+    }
+    out_ += "\r\n";
+
+    std::size_t xff_count = 0;
+    std::string_view xf_proto;
+    std::string_view xf_host;
+    bool upgrade_value_sent = false;
+    for (const HeaderField& f : req.headers) {
+      if (http1::is_hop_by_hop(f.name, req.headers)) {
+        if (req.upgrade && iequals(f.name, "upgrade") && !upgrade_value_sent) {
+          append_header(out_, "upgrade", f.value);
+          upgrade_value_sent = true;
+        }
+        continue;
+      }
+      switch (f.name.size()) {
+        case 4:
+          if (iequals(f.name, "host")) continue;
+          break;
+        case 6:
+          if (iequals(f.name, "expect")) continue;  // 100-continue is answered here
+          break;
+        case 12:
+          if (iequals(f.name, "x-request-id")) continue;
+          break;
+        case 15:
+          if (iequals(f.name, "x-forwarded-for")) {
+            if (trusted) {
+              out_ += xff_count++ ? ", " : "x-forwarded-for: ";
+              out_ += f.value;
+            }
+            continue;
+          }
+          break;
+        case 16:
+          if (iequals(f.name, "x-forwarded-host")) {
+            if (trusted && xf_host.empty()) xf_host = f.value;
+            continue;
+          }
+          break;
+        case 17:
+          if (iequals(f.name, "x-forwarded-proto")) {
+            if (trusted && xf_proto.empty()) xf_proto = f.value;
+            continue;
+          }
+          break;
+        default:
+          break;
+      }
+      // Comma-joined x-forwarded-for values are written as one header; finish it first.
+      if (xff_count) {
+        out_ += ", ";
+        out_ += ex.client_ip;
+        out_ += "\r\n";
+        xff_count = std::numeric_limits<std::size_t>::max() / 2;  // closed
+      }
+      out_ += f.name;
+      out_ += ": ";
+      out_ += f.value;
+      out_ += "\r\n";
+    }
+    if (xff_count == 0) {
+      append_header(out_, "x-forwarded-for", ex.client_ip);
+    } else if (xff_count != std::numeric_limits<std::size_t>::max() / 2) {
+      out_ += ", ";
+      out_ += ex.client_ip;
+      out_ += "\r\n";
+    }
+    append_header(out_, "x-forwarded-proto", xf_proto.empty() ? "http" : xf_proto);
+    if (!xf_host.empty()) {
+      append_header(out_, "x-forwarded-host", xf_host);
+    } else if (!req.authority.empty()) {
+      append_header(out_, "x-forwarded-host", req.authority);
+    }
+    append_header(out_, "x-request-id", ex.request_id);
+    if (req.body == BodyKind::kChunked) out_ += "transfer-encoding: chunked\r\n";
+    if (req.upgrade) out_ += "connection: upgrade\r\n";
+    out_ += "\r\n";
+  }
+
+  void log_detected(const Exchange& ex) {
+    // One line, written whole; the security event log of its own comes with the event issue.
+    std::fprintf(stderr,
+                 "portcullis: detect: would %.*s request_id=%.*s stage=%.*s status=%u "
+                 "reason=\"%.*s\" method=%.*s path=%.*s client=%.*s\n",
+                 int(to_string(ex.detected.action).size()), to_string(ex.detected.action).data(),
+                 int(ex.request_id.size()), ex.request_id.data(), int(ex.detected.stage.size()),
+                 ex.detected.stage.data(), unsigned(ex.detected.status),
+                 int(ex.detected.reason.size()), ex.detected.reason.data(), int(ex.method.size()),
+                 ex.method.data(), int(ex.path.size()), ex.path.data(), int(ex.client_ip.size()),
+                 ex.client_ip.data());
+  }
+
+  // ---- upstream side
+
+  // Connects a new connection to one of the upstream's endpoints. 0 or the status to answer.
+  awaitable<int> connect(const config::Snapshot& snap, const config::Upstream& upstream,
+                         std::size_t index) {
+    std::size_t attempts = upstream.endpoints.size();
+    for (std::size_t i = 0; i < attempts; ++i) {
+      const config::SocketAddress& ep =
+          upstream.endpoints[worker_.pool().next_endpoint(index, attempts)];
+      upstream_ = worker_.pool().make(index, snap.limits.response_header_bytes + kUpstreamBuffer);
+      boost::system::error_code ec;
+      tcp::endpoint endpoint(asio::ip::make_address(ep.ip, ec), ep.port);
+      if (ec) continue;
+      arm(snap.timeouts.upstream_connect);
+      auto [cec] = co_await upstream_->socket.async_connect(endpoint, kNoThrow);
+      if (!cec) {
+        upstream_->socket.set_option(tcp::no_delay(true), ec);
+        co_return 0;
+      }
+      if (timed_out_) {
+        forward_detail_ = "upstream connect timeout";
+        upstream_.reset();
+        co_return 504;
+      }
+    }
+    upstream_.reset();
+    forward_detail_ = "upstream connection refused";
+    co_return 502;
+  }
+
+  // Sends the request and relays the response. Returns 0 when a response was relayed, a status
+  // (502/504/413/400/408) when the proxy must answer itself, -1 when the client connection must
+  // be dropped (the response had started, or the client went away).
+  awaitable<int> forward(const config::Snapshot& snap, const config::Upstream& upstream,
+                         const http1::RequestHead& req, const Exchange& ex) {
+    const auto index = static_cast<std::size_t>(&upstream - snap.upstreams.data());
+    request_body_done_ = req.body == BodyKind::kNone;
+    close_after_response_ = false;
+    bool retried = false;
+    while (true) {
+      upstream_ = worker_.pool().take_idle(index);
+      if (!upstream_) {
+        int status = co_await connect(snap, upstream, index);
+        if (status) co_return status;
+      }
+      // Send the head and the body (streamed: never more than a buffer of it is held here).
+      RelayEnd sent = co_await send_request(snap, req);
+      if (sent == RelayEnd::kSourceClosed || sent == RelayEnd::kSourceTimeout) {
+        upstream_.reset();
+        if (sent == RelayEnd::kSourceTimeout) {
+          forward_detail_ = "request body timeout";
+          co_return 408;
+        }
+        co_return -1;
+      }
+      if (sent == RelayEnd::kBadFraming) {
+        upstream_.reset();
+        forward_detail_ = "invalid chunked request body";
+        co_return 400;
+      }
+      if (sent == RelayEnd::kTooLarge) {
+        upstream_.reset();
+        forward_detail_ = "request body larger than the limit";
+        co_return 413;
+      }
+      bool retryable = upstream_->reused && !retried && req.body == BodyKind::kNone;
+      if (sent == RelayEnd::kSinkFailed) {
+        if (retryable) {
+          retried = true;
+          upstream_.reset();
+          continue;
+        }
+        upstream_.reset();
+        forward_detail_ = "upstream connection failed";
+        co_return 502;
+      }
+      int result = co_await relay_response(snap, req, ex, retryable);
+      if (result == kRetry) {
+        retried = true;
+        upstream_.reset();
+        continue;
+      }
+      co_return result;
+    }
+  }
+
+  static constexpr int kRetry = -2;
+
+  awaitable<RelayEnd> send_request(const config::Snapshot& snap, const http1::RequestHead& req) {
+    std::uint64_t limit = snap.limits.body_bytes;
+    if (req.body == BodyKind::kNone) {
+      arm(snap.timeouts.upstream_response);
+      auto [ec, n] = co_await asio::async_write(upstream_->socket, asio::buffer(out_), kNoThrow);
+      co_return ec ? RelayEnd::kSinkFailed : RelayEnd::kDone;
+    }
+    RelayEnd end = co_await relay_body(*buffer_, socket_, upstream_->socket, req.body,
+                                       req.content_length, req.body == BodyKind::kChunked, limit,
+                                       snap.timeouts.body, snap.timeouts.upstream_response, out_);
+    if (end == RelayEnd::kDone) request_body_done_ = true;
+    co_return end;
+  }
+
+  // Reads the upstream response and relays it. See forward() for the result.
+  awaitable<int> relay_response(const config::Snapshot& snap, const http1::RequestHead& req,
+                                const Exchange& ex, bool retryable) {
+    Buffer& ub = upstream_->buffer;
+    http1::ResponseHead resp;
+    http1::ParseError perr;
+    bool got_bytes = false;
+    arm(snap.timeouts.upstream_response);
+    while (true) {
+      ParseState st = http1::parse_response(ub.pending(), req.method,
+                                            snap.limits.response_header_bytes, response_fields_,
+                                            resp, perr);
+      if (st == ParseState::kComplete) {
+        if (resp.status >= 100 && resp.status < 200 && resp.status != 101) {
+          ub.consume(resp.head_bytes);  // interim responses are not relayed
+          continue;
+        }
+        break;
+      }
+      if (st == ParseState::kError) {
+        forward_detail_ = perr.reason;
+        upstream_.reset();
+        co_return 502;
+      }
+      if (ub.write_space() == 0) {
+        forward_detail_ = "upstream response head too large";
+        upstream_.reset();
+        co_return 502;
+      }
+      auto [ec, n] = co_await upstream_->socket.async_read_some(
+          asio::buffer(ub.write_ptr(), ub.write_space()), kNoThrow);
+      if (ec) {
+        if (timed_out_) {
+          forward_detail_ = "upstream response timeout";
+          upstream_.reset();
+          co_return 504;
+        }
+        if (!got_bytes && ub.empty() && retryable) co_return kRetry;
+        forward_detail_ = "upstream closed the connection before responding";
+        upstream_.reset();
+        co_return 502;
+      }
+      got_bytes = true;
+      ub.commit(n);
+    }
+
+    if (resp.status == 101) {
+      if (!req.upgrade) {
+        forward_detail_ = "upstream switched protocols without an upgrade request";
+        upstream_.reset();
+        co_return 502;
+      }
+      co_return co_await tunnel(snap, resp, ex);
+    }
+
+    const bool client_11 = req.version_minor == 1;
+    const bool chunk_out = client_11 && (resp.body == BodyKind::kChunked ||
+                                         resp.body == BodyKind::kUntilClose);
+    close_after_response_ = !req.keep_alive || draining() || !request_body_done_ ||
+                            (!client_11 && (resp.body == BodyKind::kChunked ||
+                                            resp.body == BodyKind::kUntilClose));
+
+    out_.clear();
+    out_ += "HTTP/1.1 ";
+    char status_text[4] = {char('0' + resp.status / 100), char('0' + resp.status / 10 % 10),
+                           char('0' + resp.status % 10), ' '};
+    out_.append(status_text, 4);
+    out_ += resp.reason.empty() ? reason_phrase(resp.status) : resp.reason;
+    out_ += "\r\n";
+    for (const HeaderField& f : resp.headers) {
+      if (http1::is_hop_by_hop(f.name, resp.headers)) continue;
+      if (f.name.size() == 12 && iequals(f.name, "x-request-id")) continue;
+      out_ += f.name;
+      out_ += ": ";
+      out_ += f.value;
+      out_ += "\r\n";
+    }
+    append_header(out_, "x-request-id", ex.request_id);
+    if (chunk_out) out_ += "transfer-encoding: chunked\r\n";
+    if (close_after_response_) {
+      out_ += "connection: close\r\n";
+    } else if (!client_11) {
+      out_ += "connection: keep-alive\r\n";
+    }
+    out_ += "\r\n";
+
+    ub.set_floor(0);
+    if (resp.body == BodyKind::kNone) {
+      ub.consume(resp.head_bytes);
+      arm(snap.timeouts.upstream_response);
+      if (!co_await write_client(out_)) {
+        upstream_.reset();
+        co_return -1;
+      }
+    } else {
+      ub.consume(resp.head_bytes);
+      RelayEnd end = co_await relay_body(ub, upstream_->socket, socket_, resp.body,
+                                         resp.content_length, chunk_out, 0,
+                                         snap.timeouts.upstream_response,
+                                         snap.timeouts.upstream_response, out_);
+      if (end != RelayEnd::kDone) {
+        upstream_.reset();
+        co_return -1;
+      }
+    }
+    if (resp.keep_alive && request_body_done_ && resp.body != BodyKind::kUntilClose) {
+      std::size_t max_idle = snap.upstreams[upstream_->upstream].max_idle;
+      worker_.pool().release(std::move(upstream_), max_idle);
+    }
+    upstream_.reset();
+    co_return 0;
+  }
+
+  // Relays one body from `src` (with its buffer) to `dst`. `prefix` (a head) goes out with the
+  // first bytes. With `chunk_out` the body is sent in chunked coding, else as it is decoded.
+  awaitable<RelayEnd> relay_body(Buffer& buf, tcp::socket& src, tcp::socket& dst, BodyKind kind,
+                                 std::uint64_t length, bool chunk_out, std::uint64_t limit,
+                                 Duration read_timeout, Duration write_timeout,
+                                 std::string_view prefix) {
+    http1::ChunkedDecoder decoder;
+    std::uint64_t remaining = length;
+    std::uint64_t total = 0;
+    char chunk_head[24];
+    static constexpr std::string_view kCrlf = "\r\n";
+    static constexpr std::string_view kLastChunk = "0\r\n\r\n";
+    bool finished = false;
+    while (!finished) {
+      if (buf.empty()) {
+        if (!prefix.empty()) {
+          // Send the head before waiting for body bytes: the peer may need it to start.
+          arm(write_timeout);
+          auto [wec, wn] = co_await asio::async_write(dst, asio::buffer(prefix), kNoThrow);
+          if (wec) co_return RelayEnd::kSinkFailed;
+          prefix = {};
+        }
+        arm(read_timeout);
+        auto [ec, n] = co_await src.async_read_some(
+            asio::buffer(buf.write_ptr(), buf.write_space()), kNoThrow);
+        if (ec) {
+          if (kind == BodyKind::kUntilClose && !timed_out_ &&
+              (ec == asio::error::eof || ec == asio::error::connection_reset)) {
+            finished = true;
+          } else {
+            co_return timed_out_ ? RelayEnd::kSourceTimeout : RelayEnd::kSourceClosed;
+          }
+        } else {
+          buf.commit(n);
+        }
+      }
+      // Take what is buffered: [data, data + size) is body to send.
+      const char* data = buf.begin_ptr();
+      std::size_t size = 0;
+      switch (kind) {
+        case BodyKind::kContentLength: {
+          size = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, buf.size()));
+          remaining -= size;
+          buf.consume(size);
+          finished = remaining == 0;
+          break;
+        }
+        case BodyKind::kChunked: {
+          // Decode in place: data bytes move left over the chunk framing they came in.
+          std::size_t start = buf.begin();
+          std::size_t write = start;
+          std::string_view in = buf.pending();
+          std::size_t used = 0;
+          while (used < in.size() && !decoder.done()) {
+            auto step = decoder.next(in.substr(used));
+            if (!decoder.error().empty()) co_return RelayEnd::kBadFraming;
+            if (!step.data.empty()) {
+              std::memmove(buf.at(write), step.data.data(), step.data.size());
+              write += step.data.size();
+            }
+            used += step.consumed;
+          }
+          data = buf.at(start);
+          size = write - start;
+          finished = decoder.done();
+          // Leave the bytes after the body (a pipelined request) pending.
+          buf.set_window(start + used, start + in.size());
+          if (buf.empty()) buf.consume(0);
+          break;
+        }
+        case BodyKind::kUntilClose:
+          size = buf.size();
+          buf.consume(size);
+          break;
+        case BodyKind::kNone:
+          finished = true;
+          break;
+      }
+      total += size;
+      if (limit && total > limit) co_return RelayEnd::kTooLarge;
+      if (size == 0 && !finished) continue;
+
+      std::array<asio::const_buffer, 5> out;
+      std::size_t count = 0;
+      if (!prefix.empty()) out[count++] = asio::buffer(prefix);
+      if (size) {
+        if (chunk_out) {
+          auto [end, ec] = std::to_chars(chunk_head, chunk_head + 20, size, 16);
+          *end++ = '\r';
+          *end++ = '\n';
+          out[count++] = asio::buffer(chunk_head, end - chunk_head);
+          out[count++] = asio::buffer(data, size);
+          out[count++] = asio::buffer(kCrlf.data(), kCrlf.size());
+        } else {
+          out[count++] = asio::buffer(data, size);
+        }
+      }
+      if (finished && chunk_out) out[count++] = asio::buffer(kLastChunk.data(), kLastChunk.size());
+      arm(write_timeout);
+      auto [wec, wn] = co_await asio::async_write(
+          dst, std::span<asio::const_buffer>(out.data(), count), kNoThrow);
+      if (wec) co_return RelayEnd::kSinkFailed;
+      prefix = {};
+    }
+    co_return RelayEnd::kDone;
+  }
+
+  // After a 101: bytes flow both ways until either side closes or the tunnel idles out.
+  awaitable<int> tunnel(const config::Snapshot& snap, const http1::ResponseHead& resp,
+                        const Exchange& ex) {
+    out_.clear();
+    out_ += "HTTP/1.1 101 Switching Protocols\r\n";
+    for (const HeaderField& f : resp.headers) {
+      bool is_upgrade = iequals(f.name, "upgrade");
+      if (!is_upgrade && http1::is_hop_by_hop(f.name, resp.headers)) continue;
+      if (iequals(f.name, "x-request-id")) continue;
+      append_header(out_, f.name, f.value);
+    }
+    append_header(out_, "x-request-id", ex.request_id);
+    out_ += "connection: upgrade\r\n\r\n";
+    Buffer& ub = upstream_->buffer;
+    arm(snap.timeouts.tunnel_idle);
+    // The bytes after the 101 head are already tunnel data.
+    std::string_view early = ub.pending().substr(resp.head_bytes);
+    if (!co_await write_client(out_, early)) co_return -1;
+    ub.set_floor(0);
+    ub.consume(ub.size());
+    close_after_response_ = true;
+
+    tunnel_open_ = 2;
+    auto self = shared_from_this();
+    asio::co_spawn(
+        worker_.io(),
+        [self, &snap]() -> awaitable<void> {
+          co_await self->pump(self->upstream_->socket, self->socket_, self->upstream_->buffer,
+                              snap.timeouts.tunnel_idle);
+        },
+        asio::detached);
+    // Client bytes already buffered after the upgrade request go first.
+    if (!buffer_->empty()) {
+      auto [ec, n] = co_await asio::async_write(
+          upstream_->socket, asio::buffer(buffer_->begin_ptr(), buffer_->size()), kNoThrow);
+      buffer_->consume(buffer_->size());
+      if (ec) co_return -1;
+    }
+    co_await pump(socket_, upstream_->socket, *buffer_, snap.timeouts.tunnel_idle);
+    // Wait for the other direction to finish before the session goes away.
+    while (tunnel_open_ > 0) {
+      asio::steady_timer wait(worker_.io());
+      wait.expires_after(std::chrono::milliseconds(5));
+      co_await wait.async_wait(kNoThrow);
+    }
+    co_return -1;
+  }
+
+  awaitable<void> pump(tcp::socket& from, tcp::socket& to, Buffer& buf, Duration idle) {
+    buf.set_floor(0);
+    buf.compact();
+    while (true) {
+      arm(idle);
+      auto [ec, n] = co_await from.async_read_some(asio::buffer(buf.write_ptr(), buf.write_space()),
+                                                   kNoThrow);
+      if (ec) break;
+      arm(idle);
+      auto [wec, wn] = co_await asio::async_write(to, asio::buffer(buf.write_ptr(), n), kNoThrow);
+      if (wec) break;
+    }
+    // One side ended: end the other direction too.
+    boost::system::error_code ignored;
+    to.shutdown(tcp::socket::shutdown_send, ignored);
+    from.cancel(ignored);
+    if (--tunnel_open_ == 1) {
+      to.cancel(ignored);
+    }
+  }
+
+  Worker& worker_;
+  tcp::socket socket_;
+  asio::steady_timer timer_;
+  TimePoint deadline_ = TimePoint::max();
+  bool timed_out_ = false;
+  bool closed_ = false;
+  bool waiting_for_request_ = false;
+  bool request_body_done_ = false;
+  bool close_after_response_ = false;
+  int tunnel_open_ = 0;
+  std::unique_ptr<Buffer> buffer_;
+  std::vector<HeaderField> fields_;
+  std::vector<HeaderField> response_fields_;
+  std::string out_;
+  std::unique_ptr<UpstreamConnection> upstream_;
+  std::string_view forward_detail_;
+  std::string client_ip_;
+  std::uint16_t client_port_ = 0;
+  std::array<std::uint8_t, 16> client_addr_{};
+  char request_id_[16] = {};
+};
+
+}  // namespace
+
+void start_http1_session(Worker& worker, tcp::socket socket) {
+  std::make_shared<Http1Session>(worker, std::move(socket))->start();
+}
+
+}  // namespace portcullis::proxy

@@ -1,0 +1,112 @@
+// portcullis: the WAAP reverse proxy. See `portcullis --help` and docs/config.md.
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include "config/loader.h"
+#include "proxy/server.h"
+
+#ifndef PORTCULLIS_VERSION
+#define PORTCULLIS_VERSION "0.0.0-dev"
+#endif
+
+namespace {
+
+constexpr std::string_view kUsage = R"(Usage: portcullis [options]
+
+A WAAP reverse proxy: HTTP/1.1 in front of your service, with a request pipeline of
+inspection stages. Without -c it runs an embedded default config: listen on
+127.0.0.1:8080 in front of a built-in demo upstream on 127.0.0.1:8081.
+
+Options:
+  -c, --config FILE       load the YAML config FILE (docs/config.md)
+      --check             validate and compile the config, print the result, exit 0 or 1
+      --listen HOST:PORT  listen here (repeatable; replaces the config's listeners)
+      --upstream URL      forward everything to http://HOST:PORT (repeatable: round-robin);
+                          replaces the config's upstreams and routes and the demo upstream
+      --workers N         worker threads (default: the config's, else the number of cores)
+      --mode MODE         block (enforce verdicts) or detect (log them, forward the request)
+  -h, --help              print this help and exit
+  -V, --version           print the version and exit
+
+Examples:
+  portcullis                                          # embedded default with the demo upstream
+  portcullis --listen 127.0.0.1:8080 --upstream http://127.0.0.1:9000
+  portcullis --check -c portcullis.yaml
+)";
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "portcullis: %s\nTry 'portcullis --help'.\n", message.c_str());
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace portcullis;
+  std::string config_file;
+  bool check = false;
+  config::Overrides overrides;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    auto value = [&](std::string& out) -> bool {
+      if (i + 1 >= argc) return false;
+      out = argv[++i];
+      return true;
+    };
+    std::string v;
+    if (arg == "-h" || arg == "--help") {
+      std::fwrite(kUsage.data(), 1, kUsage.size(), stdout);
+      return 0;
+    } else if (arg == "-V" || arg == "--version") {
+      std::printf("portcullis %s\n", PORTCULLIS_VERSION);
+      return 0;
+    } else if (arg == "-c" || arg == "--config") {
+      if (!value(config_file)) return usage_error("-c needs a file");
+    } else if (arg == "--check") {
+      check = true;
+    } else if (arg == "--listen") {
+      if (!value(v)) return usage_error("--listen needs HOST:PORT");
+      overrides.listen.push_back(v);
+    } else if (arg == "--upstream") {
+      if (!value(v)) return usage_error("--upstream needs a URL");
+      overrides.upstream.push_back(v);
+    } else if (arg == "--workers") {
+      if (!value(v)) return usage_error("--workers needs a number");
+      char* end = nullptr;
+      long n = std::strtol(v.c_str(), &end, 10);
+      if (*end != '\0' || n < 1 || n > 1024) return usage_error("--workers must be 1..1024");
+      overrides.workers = static_cast<int>(n);
+    } else if (arg == "--mode") {
+      if (!value(overrides.mode)) return usage_error("--mode needs block or detect");
+    } else {
+      return usage_error("unknown option '" + std::string(arg) + "'");
+    }
+  }
+
+  auto loaded = config_file.empty()
+                    ? config::load_string(config::kEmbeddedDefault, "<embedded default>", overrides)
+                    : config::load_file(config_file, overrides);
+  if (!loaded) {
+    std::fprintf(stderr, "portcullis: invalid configuration: %s\n",
+                 loaded.error().to_string().c_str());
+    return 1;
+  }
+  if (check) {
+    std::fprintf(stderr, "portcullis: configuration %s is valid\n", loaded.value()->source.c_str());
+    return 0;
+  }
+
+  proxy::Server::block_signals();
+  proxy::Server server(loaded.value());
+  try {
+    server.start();
+  } catch (const std::system_error& e) {
+    std::fprintf(stderr, "portcullis: cannot start: %s\n", e.what());
+    return 1;
+  }
+  return server.wait_and_drain();
+}

@@ -1,0 +1,61 @@
+// UpstreamPool: one worker's keep-alive connections to its upstreams. Not thread-safe: each
+// worker owns one and uses it from its own thread only. Bounded: at most `max_idle` idle
+// connections per upstream; a connection released beyond that is closed.
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include "proxy/asio.h"
+#include "proxy/buffer.h"
+
+namespace portcullis::config {
+struct Snapshot;
+}
+
+namespace portcullis::proxy {
+
+struct UpstreamConnection {
+  UpstreamConnection(asio::io_context& io, std::size_t buffer_bytes)
+      : socket(io), buffer(buffer_bytes) {}
+  tcp::socket socket;
+  Buffer buffer;
+  std::size_t upstream = 0;
+  bool reused = false;  // taken from the idle set rather than freshly connected
+};
+
+class UpstreamPool {
+ public:
+  explicit UpstreamPool(asio::io_context& io) : io_(io) {}
+
+  // Drops every idle connection when the snapshot changed: upstream indexes belong to one
+  // snapshot.
+  void use_snapshot(const config::Snapshot* snapshot);
+
+  // An idle connection to `upstream` that the peer has not closed, or nullptr.
+  std::unique_ptr<UpstreamConnection> take_idle(std::size_t upstream) noexcept;
+
+  // Keeps `conn` for reuse, or closes it when `max_idle` are already kept.
+  void release(std::unique_ptr<UpstreamConnection> conn, std::size_t max_idle) noexcept;
+
+  // Round-robin choice among `count` endpoints of `upstream`.
+  std::size_t next_endpoint(std::size_t upstream, std::size_t count) noexcept;
+
+  // A new unconnected connection with a read buffer of `buffer_bytes`.
+  std::unique_ptr<UpstreamConnection> make(std::size_t upstream, std::size_t buffer_bytes);
+
+  std::size_t idle_count() const noexcept;
+
+ private:
+  struct PerUpstream {
+    std::deque<std::unique_ptr<UpstreamConnection>> idle;
+    std::size_t next = 0;
+  };
+  asio::io_context& io_;
+  const config::Snapshot* snapshot_ = nullptr;
+  std::deque<PerUpstream> upstreams_;  // deque: PerUpstream is not cheaply movable
+};
+
+}  // namespace portcullis::proxy
