@@ -164,6 +164,11 @@ class Http1Session final : public SessionLink,
   // Sends a response made here and says whether the connection may serve another request.
   awaitable<bool> respond(LocalResponse r) {
     if (draining()) r.close = true;
+    if (r.request_id.empty()) {
+      // Refused before an exchange existed (unparsable head): it still gets an id to quote.
+      worker_.next_request_id(request_id_);
+      r.request_id = std::string_view(request_id_, sizeof request_id_);
+    }
     out_.clear();
     append_local_response(r, out_);
     arm(worker_.snapshot()->timeouts.body);
