@@ -309,16 +309,19 @@ Status Loader::compile_timeouts(const YAML::Node& node, Timeouts& t) const {
 
 Status Loader::compile_policies(const YAML::Node& node) {
   Mode override_mode = overrides_.mode == "detect" ? Mode::kDetect : Mode::kBlock;
-  auto make = [&](std::string name, Mode mode, std::vector<std::unique_ptr<Stage>> stages) {
+  auto make = [&](std::string name, Mode mode, std::vector<std::unique_ptr<Stage>> stages,
+                  BodyInspection body) {
     if (!overrides_.mode.empty()) mode = override_mode;
-    policies_[name] = std::make_shared<const Pipeline>(name, mode, std::move(stages));
+    policies_[name] = std::make_shared<const Pipeline>(name, mode, std::move(stages), body);
   };
   if (node) {
     if (!node.IsSequence()) return error_at(node, "policies", "expected a list");
     for (std::size_t i = 0; i < node.size(); ++i) {
       const YAML::Node p = node[i];
       std::string where = "policies[" + std::to_string(i) + "]";
-      if (auto st = check_keys(p, where, {"name", "mode", "access"}); !st) return st;
+      if (auto st = check_keys(p, where, {"name", "mode", "access", "body_inspection"}); !st) {
+        return st;
+      }
       if (!p["name"]) return error_at(p, where + ".name", "required");
       auto name = scalar(p["name"], where + ".name");
       if (!name) return name.error();
@@ -353,10 +356,34 @@ Status Loader::compile_policies(const YAML::Node& node) {
         }
         stages.push_back(std::make_unique<access::AccessList>(std::move(methods), std::move(hosts)));
       }
-      make(name.value(), mode, std::move(stages));
+      BodyInspection body;
+      if (const YAML::Node b = p["body_inspection"]) {
+        std::string bkey = where + ".body_inspection";
+        if (auto st = check_keys(b, bkey, {"limit", "over_limit"}); !st) return st;
+        if (b["limit"]) {
+          auto text = scalar(b["limit"], bkey + ".limit");
+          if (!text) return text.error();
+          auto v = parse_size(text.value());
+          if (!v || v.value() < 1 || v.value() > (64u << 20)) {
+            return error_at(b["limit"], bkey + ".limit", "expected a size from 1B to 64MiB");
+          }
+          body.limit = v.value();
+        }
+        if (b["over_limit"]) {
+          auto text = scalar(b["over_limit"], bkey + ".over_limit");
+          if (!text) return text.error();
+          if (text.value() == "inspect_prefix") {
+            body.reject_over_limit = false;
+          } else if (text.value() != "reject") {
+            return error_at(b["over_limit"], bkey + ".over_limit",
+                            "expected 'reject' or 'inspect_prefix'");
+          }
+        }
+      }
+      make(name.value(), mode, std::move(stages), body);
     }
   }
-  if (!policies_.count("default")) make("default", Mode::kBlock, {});
+  if (!policies_.count("default")) make("default", Mode::kBlock, {}, {});
   return Ok{};
 }
 

@@ -4,8 +4,9 @@
 
 namespace portcullis {
 
-Pipeline::Pipeline(std::string name, Mode mode, std::vector<std::unique_ptr<Stage>> stages)
-    : name_(std::move(name)), mode_(mode), stages_(std::move(stages)) {
+Pipeline::Pipeline(std::string name, Mode mode, std::vector<std::unique_ptr<Stage>> stages,
+                   BodyInspection body)
+    : name_(std::move(name)), mode_(mode), stages_(std::move(stages)), body_(body) {
   for (const auto& stage : stages_) wants_body_ = wants_body_ || stage->wants_body();
 }
 

@@ -18,10 +18,21 @@ enum class Mode : std::uint8_t {
   kDetect,
 };
 
+// How much of a body is held for the stages that want it (DESIGN.md "Body"). Bodies are
+// buffered only when a stage wants them, and only up to `limit` bytes: memory per request is
+// bounded whatever the client sends.
+struct BodyInspection {
+  std::size_t limit = 128 * 1024;
+  // Past the limit: true refuses the request with 413; false inspects the first `limit` bytes
+  // (Exchange::body_complete is false) and streams the rest unseen.
+  bool reject_over_limit = true;
+};
+
 // Immutable after construction; safe for concurrent use by multiple threads.
 class Pipeline {
  public:
-  Pipeline(std::string name, Mode mode, std::vector<std::unique_ptr<Stage>> stages);
+  Pipeline(std::string name, Mode mode, std::vector<std::unique_ptr<Stage>> stages,
+           BodyInspection body = {});
 
   // Runs every stage's on_headers in order. Returns the verdict to enforce: in block mode the
   // first one that does not continue, in detect mode always pass (the first would-be verdict is
@@ -34,6 +45,7 @@ class Pipeline {
   // True when any stage wants the body buffered.
   bool wants_body() const noexcept { return wants_body_; }
 
+  const BodyInspection& body_inspection() const noexcept { return body_; }
   const std::string& name() const noexcept { return name_; }
   Mode mode() const noexcept { return mode_; }
   std::size_t size() const noexcept { return stages_.size(); }
@@ -45,6 +57,7 @@ class Pipeline {
   std::string name_;
   Mode mode_;
   std::vector<std::unique_ptr<Stage>> stages_;
+  BodyInspection body_;
   bool wants_body_ = false;
 };
 

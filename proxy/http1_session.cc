@@ -279,7 +279,7 @@ class Http1Session final : public SessionLink,
     std::string_view accept = ex.header("accept");
     const bool is_head = req.method == "HEAD";
     // A refusal before the body was read leaves body bytes on the wire: close after it.
-    const bool body_unread = req.body != BodyKind::kNone;
+    bool body_unread = req.body != BodyKind::kNone;
     auto refuse = [&](std::uint16_t status, std::string_view detail,
                       std::string_view allow = {}) -> LocalResponse {
       return {.status = status,
@@ -309,16 +309,47 @@ class Http1Session final : public SessionLink,
       co_return co_await respond(refuse(413, "request body larger than the limit"));
     }
 
-    // ---- the upstream request head
-    const config::Upstream& upstream = snap->upstreams[route->upstream];
-    build_upstream_head(req, ex, trusted, upstream);
-
     if (req.expect_continue && req.body != BodyKind::kNone && buffer_->empty()) {
       arm(snap->timeouts.body);
       if (!co_await write_client("HTTP/1.1 100 Continue\r\n\r\n")) co_return false;
     }
 
+    // ---- the body, held only when a stage wants it, and only up to the inspection limit
+    body_.reset(req.content_length);
+    if (route->pipeline->wants_body() && req.body != BodyKind::kNone) {
+      const BodyInspection& inspection = route->pipeline->body_inspection();
+      if (inspection.reject_over_limit && req.body == BodyKind::kContentLength &&
+          req.content_length > inspection.limit) {
+        co_return co_await respond(refuse(413, "request body larger than the inspection limit"));
+      }
+      RelayEnd read = co_await read_for_inspection(*snap, req.body, inspection.limit);
+      if (read == RelayEnd::kSourceTimeout) {
+        co_return co_await respond(refuse(408, "request body timeout"));
+      }
+      if (read == RelayEnd::kBadFraming) {
+        co_return co_await respond(refuse(400, "invalid chunked request body"));
+      }
+      if (read == RelayEnd::kTooLarge) {
+        co_return co_await respond(refuse(413, "request body larger than the limit"));
+      }
+      if (read != RelayEnd::kDone) co_return false;
+      body_unread = !body_.complete(req.body);
+      if (body_unread && inspection.reject_over_limit) {
+        co_return co_await respond(refuse(413, "request body larger than the inspection limit"));
+      }
+      ex.body = std::span<const char>(body_.held.data(),
+                                      std::min(body_.held.size(), inspection.limit));
+      ex.body_complete = !body_unread;
+      Verdict body_verdict = route->pipeline->on_body(ex);
+      if (!ex.detected.is_continue() && !detected_logged(ex)) log_detected(ex);
+      if (!body_verdict.is_continue()) {
+        co_return co_await respond(refuse(body_verdict.status, body_verdict.reason));
+      }
+    }
+
     // ---- forward
+    const config::Upstream& upstream = snap->upstreams[route->upstream];
+    build_upstream_head(req, ex, trusted, upstream);
     int status = co_await forward(*snap, upstream, req, ex);
     if (status > 0) {
       // Nothing of a response was sent yet: answer with the proxy's own.
@@ -329,6 +360,42 @@ class Http1Session final : public SessionLink,
     if (status < 0) co_return false;
     co_return req.keep_alive && !close_after_response_ && !draining();
   }
+
+  // Reads the request body into body_.held until it ends or passes `limit` (one decoded piece
+  // may go past it; those bytes are forwarded, not inspected). kTooLarge: over limits.body_bytes.
+  awaitable<RelayEnd> read_for_inspection(const config::Snapshot& snap, BodyKind kind,
+                                          std::size_t limit) {
+    const std::uint64_t max_body = snap.limits.body_bytes;
+    while (!body_.complete(kind) && body_.held.size() <= limit) {
+      if (buffer_->empty()) {
+        arm(snap.timeouts.body);
+        if (!co_await read_client()) {
+          co_return timed_out_ ? RelayEnd::kSourceTimeout : RelayEnd::kSourceClosed;
+        }
+      }
+      if (kind == BodyKind::kContentLength) {
+        std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(
+            {body_.remaining, buffer_->size(), limit + 1 - body_.held.size()}));
+        body_.held.append(buffer_->begin_ptr(), n);
+        body_.remaining -= n;
+        buffer_->consume(n);
+        continue;
+      }
+      std::string_view in = buffer_->pending();
+      std::size_t used = 0;
+      while (used < in.size() && !body_.decoder.done() && body_.held.size() <= limit) {
+        auto step = body_.decoder.next(in.substr(used));
+        if (!body_.decoder.error().empty()) co_return RelayEnd::kBadFraming;
+        body_.held.append(step.data);
+        used += step.consumed;
+      }
+      buffer_->consume(used);
+      if (max_body && body_.held.size() > max_body) co_return RelayEnd::kTooLarge;
+    }
+    co_return RelayEnd::kDone;
+  }
+
+  bool detected_logged(const Exchange& ex) const noexcept { return detected_logged_for_ == &ex; }
 
   void build_upstream_head(const http1::RequestHead& req, const Exchange& ex, bool trusted,
                            const config::Upstream& upstream) {
@@ -431,6 +498,7 @@ class Http1Session final : public SessionLink,
   }
 
   void log_detected(const Exchange& ex) {
+    detected_logged_for_ = &ex;
     // One line, written whole; the security event log of its own comes with the event issue.
     std::fprintf(stderr,
                  "portcullis: detect: would %.*s request_id=%.*s stage=%.*s status=%u "
@@ -533,14 +601,34 @@ class Http1Session final : public SessionLink,
 
   awaitable<RelayEnd> send_request(const config::Snapshot& snap, const http1::RequestHead& req) {
     std::uint64_t limit = snap.limits.body_bytes;
-    if (req.body == BodyKind::kNone) {
+    if (!body_.held.empty() || body_.decoder.done()) {
+      // The inspected part of the body goes out with the head.
+      if (req.body == BodyKind::kChunked) {
+        if (!body_.held.empty()) {
+          char size[20];
+          auto [end, ec] = std::to_chars(size, size + sizeof size, body_.held.size(), 16);
+          out_.append(size, end);
+          out_ += "\r\n";
+          out_ += body_.held;
+          out_ += "\r\n";
+        }
+        if (body_.decoder.done()) out_ += "0\r\n\r\n";
+      } else {
+        out_ += body_.held;
+      }
+      if (limit) limit = limit > body_.held.size() ? limit - body_.held.size() : 1;
+    }
+    if (req.body == BodyKind::kNone || body_.complete(req.body)) {
       arm(snap.timeouts.upstream_response);
       auto [ec, n] = co_await asio::async_write(upstream_->socket, asio::buffer(out_), kNoThrow);
-      co_return ec ? RelayEnd::kSinkFailed : RelayEnd::kDone;
+      if (ec) co_return RelayEnd::kSinkFailed;
+      request_body_done_ = true;
+      co_return RelayEnd::kDone;
     }
     RelayEnd end = co_await relay_body(*buffer_, socket_, upstream_->socket, req.body,
-                                       req.content_length, req.body == BodyKind::kChunked, limit,
-                                       snap.timeouts.body, snap.timeouts.upstream_response, out_);
+                                       body_.decoder, body_.remaining,
+                                       req.body == BodyKind::kChunked, limit, snap.timeouts.body,
+                                       snap.timeouts.upstream_response, out_);
     if (end == RelayEnd::kDone) request_body_done_ = true;
     co_return end;
   }
@@ -641,8 +729,10 @@ class Http1Session final : public SessionLink,
       }
     } else {
       ub.consume(resp.head_bytes);
-      RelayEnd end = co_await relay_body(ub, upstream_->socket, socket_, resp.body,
-                                         resp.content_length, chunk_out, 0,
+      http1::ChunkedDecoder decoder;
+      std::uint64_t remaining = resp.content_length;
+      RelayEnd end = co_await relay_body(ub, upstream_->socket, socket_, resp.body, decoder,
+                                         remaining, chunk_out, 0,
                                          snap.timeouts.upstream_response,
                                          snap.timeouts.upstream_response, out_);
       if (end != RelayEnd::kDone) {
@@ -660,12 +750,11 @@ class Http1Session final : public SessionLink,
 
   // Relays one body from `src` (with its buffer) to `dst`. `prefix` (a head) goes out with the
   // first bytes. With `chunk_out` the body is sent in chunked coding, else as it is decoded.
+  // `decoder` and `remaining` carry on from bytes already taken (an inspected prefix).
   awaitable<RelayEnd> relay_body(Buffer& buf, tcp::socket& src, tcp::socket& dst, BodyKind kind,
-                                 std::uint64_t length, bool chunk_out, std::uint64_t limit,
-                                 Duration read_timeout, Duration write_timeout,
-                                 std::string_view prefix) {
-    http1::ChunkedDecoder decoder;
-    std::uint64_t remaining = length;
+                                 http1::ChunkedDecoder& decoder, std::uint64_t& remaining,
+                                 bool chunk_out, std::uint64_t limit, Duration read_timeout,
+                                 Duration write_timeout, std::string_view prefix) {
     std::uint64_t total = 0;
     char chunk_head[24];
     static constexpr std::string_view kCrlf = "\r\n";
@@ -850,6 +939,24 @@ class Http1Session final : public SessionLink,
   std::string out_;
   std::unique_ptr<UpstreamConnection> upstream_;
   std::string_view forward_detail_;
+  const Exchange* detected_logged_for_ = nullptr;
+
+  // The request body as far as it was taken before forwarding.
+  struct HeldBody {
+    std::string held;  // bytes read for inspection, to be forwarded first
+    http1::ChunkedDecoder decoder;
+    std::uint64_t remaining = 0;  // Content-Length bytes not yet read
+    void reset(std::uint64_t content_length) {
+      // A large inspected body does not stay allocated on an idle connection.
+      if (held.capacity() > 64 * 1024) std::string().swap(held);
+      held.clear();
+      decoder.reset();
+      remaining = content_length;
+    }
+    bool complete(BodyKind kind) const noexcept {
+      return kind == BodyKind::kChunked ? decoder.done() : remaining == 0;
+    }
+  } body_;
   std::string client_ip_;
   std::uint16_t client_port_ = 0;
   std::array<std::uint8_t, 16> client_addr_{};

@@ -44,6 +44,7 @@ void Server::start() {
     config::SocketAddress bound = addr;
     bound.port = workers_[0]->listen(addr);
     for (std::size_t i = 1; i < workers_.size(); ++i) workers_[i]->listen(bound);
+    ports_.push_back(bound.port);
     std::fprintf(stderr, "portcullis: listening on http://%s\n", bound.to_string().c_str());
   }
   std::fprintf(stderr, "portcullis: %d worker%s, config %s\n", n, n == 1 ? "" : "s",

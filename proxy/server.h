@@ -1,6 +1,7 @@
 // Server: the workers, their threads, the demo upstream, and the signal-driven shutdown.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -28,6 +29,9 @@ class Server {
   // those signals in every thread (block_signals) before start().
   int wait_and_drain();
 
+  // The bound port of each listener, in config order (valid after start()).
+  const std::vector<std::uint16_t>& ports() const noexcept { return ports_; }
+
   // Blocks SIGTERM, SIGINT and SIGHUP in the calling thread (and the threads it starts later),
   // so that wait_and_drain() receives them; ignores SIGPIPE.
   static void block_signals();
@@ -37,6 +41,7 @@ class Server {
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
   std::unique_ptr<DemoUpstream> demo_;
+  std::vector<std::uint16_t> ports_;
 };
 
 }  // namespace portcullis::proxy

@@ -4,8 +4,8 @@
 #include <signal.h>
 
 #include <cctype>
-#include <regex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -97,12 +97,48 @@ TEST_F(ProxyLifecycleTest, SigintExitsZero) {
   EXPECT_TRUE(status->success()) << *status << "\n" << proxy_.log();
 }
 
+// Whether `text` contains a version number: digits, a dot, digits.
+bool has_version_number(std::string_view text) {
+  for (size_t dot = text.find('.'); dot != std::string_view::npos; dot = text.find('.', dot + 1)) {
+    if (dot > 0 && dot + 1 < text.size() &&
+        std::isdigit(static_cast<unsigned char>(text[dot - 1])) &&
+        std::isdigit(static_cast<unsigned char>(text[dot + 1]))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Whether `needle` occurs in `text` with neither neighbour satisfying `joins`.
+bool contains_word(std::string_view text, std::string_view needle, bool (*joins)(char)) {
+  for (size_t at = text.find(needle); at != std::string_view::npos;
+       at = text.find(needle, at + 1)) {
+    size_t after = at + needle.size();
+    if ((at == 0 || !joins(text[at - 1])) && (after == text.size() || !joins(text[after]))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool is_option_char(char c) { return c == '-' || std::isalnum(static_cast<unsigned char>(c)); }
+bool is_digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
+
+// Whether `text` names line `line` of `file`, as "FILE:LINE", "line LINE" or "line: LINE".
+bool names_line(const std::string& text, const std::string& file, int line) {
+  const std::string number = std::to_string(line);
+  const std::string lower = to_lower(text);
+  return contains_word(text, file + ":" + number, is_digit) ||
+         contains_word(lower, "line " + number, is_digit) ||
+         contains_word(lower, "line: " + number, is_digit);
+}
+
 TEST(ProxyCommandLineTest, VersionPrintsVersionAndExitsZero) {
   ProcessResult result = run_portcullis({"--version"});
 
   ASSERT_TRUE(result.exit.has_value()) << "--version did not exit";
   EXPECT_TRUE(result.exit->success()) << *result.exit << "\n" << result.err;
-  EXPECT_TRUE(std::regex_search(result.out + result.err, std::regex("[0-9]+\\.[0-9]+")))
+  EXPECT_TRUE(has_version_number(result.out + result.err))
       << "no version number in: " << result.out << result.err;
 }
 
@@ -113,27 +149,10 @@ TEST(ProxyCommandLineTest, HelpListsOptions) {
   EXPECT_TRUE(result.exit->success()) << *result.exit;
   const std::string text = result.out + result.err;
   for (const char* option :
-       {"--check", "--listen", "--upstream", "--workers", "--mode", "--version", "--help"}) {
-    EXPECT_NE(text.find(option), std::string::npos) << option << " missing from:\n" << text;
+       {"-c", "--check", "--listen", "--upstream", "--workers", "--mode", "--version", "--help"}) {
+    EXPECT_TRUE(contains_word(text, option, is_option_char)) << option << " missing from:\n"
+                                                             << text;
   }
-  // "-c" on its own, not as the start of "--check".
-  EXPECT_TRUE(std::regex_search(text, std::regex("(^|[^-A-Za-z])-c([^-A-Za-z]|$)")))
-      << "-c missing from:\n"
-      << text;
-}
-
-// Whether `text` names line `line` of `file`, as "FILE:LINE" or "line LINE".
-bool names_line(const std::string& text, const std::string& file, int line) {
-  const std::string number = std::to_string(line);
-  if (std::regex_search(text, std::regex("[Ll]ine:? " + number + "([^0-9]|$)"))) return true;
-  const std::string located = file + ":" + number;
-  for (size_t at = text.find(located); at != std::string::npos; at = text.find(located, at + 1)) {
-    size_t after = at + located.size();
-    if (after == text.size() || !std::isdigit(static_cast<unsigned char>(text[after]))) {
-      return true;
-    }
-  }
-  return false;
 }
 
 TEST(ProxyCheckTest, AcceptsValidConfig) {
