@@ -100,9 +100,10 @@ Result<SocketAddress> resolve(std::string_view text) {
     return Error{"cannot resolve '" + host + "': " + gai_strerror(rc)};
   }
   char buf[INET6_ADDRSTRLEN] = {};
-  const void* src = res->ai_family == AF_INET
-                        ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(res->ai_addr)->sin_addr)
-                        : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(res->ai_addr)->sin6_addr);
+  const void* src =
+      res->ai_family == AF_INET
+          ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(res->ai_addr)->sin_addr)
+          : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(res->ai_addr)->sin6_addr);
   inet_ntop(res->ai_family, src, buf, sizeof buf);
   freeaddrinfo(res);
   return SocketAddress{buf, port};
@@ -208,8 +209,10 @@ Result<std::uint64_t> parse_size(std::string_view text) {
   if (unit == "KiB" || unit == "KB" || unit == "k" || unit == "K") shift = 10;
   if (unit == "MiB" || unit == "MB" || unit == "m" || unit == "M") shift = 20;
   if (unit == "GiB" || unit == "GB" || unit == "g" || unit == "G") shift = 30;
-  if (shift < 0) return Error{"invalid size unit in '" + std::string(text) + "' (B, KiB, MiB, GiB)"};
-  if (n > (std::uint64_t{1} << (62 - shift))) return Error{"size too large: '" + std::string(text) + "'"};
+  if (shift < 0)
+    return Error{"invalid size unit in '" + std::string(text) + "' (B, KiB, MiB, GiB)"};
+  if (n > (std::uint64_t{1} << (62 - shift)))
+    return Error{"size too large: '" + std::string(text) + "'"};
   return n << shift;
 }
 
@@ -251,8 +254,9 @@ Result<SocketAddress> Loader::address(const YAML::Node& node, const std::string&
 }
 
 Status Loader::compile_limits(const YAML::Node& node, Limits& limits) const {
-  if (auto st = check_keys(node, "limits", {"header_bytes", "header_count", "uri_bytes",
-                                            "body_bytes", "response_header_bytes"});
+  if (auto st = check_keys(
+          node, "limits",
+          {"header_bytes", "header_count", "uri_bytes", "body_bytes", "response_header_bytes"});
       !st) {
     return st;
   }
@@ -278,19 +282,19 @@ Status Loader::compile_limits(const YAML::Node& node, Limits& limits) const {
 }
 
 Status Loader::compile_timeouts(const YAML::Node& node, Timeouts& t) const {
-  if (auto st = check_keys(node, "timeouts", {"header", "idle", "body", "upstream_connect",
-                                              "upstream_response", "tunnel_idle", "drain"});
+  if (auto st = check_keys(node, "timeouts",
+                           {"header", "idle", "body", "upstream_connect", "upstream_response",
+                            "tunnel_idle", "drain"});
       !st) {
     return st;
   }
-  std::pair<const char*, Duration*> fields[] = {
-      {"header", &t.header},
-      {"idle", &t.idle},
-      {"body", &t.body},
-      {"upstream_connect", &t.upstream_connect},
-      {"upstream_response", &t.upstream_response},
-      {"tunnel_idle", &t.tunnel_idle},
-      {"drain", &t.drain}};
+  std::pair<const char*, Duration*> fields[] = {{"header", &t.header},
+                                                {"idle", &t.idle},
+                                                {"body", &t.body},
+                                                {"upstream_connect", &t.upstream_connect},
+                                                {"upstream_response", &t.upstream_response},
+                                                {"tunnel_idle", &t.tunnel_idle},
+                                                {"drain", &t.drain}};
   for (auto [name, out] : fields) {
     YAML::Node n = node[name];
     if (!n) continue;
@@ -354,7 +358,8 @@ Status Loader::compile_policies(const YAML::Node& node) {
           if (!list) return list.error();
           for (const auto& h : list.value()) hosts.push_back(HostPattern::parse(h));
         }
-        stages.push_back(std::make_unique<access::AccessList>(std::move(methods), std::move(hosts)));
+        stages.push_back(
+            std::make_unique<access::AccessList>(std::move(methods), std::move(hosts)));
       }
       BodyInspection body;
       if (const YAML::Node b = p["body_inspection"]) {
@@ -407,7 +412,8 @@ Status Loader::compile_upstreams(const YAML::Node& node, Snapshot& snap) const {
     }
     const YAML::Node eps = u["endpoints"];
     if (!eps || !eps.IsSequence() || eps.size() == 0) {
-      return error_at(eps ? eps : u, where + ".endpoints", "expected a non-empty list of host:port");
+      return error_at(eps ? eps : u, where + ".endpoints",
+                      "expected a non-empty list of host:port");
     }
     for (std::size_t j = 0; j < eps.size(); ++j) {
       auto addr = address(eps[j], where + ".endpoints[" + std::to_string(j) + "]");
@@ -435,7 +441,8 @@ Status Loader::compile_routes(const YAML::Node& node, Snapshot& snap) const {
   for (std::size_t i = 0; i < node.size(); ++i) {
     const YAML::Node r = node[i];
     std::string where = "routes[" + std::to_string(i) + "]";
-    if (auto st = check_keys(r, where, {"name", "host", "path_prefix", "upstream", "policy"}); !st) {
+    if (auto st = check_keys(r, where, {"name", "host", "path_prefix", "upstream", "policy"});
+        !st) {
       return st;
     }
     Route route;
@@ -490,7 +497,8 @@ Status Loader::apply_upstream_override(Snapshot& snap) const {
   for (const std::string& url : overrides_.upstream) {
     std::string_view rest = url;
     if (rest.substr(0, 8) == "https://") {
-      return Error{"--upstream " + url + ": https upstreams are not supported yet", "", 0, "--upstream"};
+      return Error{"--upstream " + url + ": https upstreams are not supported yet", "", 0,
+                   "--upstream"};
     }
     if (rest.substr(0, 7) == "http://") rest.remove_prefix(7);
     if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
@@ -521,8 +529,9 @@ Result<std::shared_ptr<const Snapshot>> Loader::load(std::string_view yaml) {
     return Error{e.msg, source_, e.mark.line >= 0 ? e.mark.line + 1 : 0, ""};
   }
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
-  if (auto st = check_keys(root, "", {"workers", "listen", "demo_upstream", "trusted_proxies",
-                                      "limits", "timeouts", "upstreams", "routes", "policies"});
+  if (auto st = check_keys(root, "",
+                           {"workers", "listen", "demo_upstream", "trusted_proxies", "limits",
+                            "timeouts", "upstreams", "routes", "policies"});
       !st) {
     return st.error();
   }

@@ -64,11 +64,11 @@ struct Upstream {
 };
 
 struct Route {
-  std::string id;  // "routes[N]" or the route's name
+  std::string id;                   // "routes[N]" or the route's name
   std::optional<HostPattern> host;  // nullopt: any host
   std::string path_prefix = "/";
-  std::size_t upstream = 0;                   // index into Snapshot::upstreams
-  std::shared_ptr<const Pipeline> pipeline;   // the route's policy, compiled
+  std::size_t upstream = 0;                  // index into Snapshot::upstreams
+  std::shared_ptr<const Pipeline> pipeline;  // the route's policy, compiled
 };
 
 struct Snapshot {

@@ -27,10 +27,14 @@ std::string_view Exchange::header(std::string_view name, bool* found) const noex
 
 std::string_view to_string(Action action) noexcept {
   switch (action) {
-    case Action::kContinue: return "continue";
-    case Action::kBlock: return "block";
-    case Action::kChallenge: return "challenge";
-    case Action::kRateLimit: return "rate_limit";
+    case Action::kContinue:
+      return "continue";
+    case Action::kBlock:
+      return "block";
+    case Action::kChallenge:
+      return "challenge";
+    case Action::kRateLimit:
+      return "rate_limit";
   }
   return "unknown";
 }

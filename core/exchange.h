@@ -33,10 +33,10 @@ class Exchange {
 
   // --- What was received (filled by the session before the first stage runs).
   std::string_view method;
-  std::string_view target;  // as received
-  std::string_view path;    // target up to '?', still percent-encoded
-  std::string_view query;   // after '?', without it; empty if none
-  std::string_view host;    // Host (or :authority) without the port, as received
+  std::string_view target;               // as received
+  std::string_view path;                 // target up to '?', still percent-encoded
+  std::string_view query;                // after '?', without it; empty if none
+  std::string_view host;                 // Host (or :authority) without the port, as received
   std::span<const HeaderField> headers;  // in wire order
   Protocol protocol = Protocol::kHttp11;
   bool tls = false;

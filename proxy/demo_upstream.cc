@@ -28,8 +28,8 @@ awaitable<void> serve(tcp::socket socket) {
     http1::ParseState st;
     while ((st = http1::parse_request(buf.pending(), limits, fields, req, err)) ==
            http1::ParseState::kIncomplete) {
-      auto [ec, n] =
-          co_await socket.async_read_some(asio::buffer(buf.write_ptr(), buf.write_space()), kNoThrow);
+      auto [ec, n] = co_await socket.async_read_some(
+          asio::buffer(buf.write_ptr(), buf.write_space()), kNoThrow);
       if (ec) co_return;
       buf.commit(n);
     }
@@ -39,7 +39,8 @@ awaitable<void> serve(tcp::socket socket) {
     body.append(req.method).append(" ").append(req.target).append(" HTTP/1.");
     body += char('0' + req.version_minor);
     body += '\n';
-    for (const HeaderField& f : req.headers) body.append(f.name).append(": ").append(f.value) += '\n';
+    for (const HeaderField& f : req.headers)
+      body.append(f.name).append(": ").append(f.value) += '\n';
     buf.consume(req.head_bytes);
 
     // Read and count the body so that the connection stays usable.

@@ -25,7 +25,7 @@ namespace {
 using http1::BodyKind;
 using http1::ParseState;
 
-constexpr std::size_t kBodyRoom = 16 * 1024;         // downstream buffer room after the head
+constexpr std::size_t kBodyRoom = 16 * 1024;        // downstream buffer room after the head
 constexpr std::size_t kUpstreamBuffer = 16 * 1024;  // beyond the response head limit
 constexpr std::size_t kLingerBytes = 256 * 1024;
 constexpr auto kLingerTime = std::chrono::seconds(2);
@@ -52,13 +52,12 @@ enum class RelayEnd : std::uint8_t {
   kDone,
   kSourceClosed,  // peer closed or reset before the body ended
   kSourceTimeout,
-  kSinkFailed,    // could not write to the other side
-  kBadFraming,    // invalid chunked coding
-  kTooLarge,      // over the body limit
+  kSinkFailed,  // could not write to the other side
+  kBadFraming,  // invalid chunked coding
+  kTooLarge,    // over the body limit
 };
 
-class Http1Session final : public SessionLink,
-                           public std::enable_shared_from_this<Http1Session> {
+class Http1Session final : public SessionLink, public std::enable_shared_from_this<Http1Session> {
  public:
   Http1Session(Worker& worker, tcp::socket socket)
       : worker_(worker), socket_(std::move(socket)), timer_(worker.io()) {
@@ -92,8 +91,10 @@ class Http1Session final : public SessionLink,
       }
     }
     auto self = shared_from_this();
-    asio::co_spawn(worker_.io(), [self]() { return self->watchdog(); }, asio::detached);
-    asio::co_spawn(worker_.io(), [self]() { return self->run(); }, asio::detached);
+    asio::co_spawn(
+        worker_.io(), [self]() { return self->watchdog(); }, asio::detached);
+    asio::co_spawn(
+        worker_.io(), [self]() { return self->run(); }, asio::detached);
   }
 
   void on_drain() noexcept override {
@@ -156,7 +157,7 @@ class Http1Session final : public SessionLink,
 
   awaitable<bool> write_client(std::string_view a, std::string_view b = {}) {
     std::array<asio::const_buffer, 2> bufs{asio::buffer(a.data(), a.size()),
-                                          asio::buffer(b.data(), b.size())};
+                                           asio::buffer(b.data(), b.size())};
     auto [ec, n] = co_await asio::async_write(socket_, bufs, kNoThrow);
     co_return !ec;
   }
@@ -239,9 +240,9 @@ class Http1Session final : public SessionLink,
     waiting_for_request_ = false;
 
     http1::RequestHead req;
-    ParseState st = http1::parse_request(buffer_->pending(),
-                                         {limits.header_bytes, limits.header_count, limits.uri_bytes},
-                                         fields_, req, perr);
+    ParseState st = http1::parse_request(
+        buffer_->pending(), {limits.header_bytes, limits.header_count, limits.uri_bytes}, fields_,
+        req, perr);
     if (st != ParseState::kComplete) {
       co_return co_await respond({.status = perr.status ? perr.status : std::uint16_t(400),
                                   .detail = perr.reason,
@@ -291,9 +292,11 @@ class Http1Session final : public SessionLink,
               .head = is_head};
     };
 
-    if (req.method == "CONNECT") co_return co_await respond(refuse(405, "CONNECT is not supported"));
+    if (req.method == "CONNECT")
+      co_return co_await respond(refuse(405, "CONNECT is not supported"));
     const config::Route* route = snap->match(req.host, req.path);
-    if (route == nullptr) co_return co_await respond(refuse(404, "no route for this host and path"));
+    if (route == nullptr)
+      co_return co_await respond(refuse(404, "no route for this host and path"));
     ex.route_id = route->id;
     ex.policy_id = route->pipeline->name();
 
@@ -337,8 +340,8 @@ class Http1Session final : public SessionLink,
       if (body_unread && inspection.reject_over_limit) {
         co_return co_await respond(refuse(413, "request body larger than the inspection limit"));
       }
-      ex.body = std::span<const char>(body_.held.data(),
-                                      std::min(body_.held.size(), inspection.limit));
+      ex.body =
+          std::span<const char>(body_.held.data(), std::min(body_.held.size(), inspection.limit));
       ex.body_complete = !body_unread;
       Verdict body_verdict = route->pipeline->on_body(ex);
       if (!ex.detected.is_continue() && !detected_logged(ex)) log_detected(ex);
@@ -625,10 +628,10 @@ class Http1Session final : public SessionLink,
       request_body_done_ = true;
       co_return RelayEnd::kDone;
     }
-    RelayEnd end = co_await relay_body(*buffer_, socket_, upstream_->socket, req.body,
-                                       body_.decoder, body_.remaining,
-                                       req.body == BodyKind::kChunked, limit, snap.timeouts.body,
-                                       snap.timeouts.upstream_response, out_);
+    RelayEnd end =
+        co_await relay_body(*buffer_, socket_, upstream_->socket, req.body, body_.decoder,
+                            body_.remaining, req.body == BodyKind::kChunked, limit,
+                            snap.timeouts.body, snap.timeouts.upstream_response, out_);
     if (end == RelayEnd::kDone) request_body_done_ = true;
     co_return end;
   }
@@ -642,9 +645,9 @@ class Http1Session final : public SessionLink,
     bool got_bytes = false;
     arm(snap.timeouts.upstream_response);
     while (true) {
-      ParseState st = http1::parse_response(ub.pending(), req.method,
-                                            snap.limits.response_header_bytes, response_fields_,
-                                            resp, perr);
+      ParseState st =
+          http1::parse_response(ub.pending(), req.method, snap.limits.response_header_bytes,
+                                response_fields_, resp, perr);
       if (st == ParseState::kComplete) {
         if (resp.status >= 100 && resp.status < 200 && resp.status != 101) {
           ub.consume(resp.head_bytes);  // interim responses are not relayed
@@ -689,11 +692,11 @@ class Http1Session final : public SessionLink,
     }
 
     const bool client_11 = req.version_minor == 1;
-    const bool chunk_out = client_11 && (resp.body == BodyKind::kChunked ||
-                                         resp.body == BodyKind::kUntilClose);
-    close_after_response_ = !req.keep_alive || draining() || !request_body_done_ ||
-                            (!client_11 && (resp.body == BodyKind::kChunked ||
-                                            resp.body == BodyKind::kUntilClose));
+    const bool chunk_out =
+        client_11 && (resp.body == BodyKind::kChunked || resp.body == BodyKind::kUntilClose);
+    close_after_response_ =
+        !req.keep_alive || draining() || !request_body_done_ ||
+        (!client_11 && (resp.body == BodyKind::kChunked || resp.body == BodyKind::kUntilClose));
 
     out_.clear();
     out_ += "HTTP/1.1 ";
@@ -732,8 +735,7 @@ class Http1Session final : public SessionLink,
       http1::ChunkedDecoder decoder;
       std::uint64_t remaining = resp.content_length;
       RelayEnd end = co_await relay_body(ub, upstream_->socket, socket_, resp.body, decoder,
-                                         remaining, chunk_out, 0,
-                                         snap.timeouts.upstream_response,
+                                         remaining, chunk_out, 0, snap.timeouts.upstream_response,
                                          snap.timeouts.upstream_response, out_);
       if (end != RelayEnd::kDone) {
         upstream_.reset();
@@ -877,28 +879,34 @@ class Http1Session final : public SessionLink,
     close_after_response_ = true;
 
     tunnel_open_ = 2;
+    // Fires (is cancelled) when the upstream-to-client direction ends.
+    asio::steady_timer upstream_done(worker_.io(), TimePoint::max());
     auto self = shared_from_this();
     asio::co_spawn(
         worker_.io(),
-        [self, &snap]() -> awaitable<void> {
+        [self, &snap, &upstream_done]() -> awaitable<void> {
           co_await self->pump(self->upstream_->socket, self->socket_, self->upstream_->buffer,
                               snap.timeouts.tunnel_idle);
+          upstream_done.cancel();
         },
         asio::detached);
     // Client bytes already buffered after the upgrade request go first.
+    boost::system::error_code early_ec;
     if (!buffer_->empty()) {
       auto [ec, n] = co_await asio::async_write(
           upstream_->socket, asio::buffer(buffer_->begin_ptr(), buffer_->size()), kNoThrow);
       buffer_->consume(buffer_->size());
-      if (ec) co_return -1;
+      early_ec = ec;
     }
-    co_await pump(socket_, upstream_->socket, *buffer_, snap.timeouts.tunnel_idle);
-    // Wait for the other direction to finish before the session goes away.
-    while (tunnel_open_ > 0) {
-      asio::steady_timer wait(worker_.io());
-      wait.expires_after(std::chrono::milliseconds(5));
-      co_await wait.async_wait(kNoThrow);
+    if (!early_ec) {
+      co_await pump(socket_, upstream_->socket, *buffer_, snap.timeouts.tunnel_idle);
+    } else {
+      --tunnel_open_;
+      boost::system::error_code ignored;
+      upstream_->socket.cancel(ignored);
     }
+    // The other direction refers to this frame's timer and to the sockets: wait for it.
+    if (tunnel_open_ > 0) co_await upstream_done.async_wait(kNoThrow);
     co_return -1;
   }
 
@@ -907,8 +915,8 @@ class Http1Session final : public SessionLink,
     buf.compact();
     while (true) {
       arm(idle);
-      auto [ec, n] = co_await from.async_read_some(asio::buffer(buf.write_ptr(), buf.write_space()),
-                                                   kNoThrow);
+      auto [ec, n] =
+          co_await from.async_read_some(asio::buffer(buf.write_ptr(), buf.write_space()), kNoThrow);
       if (ec) break;
       arm(idle);
       auto [wec, wn] = co_await asio::async_write(to, asio::buffer(buf.write_ptr(), n), kNoThrow);

@@ -12,10 +12,10 @@ std::string_view reason_phrase(std::uint16_t status) noexcept;
 
 struct LocalResponse {
   std::uint16_t status = 500;
-  std::string_view detail;      // why, for the body (static or snapshot-owned text)
-  std::string_view request_id;  // empty when the request could not be parsed far enough
-  std::string_view accept;      // the request's Accept header: picks JSON, HTML or text
-  std::string_view allow;       // for 405: the Allow header
+  std::string_view detail;          // why, for the body (static or snapshot-owned text)
+  std::string_view request_id;      // empty when the request could not be parsed far enough
+  std::string_view accept;          // the request's Accept header: picks JSON, HTML or text
+  std::string_view allow;           // for 405: the Allow header
   std::uint32_t retry_after_s = 0;  // for 429 and 503
   bool close = false;               // adds Connection: close
   bool head = false;                // HEAD request: headers only

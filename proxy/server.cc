@@ -68,11 +68,10 @@ int Server::wait_and_drain() {
     break;
   }
   auto snap = snapshots_.current();
-  std::fprintf(stderr, "portcullis: %s: draining (up to %lld ms)\n",
-               sig == SIGTERM ? "SIGTERM" : "SIGINT",
-               static_cast<long long>(
-                   std::chrono::duration_cast<std::chrono::milliseconds>(snap->timeouts.drain)
-                       .count()));
+  std::fprintf(
+      stderr, "portcullis: %s: draining (up to %lld ms)\n", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+      static_cast<long long>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(snap->timeouts.drain).count()));
   for (auto& w : workers_) w->begin_drain();
   auto deadline = Clock::now() + snap->timeouts.drain;
   std::size_t live = 0;

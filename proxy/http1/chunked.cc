@@ -70,8 +70,8 @@ ChunkedDecoder::Step ChunkedDecoder::next(std::string_view in) noexcept {
         }
         break;
       case State::kData: {
-        std::size_t n = static_cast<std::size_t>(
-            std::min<std::uint64_t>(remaining_, in.size() - i));
+        std::size_t n =
+            static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, in.size() - i));
         remaining_ -= n;
         total_ += n;
         if (remaining_ == 0) state_ = State::kDataCr;

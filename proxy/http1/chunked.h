@@ -30,16 +30,16 @@ class ChunkedDecoder {
 
  private:
   enum class State : std::uint8_t {
-    kSize,         // hex digits of the chunk size
-    kExtension,    // after ';' up to CR
-    kSizeLf,       // LF after the size line's CR
-    kData,         // chunk data
-    kDataCr,       // CR after the data
-    kDataLf,       // LF after the data
-    kTrailerStart, // start of a trailer line or of the final empty line
-    kTrailer,      // inside a trailer line
-    kTrailerLf,    // LF after a trailer line's CR
-    kFinalLf,      // LF of the final empty line
+    kSize,          // hex digits of the chunk size
+    kExtension,     // after ';' up to CR
+    kSizeLf,        // LF after the size line's CR
+    kData,          // chunk data
+    kDataCr,        // CR after the data
+    kDataLf,        // LF after the data
+    kTrailerStart,  // start of a trailer line or of the final empty line
+    kTrailer,       // inside a trailer line
+    kTrailerLf,     // LF after a trailer line's CR
+    kFinalLf,       // LF of the final empty line
     kDone,
     kError,
   };

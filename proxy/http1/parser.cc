@@ -269,7 +269,8 @@ ParseState HeadScanner::scan(std::string_view data, std::size_t max_bytes,
       }
       return ParseState::kComplete;
     }
-    if (in_first_line_ && line_len > max_first_line) return fail(error, 414, "request-target too long");
+    if (in_first_line_ && line_len > max_first_line)
+      return fail(error, 414, "request-target too long");
     in_first_line_ = false;
     line_start_ = pos_;
   }
@@ -289,8 +290,8 @@ ParseState parse_request(std::string_view data, const Limits& limits,
   // The first line holds the method and version besides the target.
   ParseState state = scanner.scan(data, limits.header_bytes, limits.uri_bytes + 32, error);
   if (state != ParseState::kComplete) return state;
-  std::string_view head = data.substr(scanner.leading_empty(),
-                                      scanner.head_end() - scanner.leading_empty());
+  std::string_view head =
+      data.substr(scanner.leading_empty(), scanner.head_end() - scanner.leading_empty());
   out = RequestHead{};
   out.head_bytes = scanner.head_end();
 
@@ -306,7 +307,8 @@ ParseState parse_request(std::string_view data, const Limits& limits,
   out.target = rest.substr(0, sp2);
   std::string_view version = rest.substr(sp2 + 1);
   if (out.target.size() > limits.uri_bytes) return fail(error, 414, "request-target too long");
-  if (!all_of(out.target, kTargetChar)) return fail(error, 400, "invalid character in request-target");
+  if (!all_of(out.target, kTargetChar))
+    return fail(error, 400, "invalid character in request-target");
   if (version.size() != 8 || version.substr(0, 5) != "HTTP/" || version[6] != '.' ||
       version[5] < '0' || version[5] > '9' || version[7] < '0' || version[7] > '9') {
     return fail(error, 400, "malformed HTTP version");
@@ -318,8 +320,8 @@ ParseState parse_request(std::string_view data, const Limits& limits,
 
   std::size_t count = 0;
   Framing f;
-  ParseState fields = parse_fields(head.substr(eol + 2), limits.header_count, storage, count, f,
-                                   400, error);
+  ParseState fields =
+      parse_fields(head.substr(eol + 2), limits.header_count, storage, count, f, 400, error);
   if (fields != ParseState::kComplete) return fields;
   out.headers = storage.subspan(0, count);
 
@@ -336,7 +338,8 @@ ParseState parse_request(std::string_view data, const Limits& limits,
     target.remove_prefix(target[4] == 's' ? 8 : 7);
     std::size_t slash = target.find_first_of("/?");
     out.authority = target.substr(0, slash);
-    if (!valid_authority(out.authority)) return fail(error, 400, "invalid authority in request-target");
+    if (!valid_authority(out.authority))
+      return fail(error, 400, "invalid authority in request-target");
     target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
     if (target.front() == '?') return fail(error, 400, "absolute-form target without a path");
   } else {
@@ -348,8 +351,7 @@ ParseState parse_request(std::string_view data, const Limits& limits,
 
   if (f.has_host) {
     if (!out.absolute_form) out.authority = f.host;
-    if (f.host.empty() ? out.version_minor == 1 && !out.absolute_form
-                       : !valid_authority(f.host)) {
+    if (f.host.empty() ? out.version_minor == 1 && !out.absolute_form : !valid_authority(f.host)) {
       return fail(error, 400, "invalid Host header");
     }
   } else if (out.version_minor == 1) {
@@ -375,8 +377,8 @@ ParseState parse_request(std::string_view data, const Limits& limits,
 }
 
 ParseState parse_response(std::string_view data, std::string_view request_method,
-                          std::size_t max_bytes, std::span<HeaderField> storage,
-                          ResponseHead& out, ParseError& error) noexcept {
+                          std::size_t max_bytes, std::span<HeaderField> storage, ResponseHead& out,
+                          ParseError& error) noexcept {
   HeadScanner scanner;
   ParseState state = scanner.scan(data, max_bytes, max_bytes, error);
   if (state == ParseState::kError) return fail(error, 502, "malformed upstream response head");
@@ -395,8 +397,8 @@ ParseState parse_response(std::string_view data, std::string_view request_method
     return fail(error, 502, "malformed upstream status line");
   }
   out.version_minor = line[7] - '0';
-  out.status = static_cast<std::uint16_t>((line[9] - '0') * 100 + (line[10] - '0') * 10 +
-                                          (line[11] - '0'));
+  out.status =
+      static_cast<std::uint16_t>((line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0'));
   out.reason = line.size() > 13 ? line.substr(13) : std::string_view();
   if (!all_of(out.reason, kValueChar)) return fail(error, 502, "malformed upstream status line");
 
@@ -406,7 +408,8 @@ ParseState parse_response(std::string_view data, std::string_view request_method
       parse_fields(head.substr(eol + 2), storage.size(), storage, count, f, 502, error);
   if (fields != ParseState::kComplete) return fields;
   out.headers = storage.subspan(0, count);
-  if (f.has_te && f.has_cl) return fail(error, 502, "upstream sent Content-Length and Transfer-Encoding");
+  if (f.has_te && f.has_cl)
+    return fail(error, 502, "upstream sent Content-Length and Transfer-Encoding");
 
   out.keep_alive = out.version_minor == 1 ? !f.conn_close : (f.conn_keep_alive && !f.conn_close);
   if (request_method == "HEAD" || out.status < 200 || out.status == 204 || out.status == 304) {

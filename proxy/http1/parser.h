@@ -66,12 +66,12 @@ class HeadScanner {
 
 struct RequestHead {
   std::string_view method;
-  std::string_view target;     // as received
-  std::string_view path;       // origin-form path (from an absolute-form target too)
-  std::string_view query;      // after '?', without it
-  std::string_view authority;  // Host header, or the authority of an absolute-form target
-  std::string_view host;       // authority without the port
-  int version_minor = 1;       // HTTP/1.<minor>, 0 or 1
+  std::string_view target;         // as received
+  std::string_view path;           // origin-form path (from an absolute-form target too)
+  std::string_view query;          // after '?', without it
+  std::string_view authority;      // Host header, or the authority of an absolute-form target
+  std::string_view host;           // authority without the port
+  int version_minor = 1;           // HTTP/1.<minor>, 0 or 1
   std::span<HeaderField> headers;  // in wire order, within the caller's storage
   std::size_t head_bytes = 0;      // including leading empty lines
 
@@ -104,8 +104,8 @@ struct ResponseHead {
 // Parses one response head at the start of `data`. `request_method` decides bodiless HEAD
 // responses. Errors have status 502.
 ParseState parse_response(std::string_view data, std::string_view request_method,
-                          std::size_t max_bytes, std::span<HeaderField> storage,
-                          ResponseHead& out, ParseError& error) noexcept;
+                          std::size_t max_bytes, std::span<HeaderField> storage, ResponseHead& out,
+                          ParseError& error) noexcept;
 
 // True for the headers a proxy must not forward (RFC 9110 7.6.1), plus any header named in a
 // Connection header among `headers`.

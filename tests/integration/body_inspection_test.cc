@@ -42,9 +42,10 @@ class BodyInspectionTest : public ::testing::Test {
  protected:
   // Starts the proxy with one route whose pipeline is the marker stage.
   void start(BodyInspection inspection, Mode mode = Mode::kBlock) {
-    std::string yaml = "listen: [127.0.0.1:0]\nworkers: 1\nlimits: {body_bytes: 1MiB}\n"
-                       "upstreams: [{name: app, endpoints: [" +
-                       upstream_.endpoint() + "]}]\nroutes: [{upstream: app}]\n";
+    std::string yaml =
+        "listen: [127.0.0.1:0]\nworkers: 1\nlimits: {body_bytes: 1MiB}\n"
+        "upstreams: [{name: app, endpoints: [" +
+        upstream_.endpoint() + "]}]\nroutes: [{upstream: app}]\n";
     auto loaded = config::load_string(yaml, "test.yaml");
     ASSERT_TRUE(loaded.ok()) << loaded.error().to_string();
     auto snap = std::make_shared<config::Snapshot>(**loaded);
@@ -66,9 +67,9 @@ class BodyInspectionTest : public ::testing::Test {
   }
 
   static std::string post_cl(const std::string& body, std::string_view extra = {}) {
-    return request_head("POST", "/echo", "test.local",
-                        "Content-Length: " + std::to_string(body.size()) + "\r\n" +
-                            std::string(extra)) +
+    return request_head(
+               "POST", "/echo", "test.local",
+               "Content-Length: " + std::to_string(body.size()) + "\r\n" + std::string(extra)) +
            body;
   }
   static std::string post_chunked(const std::string& body) {

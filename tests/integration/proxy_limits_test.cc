@@ -157,6 +157,25 @@ TEST_F(ProxyLimitsTest, HeaderTimeoutCountsFromTheFirstByte) {
   EXPECT_LT(elapsed, milliseconds(1500)) << "the header timeout restarted with every byte";
 }
 
+TEST_F(ProxyLimitsTest, ClientStallingMidBodyAnswers408AndCloses) {
+  ASSERT_TRUE(start_proxy("timeouts:\n  body: 500ms\n"));
+  RawClient client(proxy_.port());
+  ASSERT_TRUE(client.connected()) << client.error();
+
+  ASSERT_TRUE(client.send(request_head("POST", "/echo", "test.local", "Content-Length: 100\r\n") +
+                          "only ten b"));
+  const Clock::time_point sent = Clock::now();
+  std::optional<HttpResponse> response = client.read_final_response("POST");
+  const auto elapsed = Clock::now() - sent;
+
+  ASSERT_TRUE(response.has_value()) << client.error();
+  EXPECT_EQ(response->status, 408) << *response;
+  EXPECT_GE(elapsed, milliseconds(400));
+  EXPECT_LT(elapsed, seconds(3));
+  EXPECT_TRUE(client.is_closed(seconds(3))) << "the connection stayed open after the 408";
+  EXPECT_EQ(upstream_.request_count(), 0u) << "an incomplete body was passed off as complete";
+}
+
 TEST_F(ProxyLimitsTest, IdleKeepAliveConnectionIsClosedSilently) {
   ASSERT_TRUE(start_proxy("timeouts:\n  idle: 500ms\n"));
   RawClient client(proxy_.port());

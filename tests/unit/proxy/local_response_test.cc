@@ -27,11 +27,12 @@ TEST(LocalResponseTest, TextByDefaultWithLengthAndRequestId) {
 }
 
 TEST(LocalResponseTest, JsonWhenAccepted) {
-  std::string out = make({.status = 400, .detail = "bad \"x\"", .request_id = "id1",
-                          .accept = "application/json"});
+  std::string out = make(
+      {.status = 400, .detail = "bad \"x\"", .request_id = "id1", .accept = "application/json"});
   EXPECT_NE(out.find("content-type: application/json"), std::string::npos);
-  EXPECT_EQ(body_of(out), "{\"status\":400,\"error\":\"Bad Request\",\"detail\":\"bad &quot;x&quot;\","
-                          "\"request_id\":\"id1\"}\n");
+  EXPECT_EQ(body_of(out),
+            "{\"status\":400,\"error\":\"Bad Request\",\"detail\":\"bad &quot;x&quot;\","
+            "\"request_id\":\"id1\"}\n");
 }
 
 TEST(LocalResponseTest, HtmlWhenAcceptedEscapesDetail) {

@@ -61,11 +61,11 @@ TEST(ChunkedDecoderTest, IncompleteIsNotDone) {
 }
 
 TEST(ChunkedDecoderTest, RefusesMalformedFraming) {
-  for (const char* input : {"zz\r\n", "-1\r\nx\r\n", "\r\n", " 5\r\nhello\r\n0\r\n\r\n",
-                            "5 \r\nhello\r\n0\r\n\r\n", "5\nhello\r\n0\r\n\r\n",
-                            "5\r\nhelloX\r\n0\r\n\r\n", "5\r\nhello\n0\r\n\r\n",
-                            "1000000000000000\r\n", "0\r\n\r\r\n", "0\r\nX: a\nb\r\n\r\n",
-                            "0\r\n folded\r\n\r\n", "3;\x01\r\nabc\r\n0\r\n\r\n"}) {
+  for (const char* input :
+       {"zz\r\n", "-1\r\nx\r\n", "\r\n", " 5\r\nhello\r\n0\r\n\r\n", "5 \r\nhello\r\n0\r\n\r\n",
+        "5\nhello\r\n0\r\n\r\n", "5\r\nhelloX\r\n0\r\n\r\n", "5\r\nhello\n0\r\n\r\n",
+        "1000000000000000\r\n", "0\r\n\r\r\n", "0\r\nX: a\nb\r\n\r\n", "0\r\n folded\r\n\r\n",
+        "3;\x01\r\nabc\r\n0\r\n\r\n"}) {
     Decoded d = decode(input);
     EXPECT_FALSE(d.done) << input;
     EXPECT_NE(d.error, "") << input;

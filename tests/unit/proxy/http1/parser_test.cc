@@ -75,12 +75,14 @@ TEST_F(RequestParserTest, ConnectionSemantics) {
   EXPECT_FALSE(parse("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n").head.keep_alive);
   EXPECT_FALSE(parse("GET / HTTP/1.0\r\n\r\n").head.keep_alive);
   EXPECT_TRUE(parse("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n").head.keep_alive);
-  Parsed up = parse("GET /ws HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, Upgrade\r\n"
-                    "Upgrade: websocket\r\n\r\n");
+  Parsed up = parse(
+      "GET /ws HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, Upgrade\r\n"
+      "Upgrade: websocket\r\n\r\n");
   EXPECT_TRUE(up.head.upgrade);
   EXPECT_FALSE(parse("GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n\r\n").head.upgrade);
-  EXPECT_TRUE(parse("PUT / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n")
-                  .head.expect_continue);
+  EXPECT_TRUE(
+      parse("PUT / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n")
+          .head.expect_continue);
 }
 
 TEST_F(RequestParserTest, AbsoluteFormTakesTheAuthorityFromTheTarget) {
@@ -125,26 +127,45 @@ const std::string kH = "Host: h\r\n";
 INSTANTIATE_TEST_SUITE_P(
     Smuggling, RequestRefusalTest,
     ::testing::Values(
-        Refusal{"ClAndTe", "POST / HTTP/1.1\r\n" + kH + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
-        Refusal{"TeAndCl", "POST / HTTP/1.1\r\n" + kH + "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", 400},
-        Refusal{"TwoClSame", "POST / HTTP/1.1\r\n" + kH + "Content-Length: 5\r\nContent-Length: 5\r\n\r\n", 400},
-        Refusal{"TwoClDifferent", "POST / HTTP/1.1\r\n" + kH + "Content-Length: 5\r\nContent-Length: 6\r\n\r\n", 400},
+        Refusal{
+            "ClAndTe",
+            "POST / HTTP/1.1\r\n" + kH + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+            400},
+        Refusal{
+            "TeAndCl",
+            "POST / HTTP/1.1\r\n" + kH + "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n",
+            400},
+        Refusal{"TwoClSame",
+                "POST / HTTP/1.1\r\n" + kH + "Content-Length: 5\r\nContent-Length: 5\r\n\r\n", 400},
+        Refusal{"TwoClDifferent",
+                "POST / HTTP/1.1\r\n" + kH + "Content-Length: 5\r\nContent-Length: 6\r\n\r\n", 400},
         Refusal{"ClList", "POST / HTTP/1.1\r\n" + kH + "Content-Length: 5, 5\r\n\r\n", 400},
         Refusal{"ClSign", "POST / HTTP/1.1\r\n" + kH + "Content-Length: +5\r\n\r\n", 400},
         Refusal{"ClNegative", "POST / HTTP/1.1\r\n" + kH + "Content-Length: -1\r\n\r\n", 400},
         Refusal{"ClHex", "POST / HTTP/1.1\r\n" + kH + "Content-Length: 0x5\r\n\r\n", 400},
         Refusal{"ClEmpty", "POST / HTTP/1.1\r\n" + kH + "Content-Length: \r\n\r\n", 400},
-        Refusal{"ClOverflow", "POST / HTTP/1.1\r\n" + kH + "Content-Length: 99999999999999999999999\r\n\r\n", 400},
-        Refusal{"TeGzipChunked", "POST / HTTP/1.1\r\n" + kH + "Transfer-Encoding: gzip, chunked\r\n\r\n", 400},
-        Refusal{"TeXchunked", "POST / HTTP/1.1\r\n" + kH + "Transfer-Encoding: xchunked\r\n\r\n", 400},
-        Refusal{"TeChunkedTwice", "POST / HTTP/1.1\r\n" + kH + "Transfer-Encoding: chunked, chunked\r\n\r\n", 400},
-        Refusal{"TeQuoted", "POST / HTTP/1.1\r\n" + kH + "Transfer-Encoding: \"chunked\"\r\n\r\n", 400},
-        Refusal{"TeTwoHeaders", "POST / HTTP/1.1\r\n" + kH + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
-        Refusal{"TeSpaceBeforeColon", "POST / HTTP/1.1\r\n" + kH + "Transfer-Encoding : chunked\r\n\r\n", 400},
+        Refusal{"ClOverflow",
+                "POST / HTTP/1.1\r\n" + kH + "Content-Length: 99999999999999999999999\r\n\r\n",
+                400},
+        Refusal{"TeGzipChunked",
+                "POST / HTTP/1.1\r\n" + kH + "Transfer-Encoding: gzip, chunked\r\n\r\n", 400},
+        Refusal{"TeXchunked", "POST / HTTP/1.1\r\n" + kH + "Transfer-Encoding: xchunked\r\n\r\n",
+                400},
+        Refusal{"TeChunkedTwice",
+                "POST / HTTP/1.1\r\n" + kH + "Transfer-Encoding: chunked, chunked\r\n\r\n", 400},
+        Refusal{"TeQuoted", "POST / HTTP/1.1\r\n" + kH + "Transfer-Encoding: \"chunked\"\r\n\r\n",
+                400},
+        Refusal{"TeTwoHeaders",
+                "POST / HTTP/1.1\r\n" + kH +
+                    "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+                400},
+        Refusal{"TeSpaceBeforeColon",
+                "POST / HTTP/1.1\r\n" + kH + "Transfer-Encoding : chunked\r\n\r\n", 400},
         Refusal{"TeInHttp10", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
         Refusal{"ObsFold", "GET / HTTP/1.1\r\n" + kH + "X-A: one\r\n two\r\n\r\n", 400},
         Refusal{"ObsFoldTab", "GET / HTTP/1.1\r\n" + kH + "X-A: one\r\n\ttwo\r\n\r\n", 400},
-        Refusal{"NulInValue", "GET / HTTP/1.1\r\n" + kH + std::string("X-A: a\0b\r\n\r\n", 12), 400},
+        Refusal{"NulInValue", "GET / HTTP/1.1\r\n" + kH + std::string("X-A: a\0b\r\n\r\n", 12),
+                400},
         Refusal{"BareCrInValue", "GET / HTTP/1.1\r\n" + kH + "X-A: a\rb\r\n\r\n", 400},
         Refusal{"BareLf", "GET / HTTP/1.1\n" + kH + "\r\n", 400},
         Refusal{"BareLfHeaders", "GET / HTTP/1.1\r\nHost: h\nX: y\r\n\r\n", 400},
@@ -186,9 +207,9 @@ TEST_F(RequestParserTest, TooManyHeadersIs431) {
 TEST_F(RequestParserTest, LongTargetIs414) {
   Limits limits;
   limits.uri_bytes = 100;
-  EXPECT_EQ(parse("GET /" + std::string(200, 'a') + " HTTP/1.1\r\nHost: h\r\n\r\n", limits)
-                .error.status,
-            414);
+  EXPECT_EQ(
+      parse("GET /" + std::string(200, 'a') + " HTTP/1.1\r\nHost: h\r\n\r\n", limits).error.status,
+      414);
   EXPECT_EQ(parse("GET /" + std::string(200, 'a'), limits).error.status, 414);
 }
 
@@ -236,7 +257,8 @@ TEST_F(ResponseParserTest, BodyKinds) {
   EXPECT_EQ(head_.body, BodyKind::kNone);
   ASSERT_EQ(parse("HTTP/1.1 204 No Content\r\n\r\n"), ParseState::kComplete);
   EXPECT_EQ(head_.body, BodyKind::kNone);
-  ASSERT_EQ(parse("HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n"), ParseState::kComplete);
+  ASSERT_EQ(parse("HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n"),
+            ParseState::kComplete);
   EXPECT_EQ(head_.body, BodyKind::kNone);
   ASSERT_EQ(parse("HTTP/1.1 100 Continue\r\n\r\n"), ParseState::kComplete);
   EXPECT_EQ(head_.status, 100);
@@ -245,10 +267,11 @@ TEST_F(ResponseParserTest, BodyKinds) {
 }
 
 TEST_F(ResponseParserTest, RefusesAmbiguousOrMalformedResponsesWith502) {
-  for (const char* text : {"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
-                           "HTTP/1.1 20 OK\r\n\r\n", "HTTP/2 200 OK\r\n\r\n", "garbage\r\n\r\n",
-                           "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
-                           "HTTP/1.1 200 OK\r\nX: a\r\n b\r\n\r\n"}) {
+  for (const char* text :
+       {"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "HTTP/1.1 20 OK\r\n\r\n", "HTTP/2 200 OK\r\n\r\n", "garbage\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nX: a\r\n b\r\n\r\n"}) {
     EXPECT_EQ(parse(text), ParseState::kError) << text;
     EXPECT_EQ(error_.status, 502) << text;
   }
