@@ -17,9 +17,14 @@ void UpstreamPool::use_snapshot(const config::Snapshot* snapshot) {
 
 std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(std::size_t upstream) noexcept {
   auto& idle = upstreams_[upstream].idle;
+  TimePoint now = Clock::now();
   while (!idle.empty()) {
     std::unique_ptr<UpstreamConnection> conn = std::move(idle.back());
     idle.pop_back();
+    if (now - conn->idle_since < kProbeAfter) {
+      conn->reused = true;
+      return conn;
+    }
     // An idle upstream connection must have nothing to read: bytes or EOF mean the peer closed
     // it (or misbehaved), and a request sent on it would be lost.
     char probe;
@@ -38,6 +43,7 @@ void UpstreamPool::release(std::unique_ptr<UpstreamConnection> conn,
   if (idle.size() >= max_idle || !conn->buffer.empty()) return;  // closes conn
   conn->buffer.set_floor(0);
   conn->buffer.compact();
+  conn->idle_since = Clock::now();
   idle.push_back(std::move(conn));
 }
 

@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/clock.h"
 #include "proxy/asio.h"
 #include "proxy/buffer.h"
 
@@ -24,6 +25,7 @@ struct UpstreamConnection {
   Buffer buffer;
   std::size_t upstream = 0;
   bool reused = false;  // taken from the idle set rather than freshly connected
+  TimePoint idle_since{};
 };
 
 class UpstreamPool {
@@ -34,7 +36,9 @@ class UpstreamPool {
   // snapshot.
   void use_snapshot(const config::Snapshot* snapshot);
 
-  // An idle connection to `upstream` that the peer has not closed, or nullptr.
+  // An idle connection to `upstream` that the peer has not closed, or nullptr. A connection
+  // idle for longer than kProbeAfter is probed (one non-blocking peek) first; one used moments
+  // ago is taken as it is, and a bodiless request that meets a closed one is retried.
   std::unique_ptr<UpstreamConnection> take_idle(std::size_t upstream) noexcept;
 
   // Keeps `conn` for reuse, or closes it when `max_idle` are already kept.
@@ -47,6 +51,8 @@ class UpstreamPool {
   std::unique_ptr<UpstreamConnection> make(std::size_t upstream, std::size_t buffer_bytes);
 
   std::size_t idle_count() const noexcept;
+
+  static constexpr Duration kProbeAfter = std::chrono::milliseconds(100);
 
  private:
   struct PerUpstream {

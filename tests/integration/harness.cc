@@ -835,6 +835,12 @@ bool TestUpstream::respond(int fd, SocketReader& reader, const ReceivedRequest& 
   if (path == "/hello") {
     return answer(200, {{"Content-Type", "text/plain"}}, "hello from upstream\n");
   }
+  if (path == "/drop-after") {
+    // A keep-alive response, then the connection is closed without notice, as an upstream
+    // with a short keep-alive timeout does.
+    answer(200, {{"Content-Type", "text/plain"}}, "dropping\n");
+    return false;
+  }
   if (path == "/slow") {
     if (!pause_for(milliseconds(query_number(query, "ms", 1000)))) return false;
     return answer(200, {{"Content-Type", "text/plain"}}, "slow\n");

@@ -139,6 +139,7 @@ struct ReceivedRequest {
 // connection, keep-alive, with a strict parser. Behaviour by path:
 //   /echo (and any unknown path)  200 text/plain, the request body, x-upstream-seen-method
 //   /hello                        200 "hello from upstream\n"
+//   /drop-after                   200 with keep-alive framing, then closes the connection
 //   /slow?ms=N                    waits N ms, then 200 "slow\n"
 //   /chunked?n=N                  200, chunked, N chunks "chunk-<i>\n" (i from 0)
 //   /close                        200 "until-close", no Content-Length, Connection: close, closes

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <string>
+#include <thread>
 
 #include "tests/integration/harness.h"
 
@@ -118,6 +119,39 @@ TEST_F(ProxyUpstreamTest, SequentialClientsReuseOneUpstreamConnection) {
   ASSERT_EQ(second.status, 200) << second;
   EXPECT_EQ(upstream_.distinct_request_connections(), 1u);
   EXPECT_EQ(upstream_.connection_count(), 1u);
+}
+
+TEST_F(ProxyUpstreamTest, BodilessRequestOnAClosedPooledConnectionIsRetried) {
+  ASSERT_TRUE(start_proxy());
+  RawClient client(proxy_.port());
+  ASSERT_TRUE(client.send(request_head("GET", "/drop-after")));
+  auto first = client.read_response();
+  ASSERT_TRUE(first.has_value()) << client.error();
+  EXPECT_EQ(first->status, 200);
+  // The pooled connection is closed by now; taken at once it is not probed, so the proxy
+  // meets the close when it reads the response and must retry on a new connection.
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(client.send(request_head("GET", "/drop-after")));
+    auto next = client.read_response();
+    ASSERT_TRUE(next.has_value()) << client.error();
+    EXPECT_EQ(next->status, 200) << *next;
+  }
+  EXPECT_EQ(upstream_.request_count(), 6u);
+}
+
+TEST_F(ProxyUpstreamTest, PostAfterIdleOnAClosedPooledConnectionIsNotLost) {
+  ASSERT_TRUE(start_proxy());
+  RawClient client(proxy_.port());
+  ASSERT_TRUE(client.send(request_head("GET", "/drop-after")));
+  ASSERT_TRUE(client.read_response().has_value()) << client.error();
+  // Idle longer than the probe threshold: the closed connection is found before it is used.
+  std::this_thread::sleep_for(milliseconds(300));
+  ASSERT_TRUE(
+      client.send(request_head("POST", "/echo", "test.local", "Content-Length: 5\r\n") + "hello"));
+  auto response = client.read_response("POST");
+  ASSERT_TRUE(response.has_value()) << client.error();
+  EXPECT_EQ(response->status, 200) << *response;
+  EXPECT_EQ(response->body, "hello");
 }
 
 }  // namespace
