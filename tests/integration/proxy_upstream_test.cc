@@ -8,6 +8,7 @@
 
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tests/integration/harness.h"
 
@@ -44,7 +45,65 @@ class RefusingPort {
   uint16_t port_ = 0;
 };
 
+// A listening port whose accept queue is full and never drained: the kernel drops further SYNs,
+// so a connect to it neither succeeds nor fails until the connector gives up.
+using std::chrono::seconds;
+
+class BlackholePort {
+ public:
+  BlackholePort() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    ::listen(fd_, 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    // Fill the queue with connections nobody accepts.
+    for (int i = 0; i < 4; ++i) {
+      int c = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+      ::connect(c, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+      fillers_.push_back(c);
+    }
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  ~BlackholePort() {
+    for (int c : fillers_) ::close(c);
+    ::close(fd_);
+  }
+  BlackholePort(const BlackholePort&) = delete;
+  BlackholePort& operator=(const BlackholePort&) = delete;
+  std::string endpoint() const { return "127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  int fd_ = -1;
+  uint16_t port_ = 0;
+  std::vector<int> fillers_;
+};
+
 class ProxyUpstreamTest : public ProxyTest {};
+
+TEST_F(ProxyUpstreamTest, UpstreamConnectTimeoutAnswers504) {
+  BlackholePort blackhole;
+  ASSERT_TRUE(proxy_.start_with_config(fill_template(R"(listen: [127.0.0.1:0]
+workers: 1
+timeouts: {upstream_connect: 300ms}
+upstreams:
+  - name: stuck
+    endpoints: [${ENDPOINT}]
+routes:
+  - upstream: stuck
+)",
+                                                     {{"ENDPOINT", blackhole.endpoint()}})));
+  const Clock::time_point start = Clock::now();
+  CurlResult result = run_curl({url("/hello")});
+  const auto elapsed = Clock::now() - start;
+  EXPECT_EQ(result.status, 504) << result;
+  EXPECT_GE(elapsed, milliseconds(250));
+  EXPECT_LT(elapsed, seconds(3));
+}
 
 TEST_F(ProxyUpstreamTest, UnreachableUpstreamAnswers502) {
   RefusingPort nobody;
