@@ -48,6 +48,9 @@ class Loader {
   Result<std::vector<std::string>> string_list(const YAML::Node& node,
                                                const std::string& key) const;
   Result<SocketAddress> address(const YAML::Node& node, const std::string& key) const;
+  Result<Listener> listener(const YAML::Node& node, const std::string& key) const;
+  Result<std::shared_ptr<const TlsServerContext>> tls(const YAML::Node& node,
+                                                      const std::string& key) const;
   Status compile_limits(const YAML::Node& node, Limits& limits) const;
   Status compile_timeouts(const YAML::Node& node, Timeouts& timeouts) const;
   Status compile_policies(const YAML::Node& node);
@@ -251,6 +254,102 @@ Result<SocketAddress> Loader::address(const YAML::Node& node, const std::string&
   auto addr = resolve(text.value());
   if (!addr) return error_at(node, key, addr.error().message);
   return addr;
+}
+
+Result<Listener> Loader::listener(const YAML::Node& node, const std::string& key) const {
+  if (node.IsScalar()) {
+    auto addr = address(node, key);
+    if (!addr) return addr.error();
+    return Listener{std::move(addr.value()), nullptr};
+  }
+  if (auto st = check_keys(node, key, {"address", "tls"}); !st) return st.error();
+  if (!node["address"]) return error_at(node, key + ".address", "required");
+  auto addr = address(node["address"], key + ".address");
+  if (!addr) return addr.error();
+  Listener out{std::move(addr.value()), nullptr};
+  if (node["tls"]) {
+    auto ctx = tls(node["tls"], key + ".tls");
+    if (!ctx) return ctx.error();
+    out.tls = std::move(ctx.value());
+  }
+  return out;
+}
+
+Result<std::shared_ptr<const TlsServerContext>> Loader::tls(const YAML::Node& node,
+                                                            const std::string& key) const {
+  if (auto st = check_keys(node, key,
+                           {"certificates", "min_version", "ciphers", "ciphersuites", "groups",
+                            "client_ca", "client_cert"});
+      !st) {
+    return st.error();
+  }
+  TlsSettings settings;
+  const YAML::Node certs = node["certificates"];
+  if (!certs || !certs.IsSequence() || certs.size() == 0) {
+    return error_at(certs ? certs : node, key + ".certificates",
+                    "expected a non-empty list of {cert, key}");
+  }
+  for (std::size_t i = 0; i < certs.size(); ++i) {
+    std::string where = key + ".certificates[" + std::to_string(i) + "]";
+    if (auto st = check_keys(certs[i], where, {"cert", "key", "server_names"}); !st) {
+      return st.error();
+    }
+    TlsCertificate c;
+    if (!certs[i]["cert"] || !certs[i]["key"]) {
+      return error_at(certs[i], where, "needs both 'cert' and 'key'");
+    }
+    auto cert = scalar(certs[i]["cert"], where + ".cert");
+    if (!cert) return cert.error();
+    auto pkey = scalar(certs[i]["key"], where + ".key");
+    if (!pkey) return pkey.error();
+    c.cert_file = cert.value();
+    c.key_file = pkey.value();
+    if (certs[i]["server_names"]) {
+      auto names = string_list(certs[i]["server_names"], where + ".server_names");
+      if (!names) return names.error();
+      c.server_names = std::move(names.value());
+    }
+    settings.certificates.push_back(std::move(c));
+  }
+  auto text = [&](const char* name, std::string& out) -> Status {
+    if (!node[name]) return Ok{};
+    auto v = scalar(node[name], key + "." + name);
+    if (!v) return v.error();
+    out = v.value();
+    return Ok{};
+  };
+  std::string client_cert;
+  for (auto st : {text("min_version", settings.min_version), text("ciphers", settings.ciphers),
+                  text("ciphersuites", settings.ciphersuites), text("groups", settings.groups),
+                  text("client_ca", settings.client_ca), text("client_cert", client_cert)}) {
+    if (!st) return st.error();
+  }
+  if (!client_cert.empty()) {
+    if (client_cert != "require" && client_cert != "optional") {
+      return error_at(node["client_cert"], key + ".client_cert",
+                      "expected 'require' or 'optional'");
+    }
+    if (settings.client_ca.empty()) {
+      return error_at(node["client_cert"], key + ".client_cert", "needs client_ca");
+    }
+    settings.client_cert_optional = client_cert == "optional";
+  }
+  auto ctx = TlsServerContext::build(settings);
+  if (!ctx) {
+    // Point at the key the problem belongs to where the builder said which.
+    const Error& e = ctx.error();
+    YAML::Node at = node;
+    std::string at_key = key;
+    if (e.key == "cert" || e.key == "key") {
+      at = certs;
+      at_key = key + ".certificates";
+    } else if (!e.key.empty() && node[e.key]) {
+      at = node[e.key];
+      at_key = key + "." + e.key;
+    }
+    return error_at(at, at_key, e.message);
+  }
+  return ctx;
 }
 
 Status Loader::compile_limits(const YAML::Node& node, Limits& limits) const {
@@ -551,12 +650,12 @@ Result<std::shared_ptr<const Snapshot>> Loader::load(std::string_view yaml) {
     const YAML::Node l = root["listen"];
     if (!l.IsSequence() || l.size() == 0) return error_at(l, "listen", "expected a non-empty list");
     for (std::size_t i = 0; i < l.size(); ++i) {
-      auto addr = address(l[i], "listen[" + std::to_string(i) + "]");
-      if (!addr) return addr.error();
-      snap->listen.push_back(std::move(addr.value()));
+      auto lis = listener(l[i], "listen[" + std::to_string(i) + "]");
+      if (!lis) return lis.error();
+      snap->listen.push_back(std::move(lis.value()));
     }
   } else {
-    snap->listen.push_back(SocketAddress{"127.0.0.1", 8080});
+    snap->listen.push_back(Listener{SocketAddress{"127.0.0.1", 8080}, nullptr});
   }
   if (root["demo_upstream"]) {
     auto addr = address(root["demo_upstream"], "demo_upstream");
@@ -596,8 +695,18 @@ Result<std::shared_ptr<const Snapshot>> Loader::load(std::string_view yaml) {
     for (const std::string& text : overrides_.listen) {
       auto addr = resolve(text);
       if (!addr) return Error{"--listen " + text + ": " + addr.error().message, "", 0, "--listen"};
-      snap->listen.push_back(std::move(addr.value()));
+      snap->listen.push_back(Listener{std::move(addr.value()), nullptr});
     }
+  }
+  if (!overrides_.tls_cert.empty() || !overrides_.tls_key.empty()) {
+    if (overrides_.tls_cert.empty() || overrides_.tls_key.empty()) {
+      return Error{"--tls-cert and --tls-key go together", "", 0, "--tls-cert"};
+    }
+    TlsSettings settings;
+    settings.certificates.push_back({overrides_.tls_cert, overrides_.tls_key, {}});
+    auto ctx = TlsServerContext::build(settings);
+    if (!ctx) return Error{ctx.error().message, "", 0, "--tls-cert"};
+    for (Listener& l : snap->listen) l.tls = ctx.value();
   }
   if (overrides_.workers > 0) snap->workers = overrides_.workers;
   return std::shared_ptr<const Snapshot>(std::move(snap));

@@ -20,6 +20,8 @@ struct Overrides {
   std::vector<std::string> upstream;  // http://host:port; replaces upstreams and routes
   int workers = 0;                    // 0 = keep
   std::string mode;                   // "", "block" or "detect": every policy's mode
+  std::string tls_cert;               // with tls_key: every listener is TLS with this pair
+  std::string tls_key;
 };
 
 // Parses and compiles `yaml`; `source` names it in errors. Errors carry the file, line and key.

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/tls.h"
 #include "core/clock.h"
 #include "core/host_pattern.h"
 #include "core/pipeline.h"
@@ -38,6 +39,12 @@ struct Cidr {
 
 // Textual IP → 16-byte (IPv4-mapped for IPv4) form; nullopt if not an address.
 std::optional<std::array<std::uint8_t, 16>> parse_ip(std::string_view text);
+
+// A data-plane listener: plain (HTTP/1.1) or TLS.
+struct Listener {
+  SocketAddress address;
+  std::shared_ptr<const TlsServerContext> tls;  // null: plain
+};
 
 struct Limits {
   std::size_t header_bytes = 32 * 1024;
@@ -74,7 +81,7 @@ struct Route {
 struct Snapshot {
   std::string source;  // file name, or "<embedded default>" / "<command line>"
   int workers = 0;     // 0 = number of cores
-  std::vector<SocketAddress> listen;
+  std::vector<Listener> listen;
   std::optional<SocketAddress> demo_upstream;
   std::vector<Cidr> trusted_proxies;
   Limits limits;

@@ -17,6 +17,7 @@
 #include "proxy/http1/chunked.h"
 #include "proxy/http1/parser.h"
 #include "proxy/local_response.h"
+#include "proxy/tls.h"
 #include "proxy/worker.h"
 
 namespace portcullis::proxy {
@@ -57,10 +58,16 @@ enum class RelayEnd : std::uint8_t {
   kTooLarge,    // over the body limit
 };
 
-class Http1Session final : public SessionLink, public std::enable_shared_from_this<Http1Session> {
+inline tcp::socket& lowest_of(tcp::socket& s) noexcept { return s; }
+inline tcp::socket& lowest_of(TlsStream& s) noexcept { return s.next_layer(); }
+
+// Stream is tcp::socket (plain listeners) or TlsStream (TLS listeners, after the handshake).
+template <typename Stream>
+class Http1Session final : public SessionLink,
+                           public std::enable_shared_from_this<Http1Session<Stream>> {
  public:
-  Http1Session(Worker& worker, tcp::socket socket)
-      : worker_(worker), socket_(std::move(socket)), timer_(worker.io()) {
+  Http1Session(Worker& worker, Stream stream)
+      : worker_(worker), socket_(std::move(stream)), timer_(worker.io()) {
     const auto& snap = *worker_.snapshot();
     buffer_ = std::make_unique<Buffer>(snap.limits.header_bytes + kBodyRoom);
     fields_.resize(snap.limits.header_count);
@@ -72,8 +79,8 @@ class Http1Session final : public SessionLink, public std::enable_shared_from_th
   void start() {
     worker_.attach(this);
     boost::system::error_code ec;
-    socket_.set_option(tcp::no_delay(true), ec);
-    tcp::endpoint peer = socket_.remote_endpoint(ec);
+    lowest().set_option(tcp::no_delay(true), ec);
+    tcp::endpoint peer = lowest().remote_endpoint(ec);
     if (!ec) {
       client_port_ = peer.port();
       asio::ip::address addr = peer.address();
@@ -90,7 +97,7 @@ class Http1Session final : public SessionLink, public std::enable_shared_from_th
         std::copy(b.begin(), b.end(), client_addr_.begin());
       }
     }
-    auto self = shared_from_this();
+    auto self = this->shared_from_this();
     asio::co_spawn(
         worker_.io(), [self]() { return self->watchdog(); }, asio::detached);
     asio::co_spawn(
@@ -100,7 +107,7 @@ class Http1Session final : public SessionLink, public std::enable_shared_from_th
   void on_drain() noexcept override {
     if (waiting_for_request_) {
       boost::system::error_code ignored;
-      socket_.cancel(ignored);
+      lowest().cancel(ignored);
     }
   }
 
@@ -121,7 +128,7 @@ class Http1Session final : public SessionLink, public std::enable_shared_from_th
         timed_out_ = true;
         deadline_ = TimePoint::max();
         boost::system::error_code ignored;
-        socket_.cancel(ignored);
+        lowest().cancel(ignored);
         if (upstream_) upstream_->socket.cancel(ignored);
       }
       timer_.expires_at(deadline_);
@@ -133,7 +140,7 @@ class Http1Session final : public SessionLink, public std::enable_shared_from_th
     closed_ = true;
     timer_.cancel();
     boost::system::error_code ignored;
-    socket_.close(ignored);
+    lowest().close(ignored);
     upstream_.reset();
     worker_.detach(this);
   }
@@ -185,7 +192,7 @@ class Http1Session final : public SessionLink, public std::enable_shared_from_th
   // bounded amount for a short while, so the client sees the response rather than a reset.
   awaitable<void> linger_close() {
     boost::system::error_code ec;
-    socket_.shutdown(tcp::socket::shutdown_send, ec);
+    lowest().shutdown(tcp::socket::shutdown_send, ec);
     if (ec) co_return;
     arm(kLingerTime);
     std::size_t total = 0;
@@ -198,6 +205,7 @@ class Http1Session final : public SessionLink, public std::enable_shared_from_th
   }
 
   bool draining() const noexcept { return worker_.draining(); }
+  tcp::socket& lowest() noexcept { return lowest_of(socket_); }
 
   awaitable<bool> serve_one() {
     std::shared_ptr<const config::Snapshot> snap = worker_.snapshot();
@@ -263,6 +271,7 @@ class Http1Session final : public SessionLink, public std::enable_shared_from_th
     ex.host = req.host;
     ex.headers = req.headers;
     ex.protocol = req.version_minor == 0 ? Protocol::kHttp10 : Protocol::kHttp11;
+    ex.tls = std::is_same_v<Stream, TlsStream>;
     ex.client_ip = client_ip_;
     ex.client_port = client_port_;
     ex.has_body = req.body != BodyKind::kNone;
@@ -488,7 +497,8 @@ class Http1Session final : public SessionLink, public std::enable_shared_from_th
       out_ += ex.client_ip;
       out_ += "\r\n";
     }
-    append_header(out_, "x-forwarded-proto", xf_proto.empty() ? "http" : xf_proto);
+    append_header(out_, "x-forwarded-proto",
+                  !xf_proto.empty() ? xf_proto : (ex.tls ? "https" : "http"));
     if (!xf_host.empty()) {
       append_header(out_, "x-forwarded-host", xf_host);
     } else if (!req.authority.empty()) {
@@ -753,7 +763,8 @@ class Http1Session final : public SessionLink, public std::enable_shared_from_th
   // Relays one body from `src` (with its buffer) to `dst`. `prefix` (a head) goes out with the
   // first bytes. With `chunk_out` the body is sent in chunked coding, else as it is decoded.
   // `decoder` and `remaining` carry on from bytes already taken (an inspected prefix).
-  awaitable<RelayEnd> relay_body(Buffer& buf, tcp::socket& src, tcp::socket& dst, BodyKind kind,
+  template <typename Src, typename Dst>
+  awaitable<RelayEnd> relay_body(Buffer& buf, Src& src, Dst& dst, BodyKind kind,
                                  http1::ChunkedDecoder& decoder, std::uint64_t& remaining,
                                  bool chunk_out, std::uint64_t limit, Duration read_timeout,
                                  Duration write_timeout, std::string_view prefix) {
@@ -881,7 +892,7 @@ class Http1Session final : public SessionLink, public std::enable_shared_from_th
     tunnel_open_ = 2;
     // Fires (is cancelled) when the upstream-to-client direction ends.
     asio::steady_timer upstream_done(worker_.io(), TimePoint::max());
-    auto self = shared_from_this();
+    auto self = this->shared_from_this();
     asio::co_spawn(
         worker_.io(),
         [self, &snap, &upstream_done]() -> awaitable<void> {
@@ -910,7 +921,8 @@ class Http1Session final : public SessionLink, public std::enable_shared_from_th
     co_return -1;
   }
 
-  awaitable<void> pump(tcp::socket& from, tcp::socket& to, Buffer& buf, Duration idle) {
+  template <typename From, typename To>
+  awaitable<void> pump(From& from, To& to, Buffer& buf, Duration idle) {
     buf.set_floor(0);
     buf.compact();
     while (true) {
@@ -924,15 +936,15 @@ class Http1Session final : public SessionLink, public std::enable_shared_from_th
     }
     // One side ended: end the other direction too.
     boost::system::error_code ignored;
-    to.shutdown(tcp::socket::shutdown_send, ignored);
-    from.cancel(ignored);
+    lowest_of(to).shutdown(tcp::socket::shutdown_send, ignored);
+    lowest_of(from).cancel(ignored);
     if (--tunnel_open_ == 1) {
-      to.cancel(ignored);
+      lowest_of(to).cancel(ignored);
     }
   }
 
   Worker& worker_;
-  tcp::socket socket_;
+  Stream socket_;
   asio::steady_timer timer_;
   TimePoint deadline_ = TimePoint::max();
   bool timed_out_ = false;
@@ -974,7 +986,11 @@ class Http1Session final : public SessionLink, public std::enable_shared_from_th
 }  // namespace
 
 void start_http1_session(Worker& worker, tcp::socket socket) {
-  std::make_shared<Http1Session>(worker, std::move(socket))->start();
+  std::make_shared<Http1Session<tcp::socket>>(worker, std::move(socket))->start();
+}
+
+void start_http1_session(Worker& worker, TlsStream stream) {
+  std::make_shared<Http1Session<TlsStream>>(worker, std::move(stream))->start();
 }
 
 }  // namespace portcullis::proxy

@@ -27,6 +27,8 @@ Options:
       --listen HOST:PORT  listen here (repeatable; replaces the config's listeners)
       --upstream URL      forward everything to http://HOST:PORT (repeatable: round-robin);
                           replaces the config's upstreams and routes and the demo upstream
+      --tls-cert FILE     with --tls-key: every listener speaks TLS with this certificate
+      --tls-key FILE      (PEM chain and key; ALPN http/1.1)
       --workers N         worker threads (default: the config's, else the number of cores)
       --mode MODE         block (enforce verdicts) or detect (log them, forward the request)
   -h, --help              print this help and exit
@@ -74,6 +76,10 @@ int main(int argc, char** argv) {
     } else if (arg == "--upstream") {
       if (!value(v)) return usage_error("--upstream needs a URL");
       overrides.upstream.push_back(v);
+    } else if (arg == "--tls-cert") {
+      if (!value(overrides.tls_cert)) return usage_error("--tls-cert needs a file");
+    } else if (arg == "--tls-key") {
+      if (!value(overrides.tls_key)) return usage_error("--tls-key needs a file");
     } else if (arg == "--workers") {
       if (!value(v)) return usage_error("--workers needs a number");
       char* end = nullptr;

@@ -39,13 +39,14 @@ void Server::start() {
   int n = snap->workers > 0 ? snap->workers : static_cast<int>(std::thread::hardware_concurrency());
   if (n < 1) n = 1;
   for (int i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>(i, snapshots_));
-  for (const config::SocketAddress& addr : snap->listen) {
+  for (const config::Listener& listener : snap->listen) {
     // The first worker binds (port 0 picks a free port); the others join the same port.
-    config::SocketAddress bound = addr;
-    bound.port = workers_[0]->listen(addr);
+    config::Listener bound = listener;
+    bound.address.port = workers_[0]->listen(listener);
     for (std::size_t i = 1; i < workers_.size(); ++i) workers_[i]->listen(bound);
-    ports_.push_back(bound.port);
-    std::fprintf(stderr, "portcullis: listening on http://%s\n", bound.to_string().c_str());
+    ports_.push_back(bound.address.port);
+    std::fprintf(stderr, "portcullis: listening on %s://%s\n", listener.tls ? "https" : "http",
+                 bound.address.to_string().c_str());
   }
   std::fprintf(stderr, "portcullis: %d worker%s, config %s\n", n, n == 1 ? "" : "s",
                snap->source.c_str());

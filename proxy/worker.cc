@@ -24,7 +24,8 @@ const std::shared_ptr<const config::Snapshot>& Worker::snapshot() noexcept {
   return snapshot_;
 }
 
-std::uint16_t Worker::listen(const config::SocketAddress& addr) {
+std::uint16_t Worker::listen(const config::Listener& listener) {
+  const config::SocketAddress& addr = listener.address;
   tcp::endpoint endpoint(asio::ip::make_address(addr.ip), addr.port);
   auto acceptor = std::make_unique<tcp::acceptor>(io_);
   acceptor->open(endpoint.protocol());
@@ -36,22 +37,20 @@ std::uint16_t Worker::listen(const config::SocketAddress& addr) {
   acceptor->bind(endpoint);
   acceptor->listen(asio::socket_base::max_listen_connections);
   std::uint16_t port = acceptor->local_endpoint().port();
-  acceptors_.push_back(std::move(acceptor));
+  acceptors_.push_back(Acceptor{std::move(acceptor), listener.tls});
   return port;
 }
 
 void Worker::run() {
   snapshot();
-  for (auto& acceptor : acceptors_) {
-    asio::co_spawn(io_, accept_loop(*acceptor), asio::detached);
-  }
+  for (auto& a : acceptors_) asio::co_spawn(io_, accept_loop(a), asio::detached);
   io_.run();
 }
 
-awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor) {
+awaitable<void> Worker::accept_loop(Acceptor& listener) {
   asio::steady_timer backoff(io_);
   while (!draining()) {
-    auto [ec, socket] = co_await acceptor.async_accept(kNoThrow);
+    auto [ec, socket] = co_await listener.acceptor->async_accept(kNoThrow);
     if (ec == asio::error::operation_aborted || draining()) break;
     if (ec) {
       // Out of descriptors or memory: wait a little rather than spin on the error.
@@ -60,16 +59,20 @@ awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor) {
       co_await backoff.async_wait(kNoThrow);
       continue;
     }
-    start_http1_session(*this, std::move(socket));
+    if (listener.tls) {
+      start_tls_handshake(*this, std::move(socket), listener.tls);
+    } else {
+      start_http1_session(*this, std::move(socket));
+    }
   }
 }
 
 void Worker::begin_drain() {
   asio::post(io_, [this] {
     draining_.store(true, std::memory_order_relaxed);
-    for (auto& acceptor : acceptors_) {
+    for (auto& a : acceptors_) {
       boost::system::error_code ignored;
-      acceptor->close(ignored);
+      a.acceptor->close(ignored);
     }
     for (SessionLink* s = sessions_; s != nullptr;) {
       SessionLink* next = s->next_;  // on_drain may detach s

@@ -41,8 +41,8 @@ class Worker {
   // The snapshot a new request uses. Worker thread only.
   const std::shared_ptr<const config::Snapshot>& snapshot() noexcept;
 
-  // Opens an acceptor on `addr` (port 0 picks one); returns the bound port. Before run().
-  std::uint16_t listen(const config::SocketAddress& addr);
+  // Opens an acceptor for `listener` (port 0 picks one); returns the bound port. Before run().
+  std::uint16_t listen(const config::Listener& listener);
 
   // Runs the event loop until stop(). The thread body.
   void run();
@@ -59,16 +59,23 @@ class Worker {
   void attach(SessionLink* session) noexcept;
   void detach(SessionLink* session) noexcept;
 
+  // Failed TLS handshakes (plain HTTP on a TLS port, truncated or refused handshakes).
+  std::atomic<std::uint64_t> tls_handshake_failures{0};
+
   // Writes a new 16-hex-digit request id into `out`. Worker thread only.
   void next_request_id(char (&out)[16]) noexcept;
 
  private:
-  awaitable<void> accept_loop(tcp::acceptor& acceptor);
+  struct Acceptor {
+    std::unique_ptr<tcp::acceptor> acceptor;
+    std::shared_ptr<const config::TlsServerContext> tls;
+  };
+  awaitable<void> accept_loop(Acceptor& acceptor);
 
   int index_;
   SnapshotSource& snapshots_;
   asio::io_context io_;
-  std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
+  std::vector<Acceptor> acceptors_;
   UpstreamPool pool_;
   std::shared_ptr<const config::Snapshot> snapshot_;
   std::uint64_t generation_ = ~std::uint64_t{0};
@@ -81,5 +88,10 @@ class Worker {
 
 // Starts serving one accepted client connection on `worker` (defined in http1_session.cc).
 void start_http1_session(Worker& worker, tcp::socket socket);
+
+// Runs the TLS handshake on an accepted connection, then serves it (defined in
+// tls_handshake.cc).
+void start_tls_handshake(Worker& worker, tcp::socket socket,
+                         std::shared_ptr<const config::TlsServerContext> tls);
 
 }  // namespace portcullis::proxy

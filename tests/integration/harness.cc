@@ -36,7 +36,9 @@ namespace {
 
 constexpr size_t kMaxHeadBytes = 1 << 20;
 constexpr size_t kMaxBodyBytes = size_t{1} << 30;
-constexpr std::string_view kListeningPrefix = "portcullis: listening on http://127.0.0.1:";
+// Followed by "http://127.0.0.1:PORT" or, on a TLS listener, "https://127.0.0.1:PORT".
+constexpr std::string_view kListeningPrefix = "portcullis: listening on ";
+constexpr std::string_view kListeningHost = "://127.0.0.1:";
 constexpr milliseconds kStartTimeout = std::chrono::seconds(10);
 
 [[noreturn]] void throw_errno(const std::string& what) {
@@ -1026,6 +1028,9 @@ ProxyProcess::~ProxyProcess() {
   });
   if (line_at != std::string::npos) {
     std::string_view rest = std::string_view(stderr_).substr(line_at + kListeningPrefix.size());
+    std::size_t host_at = rest.find(kListeningHost);
+    rest = host_at == std::string_view::npos ? std::string_view()
+                                             : rest.substr(host_at + kListeningHost.size());
     uint32_t port = 0;
     auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), port);
     if (ec == std::errc() && port > 0 && port <= 65535) {

@@ -35,7 +35,7 @@ TEST(LoaderTest, EmbeddedDefaultCompiles) {
   ASSERT_TRUE(snap.ok()) << snap.error().to_string();
   const Snapshot& s = **snap;
   ASSERT_EQ(s.listen.size(), 1u);
-  EXPECT_EQ(s.listen[0].to_string(), "127.0.0.1:8080");
+  EXPECT_EQ(s.listen[0].address.to_string(), "127.0.0.1:8080");
   ASSERT_TRUE(s.demo_upstream.has_value());
   EXPECT_EQ(s.demo_upstream->port, 8081);
   ASSERT_EQ(s.routes.size(), 1u);
@@ -72,7 +72,7 @@ TEST(LoaderTest, FullConfigCompiles) {
   const Snapshot& s = **snap;
   EXPECT_EQ(s.workers, 3);
   ASSERT_EQ(s.listen.size(), 2u);
-  EXPECT_EQ(s.listen[1].to_string(), "[::1]:9090");
+  EXPECT_EQ(s.listen[1].address.to_string(), "[::1]:9090");
   EXPECT_EQ(s.limits.header_bytes, 16u * 1024);
   EXPECT_EQ(s.limits.header_count, 50u);
   EXPECT_EQ(s.limits.body_bytes, 1u << 20);
@@ -169,7 +169,7 @@ TEST(LoaderTest, CommandLineOverrides) {
   ASSERT_TRUE(snap.ok()) << snap.error().to_string();
   const Snapshot& s = **snap;
   EXPECT_EQ(s.workers, 2);
-  EXPECT_EQ(s.listen[0].port, 0);
+  EXPECT_EQ(s.listen[0].address.port, 0);
   EXPECT_FALSE(s.demo_upstream.has_value());
   ASSERT_EQ(s.upstreams.size(), 1u);
   EXPECT_EQ(s.upstreams[0].endpoints.size(), 2u);

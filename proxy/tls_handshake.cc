@@ -1,0 +1,47 @@
+// The TLS handshake of an accepted connection, bounded by the header timeout. A failed
+// handshake (plain HTTP on a TLS port, a truncated or refused handshake, an unknown CA) is
+// counted and the connection closed; nothing else is affected.
+#include <openssl/ssl.h>
+
+#include "config/snapshot.h"
+#include "proxy/tls.h"
+#include "proxy/worker.h"
+
+namespace portcullis::proxy {
+namespace {
+
+awaitable<void> handshake(Worker& worker, tcp::socket socket,
+                          std::shared_ptr<const config::TlsServerContext> tls) {
+  SSL_CTX* native = tls->default_context();
+  SSL_CTX_up_ref(native);
+  asio::ssl::context context(native);  // owns the reference taken just above
+  TlsStream stream(std::move(socket), context);
+
+  asio::steady_timer timer(worker.io());
+  timer.expires_after(worker.snapshot()->timeouts.header);
+  bool timed_out = false;
+  timer.async_wait([&timed_out, &stream](const boost::system::error_code& ec) {
+    if (ec) return;
+    timed_out = true;
+    boost::system::error_code ignored;
+    stream.next_layer().cancel(ignored);
+  });
+  auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kNoThrow);
+  timer.cancel();
+  if (ec || timed_out) {
+    worker.tls_handshake_failures.fetch_add(1, std::memory_order_relaxed);
+    boost::system::error_code ignored;
+    stream.next_layer().close(ignored);
+    co_return;
+  }
+  start_http1_session(worker, std::move(stream));
+}
+
+}  // namespace
+
+void start_tls_handshake(Worker& worker, tcp::socket socket,
+                         std::shared_ptr<const config::TlsServerContext> tls) {
+  asio::co_spawn(worker.io(), handshake(worker, std::move(socket), std::move(tls)), asio::detached);
+}
+
+}  // namespace portcullis::proxy

@@ -1,0 +1,257 @@
+// TLS termination on a listener: certificates chosen by SNI, ALPN, client certificates,
+// resumption, and clean handling of what is not TLS. Certificates are made for each run by the
+// openssl command line tool: a CA, server certificates for api.test and www.test, and a client
+// certificate.
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string>
+#include <thread>
+
+#include "tests/integration/harness.h"
+
+namespace portcullis::testing {
+namespace {
+
+using std::chrono::seconds;
+
+// A CA and certificates signed by it, made once for the whole suite.
+class Pki {
+ public:
+  Pki() {
+    ca_ = make_ca();
+    api_ = issue("api", "api.test", "serverAuth");
+    www_ = issue("www", "www.test", "serverAuth");
+    client_ = issue("client", "client.test", "clientAuth");
+  }
+  std::string file(std::string_view name) const { return (dir_.path() / name).string(); }
+  bool ok() const { return ca_ && api_ && www_ && client_; }
+
+ private:
+  bool run(const std::vector<std::string>& argv) const {
+    ProcessResult r = run_process(argv, seconds(20));
+    if (!r.exit || !r.exit->success()) {
+      ADD_FAILURE() << "openssl failed: " << r.err;
+      return false;
+    }
+    return true;
+  }
+  bool make_ca() {
+    return run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                "-nodes", "-keyout", file("ca.key"), "-out", file("ca.pem"), "-days", "2", "-subj",
+                "/CN=Portcullis Test CA"});
+  }
+  bool issue(const std::string& name, const std::string& dns, const std::string& usage) {
+    dir_.write(name + ".ext", "subjectAltName=DNS:" + dns + "\nextendedKeyUsage=" + usage + "\n");
+    return run({"openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-keyout", file(name + ".key"), "-out", file(name + ".csr"), "-subj",
+                "/CN=" + dns}) &&
+           run({"openssl", "x509", "-req", "-in", file(name + ".csr"), "-CA", file("ca.pem"),
+                "-CAkey", file("ca.key"), "-CAcreateserial", "-out", file(name + ".pem"), "-days",
+                "2", "-extfile", file(name + ".ext")});
+  }
+
+  TempDir dir_;
+  bool ca_ = false, api_ = false, www_ = false, client_ = false;
+};
+
+const Pki& pki() {
+  static const Pki* instance = new Pki();
+  return *instance;
+}
+
+class ProxyTlsTest : public ProxyTest {
+ protected:
+  void SetUp() override { ASSERT_TRUE(pki().ok()); }
+
+  // One TLS listener with api.test (default) and www.test, plus `extra_tls` keys.
+  ::testing::AssertionResult start_tls(std::string_view extra_tls = {},
+                                       std::string_view extra_top = {}) {
+    std::string config =
+        "listen:\n  - address: 127.0.0.1:0\n    tls:\n      certificates:\n" +
+        std::string("        - {cert: ") + pki().file("api.pem") +
+        ", key: " + pki().file("api.key") + "}\n        - {cert: " + pki().file("www.pem") +
+        ", key: " + pki().file("www.key") + "}\n" + std::string(extra_tls) +
+        std::string(extra_top) + "workers: 1\nupstreams:\n  - name: app\n" + "    endpoints: [" +
+        upstream_.endpoint() + "]\nroutes:\n  - upstream: app\n";
+    return proxy_.start_with_config(config);
+  }
+
+  // curl to https://NAME:PORT/PATH with NAME resolved to 127.0.0.1 and the test CA trusted.
+  CurlResult curl_tls(std::string_view name, std::string_view path,
+                      std::vector<std::string> extra = {}) {
+    std::string host(name);
+    std::string port = std::to_string(proxy_.port());
+    std::vector<std::string> args = {"--cacert", pki().file("ca.pem"), "--resolve",
+                                     host + ":" + port + ":127.0.0.1"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back("https://" + host + ":" + port + std::string(path));
+    return run_curl(args);
+  }
+
+  // The subject of the certificate the proxy presents for `server_name`.
+  std::string presented_subject(std::string_view server_name) {
+    ProcessResult r =
+        run_process({"sh", "-c",
+                     "echo | openssl s_client -connect 127.0.0.1:" + std::to_string(proxy_.port()) +
+                         " -servername " + std::string(server_name) +
+                         " 2>/dev/null | openssl x509 -noout -subject"},
+                    seconds(10));
+    return r.out;
+  }
+};
+
+TEST_F(ProxyTlsTest, ProxiesOverTlsAndTellsTheUpstreamItWasHttps) {
+  ASSERT_TRUE(start_tls());
+  CurlResult result = curl_tls("api.test", "/headers");
+  ASSERT_EQ(result.exit_code, 0) << result;
+  EXPECT_EQ(result.status, 200) << result;
+  ASSERT_TRUE(upstream_.wait_for_requests(1, seconds(5)));
+  EXPECT_EQ(upstream_.requests()[0].header("x-forwarded-proto"), "https");
+  EXPECT_EQ(upstream_.requests()[0].header("host"), "api.test:" + std::to_string(proxy_.port()));
+}
+
+TEST_F(ProxyTlsTest, CertificateIsChosenBySni) {
+  ASSERT_TRUE(start_tls());
+  // curl verifies the name: each succeeds only if the matching certificate was presented.
+  EXPECT_EQ(curl_tls("api.test", "/hello").status, 200);
+  EXPECT_EQ(curl_tls("www.test", "/hello").status, 200);
+  EXPECT_NE(presented_subject("www.test").find("www.test"), std::string::npos);
+  EXPECT_NE(presented_subject("api.test").find("api.test"), std::string::npos);
+}
+
+TEST_F(ProxyTlsTest, UnknownSniGetsTheDefaultCertificate) {
+  ASSERT_TRUE(start_tls());
+  EXPECT_NE(presented_subject("unknown.test").find("api.test"), std::string::npos);
+}
+
+TEST_F(ProxyTlsTest, AlpnSelectsHttp11) {
+  ASSERT_TRUE(start_tls());
+  CurlResult result = curl_tls("api.test", "/hello", {"--http2"});
+  ASSERT_EQ(result.exit_code, 0) << result;
+  EXPECT_EQ(result.status, 200);
+  ProcessResult alpn = run_process(
+      {"sh", "-c",
+       "echo | openssl s_client -connect 127.0.0.1:" + std::to_string(proxy_.port()) +
+           " -servername api.test -alpn h2,http/1.1 2>/dev/null | grep -i 'ALPN protocol'"},
+      seconds(10));
+  EXPECT_NE(alpn.out.find("http/1.1"), std::string::npos) << alpn.out;
+}
+
+TEST_F(ProxyTlsTest, PlainHttpOnTheTlsPortIsClosedAndCounted) {
+  ASSERT_TRUE(start_tls());
+  RawClient client(proxy_.port());
+  ASSERT_TRUE(client.send(request_head("GET", "/hello")));
+  EXPECT_TRUE(client.is_closed(seconds(5)));
+  EXPECT_EQ(upstream_.head_count(), 0u);
+  // The listener still serves TLS.
+  EXPECT_EQ(curl_tls("api.test", "/hello").status, 200);
+}
+
+TEST_F(ProxyTlsTest, TruncatedHandshakeIsClosedAndOthersAreUnaffected) {
+  ASSERT_TRUE(start_tls("      min_version: TLS1.2\n"));
+  {
+    RawClient client(proxy_.port());
+    // The first bytes of a TLS record carrying a ClientHello, then nothing more.
+    ASSERT_TRUE(client.send(std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11)));
+    client.shutdown_write();
+    EXPECT_TRUE(client.is_closed(seconds(5)));
+  }
+  EXPECT_EQ(curl_tls("api.test", "/hello").status, 200);
+}
+
+TEST_F(ProxyTlsTest, SilentClientIsClosedAfterTheHeaderTimeout) {
+  ASSERT_TRUE(start_tls({}, "timeouts: {header: 500ms}\n"));
+  RawClient silent(proxy_.port());
+  ASSERT_TRUE(silent.connected());
+  // While it stays silent, others are served.
+  EXPECT_EQ(curl_tls("api.test", "/hello").status, 200);
+  const Clock::time_point start = Clock::now();
+  EXPECT_TRUE(silent.is_closed(seconds(5)));
+  EXPECT_LT(Clock::now() - start, seconds(3));
+}
+
+TEST_F(ProxyTlsTest, MinimumVersionIsEnforced) {
+  ASSERT_TRUE(start_tls("      min_version: TLS1.3\n"));
+  CurlResult old = curl_tls("api.test", "/hello", {"--tls-max", "1.2"});
+  EXPECT_NE(old.exit_code, 0) << old;
+  EXPECT_EQ(curl_tls("api.test", "/hello", {"--tlsv1.3"}).status, 200);
+}
+
+TEST_F(ProxyTlsTest, ClientCertificateIsRequiredWhenConfigured) {
+  ASSERT_TRUE(start_tls("      client_ca: " + pki().file("ca.pem") + "\n"));
+  CurlResult without = curl_tls("api.test", "/hello");
+  EXPECT_NE(without.exit_code, 0) << without;
+  EXPECT_EQ(upstream_.head_count(), 0u);
+  CurlResult with =
+      curl_tls("api.test", "/hello",
+               {"--cert", pki().file("client.pem"), "--key", pki().file("client.key")});
+  EXPECT_EQ(with.status, 200) << with;
+}
+
+TEST_F(ProxyTlsTest, OptionalClientCertificate) {
+  ASSERT_TRUE(
+      start_tls("      client_ca: " + pki().file("ca.pem") + "\n      client_cert: optional\n"));
+  EXPECT_EQ(curl_tls("api.test", "/hello").status, 200);
+  EXPECT_EQ(curl_tls("api.test", "/hello",
+                     {"--cert", pki().file("client.pem"), "--key", pki().file("client.key")})
+                .status,
+            200);
+}
+
+TEST_F(ProxyTlsTest, SessionsAreResumed) {
+  ASSERT_TRUE(start_tls("      min_version: TLS1.2\n"));
+  TempDir dir;
+  std::string session = (dir.path() / "session.pem").string();
+  std::string connect =
+      "echo | openssl s_client -tls1_2 -connect 127.0.0.1:" + std::to_string(proxy_.port()) +
+      " -servername api.test ";
+  ProcessResult first = run_process({"sh", "-c", connect + "-sess_out " + session}, seconds(10));
+  ASSERT_TRUE(first.exit.has_value());
+  ProcessResult second = run_process({"sh", "-c", connect + "-sess_in " + session}, seconds(10));
+  EXPECT_NE(second.out.find("Reused, TLSv1.2"), std::string::npos) << second.out;
+}
+
+TEST_F(ProxyTlsTest, QuickStartFlagsMakeTheListenerTls) {
+  ASSERT_TRUE(proxy_.start({"--listen", "127.0.0.1:0", "--upstream",
+                            "http://" + upstream_.endpoint(), "--tls-cert", pki().file("api.pem"),
+                            "--tls-key", pki().file("api.key"), "--workers", "1"}));
+  EXPECT_EQ(curl_tls("api.test", "/hello").status, 200);
+}
+
+TEST(ProxyTlsConfigTest, CheckNamesABadCertificate) {
+  ASSERT_TRUE(pki().ok());
+  TempDir dir;
+  auto path = dir.write("bad.yaml",
+                        "listen:\n  - address: 127.0.0.1:0\n    tls:\n"
+                        "      certificates:\n        - {cert: /nonexistent.pem, key: " +
+                            pki().file("api.key") +
+                            "}\nupstreams: [{name: a, endpoints: [127.0.0.1:1]}]\n"
+                            "routes: [{upstream: a}]\n");
+  ProcessResult r = run_portcullis({"--check", "-c", path.string()});
+  ASSERT_TRUE(r.exit.has_value());
+  EXPECT_EQ(r.exit->code, 1);
+  EXPECT_NE(r.err.find("bad.yaml:5"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("/nonexistent.pem"), std::string::npos) << r.err;
+}
+
+TEST(ProxyTlsConfigTest, CheckNamesAMismatchedKey) {
+  ASSERT_TRUE(pki().ok());
+  TempDir dir;
+  auto path = dir.write("bad.yaml",
+                        "listen:\n  - address: 127.0.0.1:0\n    tls:\n"
+                        "      certificates:\n        - {cert: " +
+                            pki().file("api.pem") + ", key: " + pki().file("www.key") +
+                            "}\nupstreams: [{name: a, endpoints: [127.0.0.1:1]}]\n"
+                            "routes: [{upstream: a}]\n");
+  ProcessResult r = run_portcullis({"--check", "-c", path.string()});
+  ASSERT_TRUE(r.exit.has_value());
+  EXPECT_EQ(r.exit->code, 1);
+  EXPECT_NE(r.err.find("does not match"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace portcullis::testing
