@@ -26,8 +26,7 @@ namespace {
 using http1::BodyKind;
 using http1::ParseState;
 
-constexpr std::size_t kBodyRoom = 16 * 1024;        // downstream buffer room after the head
-constexpr std::size_t kUpstreamBuffer = 16 * 1024;  // beyond the response head limit
+constexpr std::size_t kBodyRoom = 16 * 1024;  // downstream buffer room after the head
 constexpr std::size_t kLingerBytes = 256 * 1024;
 constexpr auto kLingerTime = std::chrono::seconds(2);
 
@@ -526,34 +525,6 @@ class Http1Session final : public SessionLink,
 
   // ---- upstream side
 
-  // Connects a new connection to one of the upstream's endpoints. 0 or the status to answer.
-  awaitable<int> connect(const config::Snapshot& snap, const config::Upstream& upstream,
-                         std::size_t index) {
-    std::size_t attempts = upstream.endpoints.size();
-    for (std::size_t i = 0; i < attempts; ++i) {
-      const config::SocketAddress& ep =
-          upstream.endpoints[worker_.pool().next_endpoint(index, attempts)];
-      upstream_ = worker_.pool().make(index, snap.limits.response_header_bytes + kUpstreamBuffer);
-      boost::system::error_code ec;
-      tcp::endpoint endpoint(asio::ip::make_address(ep.ip, ec), ep.port);
-      if (ec) continue;
-      arm(snap.timeouts.upstream_connect);
-      auto [cec] = co_await upstream_->socket.async_connect(endpoint, kNoThrow);
-      if (!cec) {
-        upstream_->socket.set_option(tcp::no_delay(true), ec);
-        co_return 0;
-      }
-      if (timed_out_) {
-        forward_detail_ = "upstream connect timeout";
-        upstream_.reset();
-        co_return 504;
-      }
-    }
-    upstream_.reset();
-    forward_detail_ = "upstream connection refused";
-    co_return 502;
-  }
-
   // Sends the request and relays the response. Returns 0 when a response was relayed, a status
   // (502/504/413/400/408) when the proxy must answer itself, -1 when the client connection must
   // be dropped (the response had started, or the client went away).
@@ -564,11 +535,12 @@ class Http1Session final : public SessionLink,
     close_after_response_ = false;
     bool retried = false;
     while (true) {
-      upstream_ = worker_.pool().take_idle(index);
-      if (!upstream_) {
-        int status = co_await connect(snap, upstream, index);
-        if (status) co_return status;
+      auto acquired = co_await worker_.pool().acquire(snap, index);
+      if (acquired.status) {
+        forward_detail_ = acquired.detail;
+        co_return acquired.status;
       }
+      upstream_ = std::move(acquired.conn);
       // Send the head and the body (streamed: never more than a buffer of it is held here).
       RelayEnd sent = co_await send_request(snap, req);
       if (sent == RelayEnd::kSourceClosed || sent == RelayEnd::kSourceTimeout) {

@@ -16,6 +16,7 @@ void UpstreamPool::use_snapshot(const config::Snapshot* snapshot) {
 }
 
 std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(std::size_t upstream) noexcept {
+  if (upstream >= upstreams_.size()) return nullptr;
   auto& idle = upstreams_[upstream].idle;
   TimePoint now = Clock::now();
   while (!idle.empty()) {
@@ -39,6 +40,8 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(std::size_t upstream
 
 void UpstreamPool::release(std::unique_ptr<UpstreamConnection> conn,
                            std::size_t max_idle) noexcept {
+  // A connection of an upstream that a newer snapshot no longer has at this index is closed.
+  if (conn->upstream >= upstreams_.size()) return;
   auto& idle = upstreams_[conn->upstream].idle;
   if (idle.size() >= max_idle || !conn->buffer.empty()) return;  // closes conn
   conn->buffer.set_floor(0);
@@ -54,11 +57,37 @@ std::size_t UpstreamPool::next_endpoint(std::size_t upstream, std::size_t count)
   return chosen;
 }
 
-std::unique_ptr<UpstreamConnection> UpstreamPool::make(std::size_t upstream,
-                                                       std::size_t buffer_bytes) {
-  auto conn = std::make_unique<UpstreamConnection>(io_, buffer_bytes);
-  conn->upstream = upstream;
-  return conn;
+awaitable<UpstreamPool::Acquired> UpstreamPool::acquire(const config::Snapshot& snapshot,
+                                                        std::size_t index) {
+  if (auto idle = take_idle(index)) co_return Acquired{std::move(idle)};
+  const config::Upstream& upstream = snapshot.upstreams[index];
+  const std::size_t attempts = upstream.endpoints.size();
+  for (std::size_t i = 0; i < attempts; ++i) {
+    const config::SocketAddress& ep = upstream.endpoints[next_endpoint(index, attempts)];
+    boost::system::error_code ec;
+    tcp::endpoint endpoint(asio::ip::make_address(ep.ip, ec), ep.port);
+    if (ec) continue;
+    auto conn = std::make_unique<UpstreamConnection>(
+        io_, snapshot.limits.response_header_bytes + kBodyRoom);
+    conn->upstream = index;
+    asio::steady_timer timer(io_);
+    timer.expires_after(snapshot.timeouts.upstream_connect);
+    bool timed_out = false;
+    timer.async_wait([&timed_out, socket = &conn->socket](const boost::system::error_code& wec) {
+      if (wec) return;
+      timed_out = true;
+      boost::system::error_code ignored;
+      socket->close(ignored);
+    });
+    auto [cec] = co_await conn->socket.async_connect(endpoint, kNoThrow);
+    timer.cancel();
+    if (!cec && !timed_out) {
+      conn->socket.set_option(tcp::no_delay(true), ec);
+      co_return Acquired{std::move(conn)};
+    }
+    if (timed_out) co_return Acquired{nullptr, 504, "upstream connect timeout"};
+  }
+  co_return Acquired{nullptr, 502, "upstream connection refused"};
 }
 
 std::size_t UpstreamPool::idle_count() const noexcept {

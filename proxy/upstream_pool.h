@@ -47,8 +47,18 @@ class UpstreamPool {
   // Round-robin choice among `count` endpoints of `upstream`.
   std::size_t next_endpoint(std::size_t upstream, std::size_t count) noexcept;
 
-  // A new unconnected connection with a read buffer of `buffer_bytes`.
-  std::unique_ptr<UpstreamConnection> make(std::size_t upstream, std::size_t buffer_bytes);
+  // A connection to upstream `index` of `snapshot`: an idle one when there is one, else a new
+  // one to the next endpoint (trying each endpoint once). On failure `status` is 502 (refused
+  // everywhere) or 504 (connect timeout) and `detail` says which.
+  struct Acquired {
+    std::unique_ptr<UpstreamConnection> conn;
+    int status = 0;
+    std::string_view detail;
+  };
+  awaitable<Acquired> acquire(const config::Snapshot& snapshot, std::size_t index);
+
+  // Read buffer of an upstream connection beyond the response head limit.
+  static constexpr std::size_t kBodyRoom = 16 * 1024;
 
   std::size_t idle_count() const noexcept;
 
