@@ -29,8 +29,8 @@ struct TlsSettings {
   std::string ciphersuites;  // TLS 1.3 suites; empty: OpenSSL's default
   std::string groups;        // key exchange groups, e.g. "X25519:P-256"; empty: default
   std::string client_ca;     // PEM CA bundle: verify client certificates (mTLS)
-  bool client_cert_optional = false;             // with client_ca: verify when sent, do not require
-  std::vector<std::string> alpn = {"http/1.1"};  // protocols offered, in preference order
+  bool client_cert_optional = false;  // with client_ca: verify when sent, do not require
+  std::vector<std::string> alpn = {"h2", "http/1.1"};  // protocols offered, by preference
 };
 
 // Immutable once built; SSL objects may be created from it by many threads at once.

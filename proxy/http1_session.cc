@@ -14,6 +14,7 @@
 #include "core/pipeline.h"
 #include "proxy/asio.h"
 #include "proxy/buffer.h"
+#include "proxy/events.h"
 #include "proxy/http1/chunked.h"
 #include "proxy/http1/parser.h"
 #include "proxy/local_response.h"
@@ -138,6 +139,12 @@ class Http1Session final : public SessionLink,
     co_await serve();
     closed_ = true;
     timer_.cancel();
+    if (h2_preface_) {
+      // The client speaks HTTP/2 with prior knowledge: the connection changes hands.
+      worker_.detach(this);
+      start_h2_session(worker_, std::move(socket_), std::string(buffer_->pending()));
+      co_return;
+    }
     boost::system::error_code ignored;
     lowest().close(ignored);
     upstream_.reset();
@@ -246,6 +253,13 @@ class Http1Session final : public SessionLink,
     }
     waiting_for_request_ = false;
 
+    static constexpr std::string_view kH2Preface = "PRI * HTTP/2.0\r\n\r\n";
+    if (requests_ == 0 && buffer_->pending().substr(0, kH2Preface.size()) == kH2Preface) {
+      h2_preface_ = true;
+      co_return false;
+    }
+    ++requests_;
+
     http1::RequestHead req;
     ParseState st = http1::parse_request(
         buffer_->pending(), {limits.header_bytes, limits.header_count, limits.uri_bytes}, fields_,
@@ -309,7 +323,10 @@ class Http1Session final : public SessionLink,
     ex.policy_id = route->pipeline->name();
 
     Verdict verdict = route->pipeline->on_headers(ex);
-    if (!ex.detected.is_continue()) log_detected(ex);
+    if (!ex.detected.is_continue()) {
+      log_detected(ex);
+      detected_logged_for_ = &ex;
+    }
     if (!verdict.is_continue()) {
       std::string_view allow = verdict.status == 405 ? verdict.reason : std::string_view();
       std::string_view detail = verdict.status == 405 ? "method not allowed" : verdict.reason;
@@ -507,20 +524,6 @@ class Http1Session final : public SessionLink,
     if (req.body == BodyKind::kChunked) out_ += "transfer-encoding: chunked\r\n";
     if (req.upgrade) out_ += "connection: upgrade\r\n";
     out_ += "\r\n";
-  }
-
-  void log_detected(const Exchange& ex) {
-    detected_logged_for_ = &ex;
-    // One line, written whole; the security event log of its own comes with the event issue.
-    std::fprintf(stderr,
-                 "portcullis: detect: would %.*s request_id=%.*s stage=%.*s status=%u "
-                 "reason=\"%.*s\" method=%.*s path=%.*s client=%.*s\n",
-                 int(to_string(ex.detected.action).size()), to_string(ex.detected.action).data(),
-                 int(ex.request_id.size()), ex.request_id.data(), int(ex.detected.stage.size()),
-                 ex.detected.stage.data(), unsigned(ex.detected.status),
-                 int(ex.detected.reason.size()), ex.detected.reason.data(), int(ex.method.size()),
-                 ex.method.data(), int(ex.path.size()), ex.path.data(), int(ex.client_ip.size()),
-                 ex.client_ip.data());
   }
 
   // ---- upstream side
@@ -923,6 +926,8 @@ class Http1Session final : public SessionLink,
   bool closed_ = false;
   bool waiting_for_request_ = false;
   bool request_body_done_ = false;
+  bool h2_preface_ = false;
+  std::uint64_t requests_ = 0;
   bool close_after_response_ = false;
   int tunnel_open_ = 0;
   std::unique_ptr<Buffer> buffer_;

@@ -103,7 +103,7 @@ std::string_view reason_phrase(std::uint16_t status) noexcept {
   }
 }
 
-void append_local_response(const LocalResponse& r, std::string& out) {
+std::string_view append_local_body(const LocalResponse& r, std::string& out) {
   std::string_view phrase = reason_phrase(r.status);
   enum class Kind { kText, kJson, kHtml } kind = Kind::kText;
   if (r.accept.find("json") != std::string_view::npos) {
@@ -111,9 +111,6 @@ void append_local_response(const LocalResponse& r, std::string& out) {
   } else if (r.accept.find("text/html") != std::string_view::npos) {
     kind = Kind::kHtml;
   }
-  // The body is built first, at the end of `out`, so its length is known without a second
-  // buffer; the head is then inserted before it.
-  std::size_t body_start = out.size();
   switch (kind) {
     case Kind::kJson:
       out += "{\"status\":";
@@ -157,18 +154,27 @@ void append_local_response(const LocalResponse& r, std::string& out) {
       out += '\n';
       break;
   }
+  return kind == Kind::kJson   ? "application/json"
+         : kind == Kind::kHtml ? "text/html; charset=utf-8"
+                               : "text/plain; charset=utf-8";
+}
+
+void append_local_response(const LocalResponse& r, std::string& out) {
+  // The body is built first, at the end of `out`, so its length is known without a second
+  // buffer; the head is then inserted before it.
+  std::size_t body_start = out.size();
+  std::string_view content_type = append_local_body(r, out);
   std::size_t body_len = out.size() - body_start;
 
   std::string head;
   head.reserve(256);
+  std::string_view phrase = reason_phrase(r.status);
   head += "HTTP/1.1 ";
   append_number(head, r.status);
   head += ' ';
   head += phrase;
   head += "\r\ncontent-type: ";
-  head += kind == Kind::kJson   ? "application/json"
-          : kind == Kind::kHtml ? "text/html; charset=utf-8"
-                                : "text/plain; charset=utf-8";
+  head += content_type;
   head += "\r\ncontent-length: ";
   append_number(head, body_len);
   head += "\r\ncache-control: no-store\r\n";

@@ -21,7 +21,11 @@ struct LocalResponse {
   bool head = false;                // HEAD request: headers only
 };
 
-// Appends the whole response (head and body) to `out`. Allocates only when `out` must grow.
+// Appends the whole HTTP/1.1 response (head and body) to `out`.
 void append_local_response(const LocalResponse& response, std::string& out);
+
+// Appends only the body to `out` and returns its content type (for HTTP/2, whose head is
+// made of header fields).
+std::string_view append_local_body(const LocalResponse& response, std::string& out);
 
 }  // namespace portcullis::proxy

@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
   proxy::Server server(loaded.value());
   try {
     server.start();
-  } catch (const std::system_error& e) {
+  } catch (const std::exception& e) {
     std::fprintf(stderr, "portcullis: cannot start: %s\n", e.what());
     return 1;
   }

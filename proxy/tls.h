@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/asio/ssl.hpp>
+#include <string>
 
 #include "proxy/asio.h"
 
@@ -14,5 +15,8 @@ class Worker;
 
 // Serves HTTP/1.1 on an established TLS stream (defined in http1_session.cc).
 void start_http1_session(Worker& worker, TlsStream stream);
+
+// Serves HTTP/2 on an established TLS stream whose ALPN is h2 (defined in h2_session.cc).
+void start_h2_session(Worker& worker, TlsStream stream, std::string initial);
 
 }  // namespace portcullis::proxy

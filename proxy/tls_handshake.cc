@@ -34,7 +34,14 @@ awaitable<void> handshake(Worker& worker, tcp::socket socket,
     stream.next_layer().close(ignored);
     co_return;
   }
-  start_http1_session(worker, std::move(stream));
+  const unsigned char* alpn = nullptr;
+  unsigned int alpn_len = 0;
+  SSL_get0_alpn_selected(stream.native_handle(), &alpn, &alpn_len);
+  if (alpn_len == 2 && alpn[0] == 'h' && alpn[1] == '2') {
+    start_h2_session(worker, std::move(stream), {});
+  } else {
+    start_http1_session(worker, std::move(stream));
+  }
 }
 
 }  // namespace

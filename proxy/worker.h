@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "config/snapshot.h"
@@ -88,6 +89,10 @@ class Worker {
 
 // Starts serving one accepted client connection on `worker` (defined in http1_session.cc).
 void start_http1_session(Worker& worker, tcp::socket socket);
+
+// Serves HTTP/2 on a plain connection whose first bytes (`initial`, the client preface
+// included) were already read (defined in h2_session.cc).
+void start_h2_session(Worker& worker, tcp::socket socket, std::string initial);
 
 // Runs the TLS handshake on an accepted connection, then serves it (defined in
 // tls_handshake.cc).

@@ -1,0 +1,934 @@
+// One downstream HTTP/2 connection on nghttp2: over TLS when ALPN picked h2, or cleartext with
+// prior knowledge. Every stream becomes one Exchange that runs the same pipeline as HTTP/1.1 and
+// is forwarded to the route's upstream over the worker's HTTP/1.1 pool. Flow control holds both
+// ways: a request's DATA is acknowledged (WINDOW_UPDATE) only once it was written upstream, and
+// the upstream response is read only as fast as the client's window lets it out.
+#include <nghttp2/nghttp2.h>
+
+#include <charconv>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "config/snapshot.h"
+#include "core/exchange.h"
+#include "core/pipeline.h"
+#include "proxy/asio.h"
+#include "proxy/buffer.h"
+#include "proxy/events.h"
+#include "proxy/http1/chunked.h"
+#include "proxy/http1/parser.h"
+#include "proxy/local_response.h"
+#include "proxy/tls.h"
+#include "proxy/worker.h"
+
+namespace portcullis::proxy {
+namespace {
+
+using http1::BodyKind;
+
+// Protections and buffers. Defaults follow what nginx and Envoy ship.
+constexpr std::uint32_t kMaxConcurrentStreams = 128;
+constexpr std::int32_t kStreamWindow = 256 * 1024;
+constexpr std::int32_t kConnectionWindow = 1024 * 1024;
+constexpr std::size_t kResponseBufferHigh = 256 * 1024;  // pause reading upstream above this
+constexpr std::size_t kMaxEmptyDataFrames = 64;          // per connection, without END_STREAM
+constexpr std::uint64_t kResetBurst = 1000;              // RST_STREAM rate limit (CVE-2023-44487)
+constexpr std::uint64_t kResetRatePerSecond = 33;
+constexpr std::size_t kMaxContinuations = 8;  // CONTINUATION flood
+constexpr std::size_t kMaxSettingsEntries = 32;
+constexpr std::size_t kReadBuffer = 32 * 1024;
+
+inline tcp::socket& lowest_of(tcp::socket& s) noexcept { return s; }
+inline tcp::socket& lowest_of(TlsStream& s) noexcept { return s.next_layer(); }
+
+// A one-shot wake-up for a coroutine of the same thread: wait() returns after notify().
+class Signal {
+ public:
+  explicit Signal(asio::io_context& io) : timer_(io, TimePoint::max()) {}
+  awaitable<void> wait() { co_await timer_.async_wait(kNoThrow); }
+  void notify() noexcept { timer_.cancel(); }
+
+ private:
+  asio::steady_timer timer_;
+};
+
+bool valid_path(std::string_view path) noexcept {
+  if (path.empty()) return false;
+  for (char c : path) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x21 || u > 0x7e || c == '#') return false;
+  }
+  return path.front() == '/' || path == "*";
+}
+
+bool valid_authority(std::string_view a) noexcept {
+  if (a.empty() || a.size() > 255) return false;
+  for (char c : a) {
+    bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              c == '-' || c == '.' || c == ':' || c == '[' || c == ']' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string_view host_of(std::string_view authority) noexcept {
+  if (!authority.empty() && authority.front() == '[') {
+    std::size_t close = authority.find(']');
+    return close == std::string_view::npos ? authority : authority.substr(0, close + 1);
+  }
+  std::size_t colon = authority.rfind(':');
+  return colon == std::string_view::npos ? authority : authority.substr(0, colon);
+}
+
+// One request stream. Owned by the session's map and by the coroutine serving it.
+struct H2Stream {
+  H2Stream(asio::io_context& io, std::int32_t id) : id(id), request_data(io), response_space(io) {}
+
+  std::int32_t id;
+  // Header block as received: names and values packed in `header_bytes`; `ranges` holds
+  // {name offset, name length, value offset, value length} until the block ends.
+  std::string header_bytes;
+  std::vector<std::array<std::uint32_t, 4>> ranges;
+  std::vector<HeaderField> fields;  // regular headers, views into header_bytes
+  std::string_view method, path, authority, scheme;
+  std::size_t header_count = 0;
+  bool headers_too_large = false;
+  bool served = false;  // a coroutine serves it
+
+  Exchange ex;
+  char request_id[16] = {};
+
+  // Request body from the client, not yet written upstream.
+  std::string request_body;
+  bool request_end = false;
+  Signal request_data;
+
+  // Response body for the client, not yet taken by nghttp2.
+  std::string response_body;
+  std::size_t response_offset = 0;
+  bool response_end = false;
+  bool deferred = false;
+  Signal response_space;
+
+  bool closed = false;    // the stream is closed (reset by the client, or done)
+  bool finished = false;  // its coroutine is done: later DATA is dropped
+  std::unique_ptr<UpstreamConnection> upstream;
+};
+
+template <typename Stream>
+class H2Session final : public SessionLink, public std::enable_shared_from_this<H2Session<Stream>> {
+ public:
+  H2Session(Worker& worker, Stream stream, std::string initial)
+      : worker_(worker), socket_(std::move(stream)), initial_(std::move(initial)) {}
+
+  ~H2Session() override {
+    if (session_) nghttp2_session_del(session_);
+  }
+
+  void start() {
+    worker_.attach(this);
+    boost::system::error_code ec;
+    lowest_of(socket_).set_option(tcp::no_delay(true), ec);
+    tcp::endpoint peer = lowest_of(socket_).remote_endpoint(ec);
+    if (!ec) {
+      asio::ip::address addr = peer.address();
+      if (addr.is_v6() && addr.to_v6().is_v4_mapped()) {
+        addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
+      }
+      client_ip_ = addr.to_string();
+      client_port_ = peer.port();
+      if (addr.is_v4()) {
+        client_addr_[10] = client_addr_[11] = 0xff;
+        auto b = addr.to_v4().to_bytes();
+        std::copy(b.begin(), b.end(), client_addr_.begin() + 12);
+      } else {
+        auto b = addr.to_v6().to_bytes();
+        std::copy(b.begin(), b.end(), client_addr_.begin());
+      }
+    }
+    if (!create_session()) {
+      close();
+      return;
+    }
+    auto self = this->shared_from_this();
+    asio::co_spawn(
+        worker_.io(), [self]() { return self->read_loop(); }, asio::detached);
+    asio::co_spawn(
+        worker_.io(), [self]() { return self->idle_watch(); }, asio::detached);
+  }
+
+  void on_drain() noexcept override {
+    if (closed_ || goaway_sent_) return;
+    goaway_sent_ = true;
+    nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
+                          nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,
+                          nullptr, 0);
+    flush();
+    if (streams_.empty()) close_after_flush_ = true;
+  }
+
+ private:
+  // ---- nghttp2 set-up
+
+  bool create_session() {
+    nghttp2_session_callbacks* cbs = nullptr;
+    if (nghttp2_session_callbacks_new(&cbs) != 0) return false;
+    nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, &H2Session::on_begin_headers);
+    nghttp2_session_callbacks_set_on_header_callback(cbs, &H2Session::on_header);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, &H2Session::on_frame_recv);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, &H2Session::on_data_chunk);
+    nghttp2_session_callbacks_set_on_stream_close_callback(cbs, &H2Session::on_stream_close);
+    nghttp2_option* opt = nullptr;
+    if (nghttp2_option_new(&opt) != 0) {
+      nghttp2_session_callbacks_del(cbs);
+      return false;
+    }
+    nghttp2_option_set_no_auto_window_update(opt, 1);
+    nghttp2_option_set_max_continuations(opt, kMaxContinuations);
+    nghttp2_option_set_stream_reset_rate_limit(opt, kResetBurst, kResetRatePerSecond);
+    nghttp2_option_set_max_settings(opt, kMaxSettingsEntries);
+    nghttp2_option_set_max_deflate_dynamic_table_size(opt, 4096);
+    int rv = nghttp2_session_server_new2(&session_, cbs, this, opt);
+    nghttp2_option_del(opt);
+    nghttp2_session_callbacks_del(cbs);
+    if (rv != 0) return false;
+
+    const auto& limits = worker_.snapshot()->limits;
+    nghttp2_settings_entry settings[] = {
+        {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, kMaxConcurrentStreams},
+        {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, static_cast<std::uint32_t>(kStreamWindow)},
+        {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, static_cast<std::uint32_t>(limits.header_bytes)},
+        {NGHTTP2_SETTINGS_HEADER_TABLE_SIZE, 4096},
+    };
+    if (nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings,
+                                sizeof settings / sizeof settings[0]) != 0) {
+      return false;
+    }
+    nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, kConnectionWindow);
+    return true;
+  }
+
+  static H2Session& self_of(void* user_data) { return *static_cast<H2Session*>(user_data); }
+
+  H2Stream* find(std::int32_t id) {
+    auto it = streams_.find(id);
+    return it == streams_.end() ? nullptr : it->second.get();
+  }
+
+  static int on_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
+    H2Session& s = self_of(user_data);
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
+    auto stream = std::make_shared<H2Stream>(s.worker_.io(), frame->hd.stream_id);
+    stream->header_bytes.reserve(1024);
+    s.streams_.emplace(frame->hd.stream_id, std::move(stream));
+    return 0;
+  }
+
+  static int on_header(nghttp2_session*, const nghttp2_frame* frame, const std::uint8_t* name,
+                       std::size_t namelen, const std::uint8_t* value, std::size_t valuelen,
+                       std::uint8_t, void* user_data) {
+    H2Session& s = self_of(user_data);
+    H2Stream* st = s.find(frame->hd.stream_id);
+    if (st == nullptr) return 0;  // trailers of a stream we no longer track
+    if (frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;  // request trailers: dropped
+    const auto& limits = s.worker_.snapshot()->limits;
+    if (++st->header_count > limits.header_count ||
+        st->header_bytes.size() + namelen + valuelen > limits.header_bytes) {
+      st->headers_too_large = true;  // answered with 431 once the block ends
+      return 0;
+    }
+    auto off = static_cast<std::uint32_t>(st->header_bytes.size());
+    st->header_bytes.append(reinterpret_cast<const char*>(name), namelen);
+    st->header_bytes.append(reinterpret_cast<const char*>(value), valuelen);
+    st->ranges.push_back({off, static_cast<std::uint32_t>(namelen),
+                          off + static_cast<std::uint32_t>(namelen),
+                          static_cast<std::uint32_t>(valuelen)});
+    return 0;
+  }
+
+  static int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
+    H2Session& s = self_of(user_data);
+    s.last_activity_ = Clock::now();
+    switch (frame->hd.type) {
+      case NGHTTP2_DATA: {
+        H2Stream* st = s.find(frame->hd.stream_id);
+        if (frame->hd.length == 0 && !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM) &&
+            ++s.empty_data_frames_ > kMaxEmptyDataFrames) {
+          // Empty DATA frames cost the server work and move no data: a flood.
+          nghttp2_session_terminate_session(s.session_, NGHTTP2_ENHANCE_YOUR_CALM);
+          return 0;
+        }
+        if (st && (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
+          st->request_end = true;
+          st->request_data.notify();
+        }
+        break;
+      }
+      case NGHTTP2_HEADERS: {
+        H2Stream* st = s.find(frame->hd.stream_id);
+        if (st == nullptr) break;
+        if (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) {
+          st->request_end = true;
+          st->request_data.notify();
+        }
+        if (frame->headers.cat == NGHTTP2_HCAT_REQUEST && !st->served) {
+          st->served = true;
+          auto self = s.shared_from_this();
+          auto stream = s.streams_[frame->hd.stream_id];
+          asio::co_spawn(
+              s.worker_.io(), [self, stream]() { return self->serve_stream(stream); },
+              asio::detached);
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    return 0;
+  }
+
+  static int on_data_chunk(nghttp2_session*, std::uint8_t, std::int32_t stream_id,
+                           const std::uint8_t* data, std::size_t len, void* user_data) {
+    H2Session& s = self_of(user_data);
+    H2Stream* st = s.find(stream_id);
+    if (st == nullptr || st->closed || st->finished) {
+      // Nobody will forward it: give the window back at once.
+      nghttp2_session_consume(s.session_, stream_id, len);
+      return 0;
+    }
+    st->request_body.append(reinterpret_cast<const char*>(data), len);
+    st->request_data.notify();
+    return 0;
+  }
+
+  static int on_stream_close(nghttp2_session*, std::int32_t stream_id, std::uint32_t,
+                             void* user_data) {
+    H2Session& s = self_of(user_data);
+    auto it = s.streams_.find(stream_id);
+    if (it == s.streams_.end()) return 0;
+    H2Stream& st = *it->second;
+    st.closed = true;
+    st.request_data.notify();
+    st.response_space.notify();
+    if (st.upstream) {
+      boost::system::error_code ignored;
+      st.upstream->socket.cancel(ignored);
+    }
+    s.streams_.erase(it);  // the serving coroutine keeps its own reference
+    if (s.goaway_sent_ && s.streams_.empty()) s.close_after_flush_ = true;
+    return 0;
+  }
+
+  static ssize_t read_response(nghttp2_session*, std::int32_t stream_id, std::uint8_t* buf,
+                               std::size_t length, std::uint32_t* flags, nghttp2_data_source* src,
+                               void*) {
+    auto* st = static_cast<H2Stream*>(src->ptr);
+    std::size_t avail = st->response_body.size() - st->response_offset;
+    std::size_t n = std::min(avail, length);
+    if (n) {
+      std::memcpy(buf, st->response_body.data() + st->response_offset, n);
+      st->response_offset += n;
+      if (st->response_offset == st->response_body.size()) {
+        st->response_body.clear();
+        st->response_offset = 0;
+      }
+      st->response_space.notify();
+    }
+    if (st->response_end && st->response_offset == st->response_body.size()) {
+      *flags |= NGHTTP2_DATA_FLAG_EOF;
+      return static_cast<ssize_t>(n);
+    }
+    if (n == 0) {
+      st->deferred = true;
+      return NGHTTP2_ERR_DEFERRED;
+    }
+    return static_cast<ssize_t>(n);
+  }
+
+  // ---- I/O
+
+  awaitable<void> read_loop() {
+    std::vector<std::uint8_t> buf(kReadBuffer);
+    last_activity_ = Clock::now();
+    bool ok = true;
+    if (!initial_.empty()) {
+      ok = feed(reinterpret_cast<const std::uint8_t*>(initial_.data()), initial_.size());
+      std::string().swap(initial_);
+    }
+    flush();
+    while (ok && !closed_) {
+      auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf), kNoThrow);
+      if (ec) break;
+      last_activity_ = Clock::now();
+      ok = feed(buf.data(), n);
+      flush();
+      if (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_)) break;
+    }
+    // Whatever nghttp2 still has to say (a GOAWAY after a protocol error or a flood) goes out
+    // before the connection closes.
+    close_after_flush_ = true;
+    flush();
+    if (!writing_) close();
+  }
+
+  bool feed(const std::uint8_t* data, std::size_t n) {
+    ssize_t rv = nghttp2_session_mem_recv(session_, data, n);
+    if (rv < 0) {
+      if (rv != NGHTTP2_ERR_BAD_CLIENT_MAGIC) {
+        std::fprintf(stderr, "portcullis: h2: closing connection from %s: %s\n", client_ip_.c_str(),
+                     nghttp2_strerror(static_cast<int>(rv)));
+      }
+      return false;
+    }
+    return true;
+  }
+
+  // Sends what nghttp2 has queued. One writer at a time; a call while writing is picked up by
+  // the running writer.
+  void flush() {
+    if (closed_) return;
+    if (writing_) {
+      flush_again_ = true;
+      return;
+    }
+    writing_ = true;
+    auto self = this->shared_from_this();
+    asio::co_spawn(
+        worker_.io(), [self]() { return self->write_loop(); }, asio::detached);
+  }
+
+  awaitable<void> write_loop() {
+    while (!closed_) {
+      flush_again_ = false;
+      out_.clear();
+      while (out_.size() < 64 * 1024) {
+        const std::uint8_t* data = nullptr;
+        ssize_t n = nghttp2_session_mem_send(session_, &data);
+        if (n <= 0) break;
+        out_.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
+      }
+      if (out_.empty()) {
+        if (flush_again_) continue;
+        break;
+      }
+      write_started_ = Clock::now();
+      auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out_), kNoThrow);
+      write_started_ = TimePoint::max();
+      if (ec) {
+        close();
+        break;
+      }
+    }
+    writing_ = false;
+    if (close_after_flush_ ||
+        (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_))) {
+      close();
+    }
+  }
+
+  // Closes an idle connection (no stream for timeouts.idle) with a GOAWAY, and a connection
+  // whose client stopped reading (a write pending longer than the response timeout).
+  awaitable<void> idle_watch() {
+    asio::steady_timer tick(worker_.io());
+    while (!closed_) {
+      tick.expires_after(std::chrono::milliseconds(250));
+      co_await tick.async_wait(kNoThrow);
+      if (closed_) break;
+      const auto& t = worker_.snapshot()->timeouts;
+      TimePoint now = Clock::now();
+      if (write_started_ != TimePoint::max() && now - write_started_ > t.upstream_response) {
+        close();
+        break;
+      }
+      if (streams_.empty() && now - last_activity_ > t.idle && !goaway_sent_) {
+        goaway_sent_ = true;
+        nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
+                              nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,
+                              nullptr, 0);
+        close_after_flush_ = true;
+        flush();
+      }
+    }
+  }
+
+  void close() {
+    if (closed_) return;
+    closed_ = true;
+    boost::system::error_code ignored;
+    for (auto& [id, st] : streams_) {
+      st->closed = true;
+      st->request_data.notify();
+      st->response_space.notify();
+      if (st->upstream) st->upstream->socket.cancel(ignored);
+    }
+    streams_.clear();
+    lowest_of(socket_).close(ignored);
+    worker_.detach(this);
+  }
+
+  // ---- one stream
+
+  void respond_local(H2Stream& st, LocalResponse r) {
+    if (st.closed || closed_) return;
+    r.request_id = st.ex.request_id;
+    if (r.request_id.empty()) {
+      worker_.next_request_id(st.request_id);
+      r.request_id = std::string_view(st.request_id, sizeof st.request_id);
+    }
+    st.response_body.clear();
+    std::string_view content_type = append_local_body(r, st.response_body);
+    if (r.head) st.response_body.clear();
+    st.response_end = true;
+    std::string status = std::to_string(r.status);
+    std::string length = std::to_string(st.response_body.size());
+    std::string retry = std::to_string(r.retry_after_s);
+    std::vector<nghttp2_nv> nva;
+    add(nva, ":status", status);
+    add(nva, "content-type", content_type);
+    add(nva, "content-length", length);
+    add(nva, "cache-control", "no-store");
+    add(nva, "x-request-id", r.request_id);
+    if (!r.allow.empty()) add(nva, "allow", r.allow);
+    if (r.retry_after_s) add(nva, "retry-after", retry);
+    nghttp2_data_provider provider{};
+    provider.source.ptr = &st;
+    provider.read_callback = &H2Session::read_response;
+    nghttp2_submit_response(session_, st.id, nva.data(), nva.size(),
+                            st.response_body.empty() && r.head ? nullptr : &provider);
+    flush();
+  }
+
+  static void add(std::vector<nghttp2_nv>& nva, std::string_view name, std::string_view value) {
+    nva.push_back({reinterpret_cast<std::uint8_t*>(const_cast<char*>(name.data())),
+                   reinterpret_cast<std::uint8_t*>(const_cast<char*>(value.data())), name.size(),
+                   value.size(), NGHTTP2_NV_FLAG_NONE});
+  }
+
+  // Marks a stream finished when its coroutine ends, however it ends, and gives back the flow
+  // control window of request bytes that will never be forwarded.
+  struct FinishStream {
+    H2Session* session;
+    H2Stream* stream;
+    ~FinishStream() {
+      stream->finished = true;
+      if (!stream->request_body.empty() && !stream->closed && !session->closed_) {
+        nghttp2_session_consume(session->session_, stream->id, stream->request_body.size());
+        stream->request_body.clear();
+        session->flush();
+      }
+    }
+  };
+
+  awaitable<void> serve_stream(std::shared_ptr<H2Stream> stream) {
+    H2Stream& st = *stream;
+    FinishStream finish{this, &st};
+    std::shared_ptr<const config::Snapshot> snap = worker_.snapshot();
+    const config::Limits& limits = snap->limits;
+
+    // The header block is complete: its views can be taken now.
+    std::string_view bytes = st.header_bytes;
+    std::vector<std::string_view> cookies;
+    for (const auto& r : st.ranges) {
+      std::string_view name = bytes.substr(r[0], r[1]);
+      std::string_view value = bytes.substr(r[2], r[3]);
+      if (!name.empty() && name.front() == ':') {
+        if (name == ":method") st.method = value;
+        if (name == ":path") st.path = value;
+        if (name == ":authority") st.authority = value;
+        if (name == ":scheme") st.scheme = value;
+        continue;
+      }
+      st.fields.push_back({name, value});
+    }
+    for (const HeaderField& f : st.fields) {
+      if (st.authority.empty() && f.name == "host") st.authority = f.value;
+    }
+
+    Exchange& ex = st.ex;
+    ex.method = st.method;
+    ex.target = st.path;
+    std::size_t q = st.path.find('?');
+    ex.path = st.path.substr(0, q);
+    if (q != std::string_view::npos) ex.query = st.path.substr(q + 1);
+    ex.host = host_of(st.authority);
+    ex.headers = st.fields;
+    ex.protocol = Protocol::kHttp2;
+    ex.tls = std::is_same_v<Stream, TlsStream>;
+    ex.client_ip = client_ip_;
+    ex.client_port = client_port_;
+    const bool trusted = snap->is_trusted(client_addr_);
+    std::string_view incoming_id = ex.header("x-request-id");
+    if (trusted && !incoming_id.empty() && incoming_id.size() <= 64) {
+      ex.request_id = incoming_id;
+    } else {
+      worker_.next_request_id(st.request_id);
+      ex.request_id = std::string_view(st.request_id, sizeof st.request_id);
+    }
+    bool has_cl = false;
+    std::string_view cl_text = ex.header("content-length", &has_cl);
+    std::uint64_t content_length = 0;
+    if (has_cl) {
+      auto [p, ec] =
+          std::from_chars(cl_text.data(), cl_text.data() + cl_text.size(), content_length);
+      if (ec != std::errc() || p != cl_text.data() + cl_text.size()) has_cl = false;
+    }
+    ex.has_body = !st.request_end;
+    ex.content_length = content_length;
+    std::string_view accept = ex.header("accept");
+    auto refuse = [&](std::uint16_t status, std::string_view detail, std::string_view allow = {}) {
+      respond_local(st, {.status = status,
+                         .detail = detail,
+                         .request_id = ex.request_id,
+                         .accept = accept,
+                         .allow = allow,
+                         .head = st.method == "HEAD"});
+    };
+
+    if (st.headers_too_large) co_return refuse(431, "request header fields too large");
+    if (!valid_path(st.path)) co_return refuse(400, "invalid :path");
+    if (st.path == "*" && st.method != "OPTIONS") co_return refuse(400, "invalid :path");
+    if (!st.authority.empty() && !valid_authority(st.authority)) {
+      co_return refuse(400, "invalid :authority");
+    }
+    if (st.method == "CONNECT") co_return refuse(405, "CONNECT is not supported");
+    if (st.path.size() > limits.uri_bytes) co_return refuse(414, "request-target too long");
+
+    const config::Route* route = snap->match(ex.host, ex.path);
+    if (route == nullptr) co_return refuse(404, "no route for this host and path");
+    ex.route_id = route->id;
+    ex.policy_id = route->pipeline->name();
+    Verdict verdict = route->pipeline->on_headers(ex);
+    if (!ex.detected.is_continue()) log_detected(ex);
+    if (!verdict.is_continue()) {
+      bool is405 = verdict.status == 405;
+      co_return refuse(verdict.status, is405 ? "method not allowed" : verdict.reason,
+                       is405 ? verdict.reason : std::string_view());
+    }
+    if (limits.body_bytes && has_cl && content_length > limits.body_bytes) {
+      co_return refuse(413, "request body larger than the limit");
+    }
+
+    if (route->pipeline->wants_body() && !st.request_end) {
+      // Hold the body (bounded) for the stages that inspect it.
+      const BodyInspection& inspection = route->pipeline->body_inspection();
+      while (!st.request_end && !st.closed && st.request_body.size() <= inspection.limit) {
+        co_await st.request_data.wait();
+      }
+      if (st.closed) co_return;
+      bool complete = st.request_end;
+      if (!complete && inspection.reject_over_limit) {
+        co_return refuse(413, "request body larger than the inspection limit");
+      }
+      ex.body = std::span<const char>(st.request_body.data(),
+                                      std::min(st.request_body.size(), inspection.limit));
+      ex.body_complete = complete;
+      Verdict body_verdict = route->pipeline->on_body(ex);
+      if (!ex.detected.is_continue()) log_detected(ex);
+      if (!body_verdict.is_continue()) co_return refuse(body_verdict.status, body_verdict.reason);
+    }
+
+    const auto index = route->upstream;
+    auto acquired = co_await worker_.pool().acquire(*snap, index);
+    if (st.closed) co_return;
+    if (acquired.status) {
+      co_return refuse(static_cast<std::uint16_t>(acquired.status), acquired.detail);
+    }
+    st.upstream = std::move(acquired.conn);
+
+    // ---- request head and body upstream
+    const bool body_known = st.request_end;
+    const bool chunked = !has_cl && !body_known;
+    std::string head;
+    head.reserve(512 + st.header_bytes.size());
+    head.append(st.method).append(" ").append(st.path).append(" HTTP/1.1\r\nhost: ");
+    head.append(st.authority.empty() ? snap->upstreams[index].endpoints.front().to_string()
+                                     : std::string(st.authority));
+    head += "\r\n";
+    std::string_view xff, xf_proto, xf_host;
+    for (const HeaderField& f : st.fields) {
+      if (f.name == "host" || f.name == "cookie" || f.name == "te" || f.name == "x-request-id" ||
+          http1::is_hop_by_hop(f.name, st.fields)) {
+        continue;
+      }
+      if (f.name == "x-forwarded-for") {
+        if (trusted && xff.empty()) xff = f.value;
+        continue;
+      }
+      if (f.name == "x-forwarded-proto") {
+        if (trusted && xf_proto.empty()) xf_proto = f.value;
+        continue;
+      }
+      if (f.name == "x-forwarded-host") {
+        if (trusted && xf_host.empty()) xf_host = f.value;
+        continue;
+      }
+      if (f.name == "content-length" && !has_cl) continue;
+      head.append(f.name).append(": ").append(f.value).append("\r\n");
+    }
+    // HTTP/2 splits cookies into crumbs; HTTP/1.1 wants one header (RFC 9113 8.2.3).
+    bool first_cookie = true;
+    for (const HeaderField& f : st.fields) {
+      if (f.name != "cookie") continue;
+      head += first_cookie ? "cookie: " : "; ";
+      head.append(f.value);
+      first_cookie = false;
+    }
+    if (!first_cookie) head += "\r\n";
+    head += "x-forwarded-for: ";
+    if (!xff.empty()) head.append(xff).append(", ");
+    head.append(client_ip_).append("\r\nx-forwarded-proto: ");
+    head.append(!xf_proto.empty() ? xf_proto : (ex.tls ? "https" : "http"));
+    head += "\r\n";
+    std::string_view fwd_host = !xf_host.empty() ? xf_host : st.authority;
+    if (!fwd_host.empty()) head.append("x-forwarded-host: ").append(fwd_host).append("\r\n");
+    head.append("x-request-id: ").append(ex.request_id).append("\r\n");
+    if (chunked) {
+      head += "transfer-encoding: chunked\r\n";
+    } else if (!has_cl && body_known && !st.request_body.empty()) {
+      head.append("content-length: ").append(std::to_string(st.request_body.size())).append("\r\n");
+    }
+    head += "\r\n";
+
+    tcp::socket& up = st.upstream->socket;
+    std::uint64_t sent_body = 0;
+    bool first = true;
+    while (true) {
+      std::string out;
+      std::size_t taken = st.request_body.size();
+      if (first) out = std::move(head);
+      if (taken) {
+        if (chunked) {
+          char size[20];
+          auto [end, ec] = std::to_chars(size, size + sizeof size, taken, 16);
+          out.append(size, end).append("\r\n").append(st.request_body).append("\r\n");
+        } else {
+          out.append(st.request_body);
+        }
+        sent_body += taken;
+        st.request_body.clear();
+      }
+      if (limits.body_bytes && sent_body > limits.body_bytes) {
+        st.upstream.reset();
+        co_return refuse(413, "request body larger than the limit");
+      }
+      bool last = st.request_end;
+      if (last && chunked) out += "0\r\n\r\n";
+      if (!out.empty()) {
+        auto [ec, n] = co_await asio::async_write(up, asio::buffer(out), kNoThrow);
+        if (st.closed) co_return;
+        if (ec) {
+          st.upstream.reset();
+          co_return refuse(502, "upstream connection failed");
+        }
+        // The bytes are upstream: the client may send that much more.
+        if (taken) {
+          nghttp2_session_consume(session_, st.id, taken);
+          flush();
+        }
+      }
+      first = false;
+      if (last) break;
+      // A wake-up only counts while someone waits: look at the state before waiting.
+      while (!st.request_end && st.request_body.empty() && !st.closed) {
+        co_await st.request_data.wait();
+      }
+      if (st.closed) co_return;
+    }
+
+    // ---- the response head
+    Buffer& ub = st.upstream->buffer;
+    std::vector<HeaderField> resp_fields(256);
+    http1::ResponseHead resp;
+    http1::ParseError perr;
+    asio::steady_timer timeout(worker_.io());
+    timeout.expires_after(snap->timeouts.upstream_response);
+    bool timed_out = false;
+    timeout.async_wait([&timed_out, &up](const boost::system::error_code& tec) {
+      if (tec) return;
+      timed_out = true;
+      boost::system::error_code ignored;
+      up.cancel(ignored);
+    });
+    while (true) {
+      auto ps = http1::parse_response(ub.pending(), st.method, limits.response_header_bytes,
+                                      resp_fields, resp, perr);
+      if (ps == http1::ParseState::kComplete) {
+        if (resp.status < 200) {  // interim responses (and 101, never asked for) are dropped
+          ub.consume(resp.head_bytes);
+          continue;
+        }
+        break;
+      }
+      if (ps == http1::ParseState::kError || ub.write_space() == 0) {
+        timeout.cancel();
+        st.upstream.reset();
+        co_return refuse(502, ps == http1::ParseState::kError ? perr.reason
+                                                              : "upstream response head too large");
+      }
+      auto [ec, n] =
+          co_await up.async_read_some(asio::buffer(ub.write_ptr(), ub.write_space()), kNoThrow);
+      if (st.closed) co_return;
+      if (ec) {
+        timeout.cancel();
+        st.upstream.reset();
+        if (timed_out) co_return refuse(504, "upstream response timeout");
+        co_return refuse(502, "upstream closed the connection before responding");
+      }
+      ub.commit(n);
+    }
+
+    // ---- response head to the client: lowercase names, no connection-specific fields
+    std::string names;  // lowercased names, packed
+    names.reserve(512);
+    std::vector<std::pair<std::size_t, std::size_t>> name_ranges;
+    for (const HeaderField& f : resp.headers) {
+      if (http1::is_hop_by_hop(f.name, resp.headers) || iequals(f.name, "x-request-id")) {
+        name_ranges.push_back({std::string::npos, 0});
+        continue;
+      }
+      name_ranges.push_back({names.size(), f.name.size()});
+      for (char c : f.name) names.push_back((c >= 'A' && c <= 'Z') ? char(c + 32) : c);
+    }
+    std::string status = std::to_string(resp.status);
+    std::vector<nghttp2_nv> nva;
+    nva.reserve(resp.headers.size() + 2);
+    add(nva, ":status", status);
+    for (std::size_t i = 0; i < resp.headers.size(); ++i) {
+      if (name_ranges[i].first == std::string::npos) continue;
+      add(nva, std::string_view(names).substr(name_ranges[i].first, name_ranges[i].second),
+          resp.headers[i].value);
+    }
+    add(nva, "x-request-id", ex.request_id);
+    ub.set_floor(0);
+    ub.consume(resp.head_bytes);
+    const bool has_body = resp.body != BodyKind::kNone;
+    st.response_end = !has_body;
+    nghttp2_data_provider provider{};
+    provider.source.ptr = &st;
+    provider.read_callback = &H2Session::read_response;
+    nghttp2_submit_response(session_, st.id, nva.data(), nva.size(), &provider);
+    flush();
+
+    // ---- response body, as fast as the client's window lets it out
+    http1::ChunkedDecoder decoder;
+    std::uint64_t remaining = resp.content_length;
+    bool reusable = resp.keep_alive && resp.body != BodyKind::kUntilClose;
+    while (has_body && !st.response_end) {
+      if (ub.empty()) {
+        timeout.expires_after(snap->timeouts.upstream_response);
+        timed_out = false;
+        timeout.async_wait([&timed_out, &up](const boost::system::error_code& tec) {
+          if (tec) return;
+          timed_out = true;
+          boost::system::error_code ignored;
+          up.cancel(ignored);
+        });
+        auto [ec, n] =
+            co_await up.async_read_some(asio::buffer(ub.write_ptr(), ub.write_space()), kNoThrow);
+        timeout.cancel();
+        if (st.closed) co_return;
+        if (ec) {
+          if (resp.body == BodyKind::kUntilClose && !timed_out) {
+            st.response_end = true;
+          } else {
+            // The response broke off: the client must not take it for complete.
+            st.upstream.reset();
+            nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, st.id, NGHTTP2_INTERNAL_ERROR);
+            flush();
+            co_return;
+          }
+        } else {
+          ub.commit(n);
+        }
+      }
+      std::string_view in = ub.pending();
+      switch (resp.body) {
+        case BodyKind::kContentLength: {
+          std::size_t take =
+              static_cast<std::size_t>(std::min<std::uint64_t>(remaining, in.size()));
+          st.response_body.append(in.substr(0, take));
+          remaining -= take;
+          ub.consume(take);
+          if (remaining == 0) st.response_end = true;
+          break;
+        }
+        case BodyKind::kChunked: {
+          std::size_t used = 0;
+          while (used < in.size() && !decoder.done()) {
+            auto step = decoder.next(in.substr(used));
+            if (!decoder.error().empty()) {
+              st.upstream.reset();
+              nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, st.id, NGHTTP2_INTERNAL_ERROR);
+              flush();
+              co_return;
+            }
+            st.response_body.append(step.data);
+            used += step.consumed;
+          }
+          ub.consume(used);
+          if (decoder.done()) st.response_end = true;
+          break;
+        }
+        case BodyKind::kUntilClose:
+          st.response_body.append(in);
+          ub.consume(in.size());
+          break;
+        case BodyKind::kNone:
+          break;
+      }
+      if (st.deferred) {
+        st.deferred = false;
+        nghttp2_session_resume_data(session_, st.id);
+      }
+      flush();
+      while (!st.closed && !closed_ &&
+             st.response_body.size() - st.response_offset > kResponseBufferHigh) {
+        co_await st.response_space.wait();
+      }
+      if (st.closed) co_return;
+    }
+    if (st.deferred) {
+      st.deferred = false;
+      nghttp2_session_resume_data(session_, st.id);
+      flush();
+    }
+    if (reusable && ub.empty()) {
+      std::size_t max_idle = snap->upstreams[index].max_idle;
+      worker_.pool().release(std::move(st.upstream), max_idle);
+    }
+    st.upstream.reset();
+  }
+
+  Worker& worker_;
+  Stream socket_;
+  std::string initial_;
+  nghttp2_session* session_ = nullptr;
+  std::map<std::int32_t, std::shared_ptr<H2Stream>> streams_;
+  std::string out_;
+  bool writing_ = false;
+  bool flush_again_ = false;
+  bool closed_ = false;
+  bool close_after_flush_ = false;
+  bool goaway_sent_ = false;
+  std::size_t empty_data_frames_ = 0;
+  TimePoint last_activity_ = Clock::now();
+  TimePoint write_started_ = TimePoint::max();
+  std::string client_ip_;
+  std::uint16_t client_port_ = 0;
+  std::array<std::uint8_t, 16> client_addr_{};
+};
+
+}  // namespace
+
+void start_h2_session(Worker& worker, tcp::socket socket, std::string initial) {
+  std::make_shared<H2Session<tcp::socket>>(worker, std::move(socket), std::move(initial))->start();
+}
+
+void start_h2_session(Worker& worker, TlsStream stream, std::string initial) {
+  std::make_shared<H2Session<TlsStream>>(worker, std::move(stream), std::move(initial))->start();
+}
+
+}  // namespace portcullis::proxy
