@@ -377,6 +377,9 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
   bool feed(const std::uint8_t* data, std::size_t n) {
     ssize_t rv = nghttp2_session_mem_recv(session_, data, n);
     if (rv < 0) {
+      // Tell the client why, where nghttp2 has not queued a GOAWAY itself.
+      nghttp2_session_terminate_session(
+          session_, rv == NGHTTP2_ERR_FLOODED ? NGHTTP2_ENHANCE_YOUR_CALM : NGHTTP2_PROTOCOL_ERROR);
       if (rv != NGHTTP2_ERR_BAD_CLIENT_MAGIC) {
         std::fprintf(stderr, "portcullis: h2: closing connection from %s: %s\n", client_ip_.c_str(),
                      nghttp2_strerror(static_cast<int>(rv)));
@@ -465,7 +468,34 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
       if (st->upstream) st->upstream->socket.cancel(ignored);
     }
     streams_.clear();
-    lowest_of(socket_).close(ignored);
+    // Stop sending, then read and drop what the client still sends for a moment before the
+    // close: closing with unread bytes would reset the connection and could destroy a GOAWAY
+    // that is still on its way to the client.
+    lowest_of(socket_).shutdown(tcp::socket::shutdown_send, ignored);
+    auto self = this->shared_from_this();
+    asio::co_spawn(
+        worker_.io(), [self]() { return self->linger(); }, asio::detached);
+  }
+
+  awaitable<void> linger() {
+    asio::steady_timer limit(worker_.io());
+    limit.expires_after(std::chrono::seconds(1));
+    tcp::socket& sock = lowest_of(socket_);
+    limit.async_wait([&sock](const boost::system::error_code& ec) {
+      if (ec) return;
+      boost::system::error_code ignored;
+      sock.cancel(ignored);
+    });
+    std::vector<char> sink(16 * 1024);
+    std::size_t total = 0;
+    while (total < 256 * 1024) {
+      auto [ec, n] = co_await sock.async_read_some(asio::buffer(sink), kNoThrow);
+      if (ec) break;
+      total += n;
+    }
+    limit.cancel();
+    boost::system::error_code ignored;
+    sock.close(ignored);
     worker_.detach(this);
   }
 

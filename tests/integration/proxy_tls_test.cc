@@ -146,6 +146,24 @@ TEST_F(ProxyTlsTest, AlpnPrefersH2AndFallsBackToHttp11) {
   EXPECT_EQ(result.status, 200);
 }
 
+TEST_F(ProxyTlsTest, Http2OverTlsWithCurlAndH2load) {
+  ASSERT_TRUE(start_tls());
+  std::string port = std::to_string(proxy_.port());
+  ProcessResult curl =
+      run_process({"curl", "-s", "-S", "--http2", "--cacert", pki().file("ca.pem"), "--resolve",
+                   "api.test:" + port + ":127.0.0.1", "-o", "/dev/null", "-w",
+                   "%{http_code} %{http_version}", "https://api.test:" + port + "/hello"},
+                  seconds(20));
+  EXPECT_EQ(curl.out, "200 2") << curl.err;
+  ProcessResult load = run_process(
+      {"h2load", "-n", "1000", "-c", "4", "-m", "8", "https://127.0.0.1:" + port + "/hello"},
+      seconds(60));
+  EXPECT_NE(load.out.find("1000 succeeded, 0 failed"), std::string::npos) << load.out;
+  EXPECT_NE(load.out.find("Application protocol: h2"), std::string::npos) << load.out;
+  ASSERT_TRUE(upstream_.wait_for_requests(1001, seconds(10)));
+  EXPECT_EQ(upstream_.requests()[0].header("x-forwarded-proto"), "https");
+}
+
 TEST_F(ProxyTlsTest, PlainHttpOnTheTlsPortIsClosedAndCounted) {
   ASSERT_TRUE(start_tls());
   RawClient client(proxy_.port());

@@ -1,0 +1,218 @@
+// HTTP/2 downstream: h2c with prior knowledge on a plain listener, h2 over TLS by ALPN, streams
+// through the same pipeline, bodies both ways, and the protections against frame floods. Real
+// clients (curl, nghttp, h2load) for the traffic; raw frames for the attacks.
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tests/integration/harness.h"
+
+namespace portcullis::testing {
+namespace {
+
+using std::chrono::seconds;
+
+constexpr std::string_view kPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+std::string frame(std::uint8_t type, std::uint8_t flags, std::uint32_t stream,
+                  std::string_view payload = {}) {
+  std::string f;
+  f.push_back(static_cast<char>(payload.size() >> 16));
+  f.push_back(static_cast<char>(payload.size() >> 8));
+  f.push_back(static_cast<char>(payload.size()));
+  f.push_back(static_cast<char>(type));
+  f.push_back(static_cast<char>(flags));
+  f.push_back(static_cast<char>((stream >> 24) & 0x7f));
+  f.push_back(static_cast<char>(stream >> 16));
+  f.push_back(static_cast<char>(stream >> 8));
+  f.push_back(static_cast<char>(stream));
+  f.append(payload);
+  return f;
+}
+
+constexpr std::uint8_t kData = 0x0, kHeaders = 0x1, kRstStream = 0x3, kSettings = 0x4, kPing = 0x6,
+                       kGoaway = 0x7, kContinuation = 0x9;
+constexpr std::uint8_t kEndStream = 0x1, kEndHeaders = 0x4;
+
+// HPACK: :method GET, :scheme http, :path /hello, :authority test.local (no Huffman).
+std::string get_hello_block() {
+  std::string b = "\x82\x86";
+  b += "\x04\x06/hello";  // literal without indexing, name :path (4)
+  b += "\x01\x0atest.local";
+  return b;
+}
+
+// Reads frames until a GOAWAY arrives or the connection closes; returns the GOAWAY error code,
+// or -1 if the connection ended (or timed out) without one.
+long read_goaway(RawClient& client) {
+  while (true) {
+    std::optional<std::string> head = client.read_exact(9);
+    if (!head) return -1;
+    std::size_t len = (std::uint8_t((*head)[0]) << 16) | (std::uint8_t((*head)[1]) << 8) |
+                      std::uint8_t((*head)[2]);
+    std::optional<std::string> payload = client.read_exact(len);
+    if (!payload) return -1;
+    if (std::uint8_t((*head)[3]) == kGoaway && payload->size() >= 8) {
+      return (std::uint8_t((*payload)[4]) << 24) | (std::uint8_t((*payload)[5]) << 16) |
+             (std::uint8_t((*payload)[6]) << 8) | std::uint8_t((*payload)[7]);
+    }
+  }
+}
+
+class ProxyH2Test : public ProxyTest {
+ protected:
+  // curl with HTTP/2 prior knowledge; returns "STATUS VERSION\nBODY".
+  ProcessResult curl_h2c(const std::vector<std::string>& extra, std::string_view path) {
+    std::vector<std::string> argv = {"curl",       "-s", "-S", "--http2-prior-knowledge",
+                                     "--max-time", "20", "-w", "\n%{http_code} %{http_version}"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    argv.push_back(url(path));
+    return run_process(argv, seconds(30));
+  }
+  static std::string tail_line(const std::string& out) { return out.substr(out.rfind('\n') + 1); }
+};
+
+TEST_F(ProxyH2Test, PriorKnowledgeIsServedOnThePlainListener) {
+  ASSERT_TRUE(start_proxy());
+  ProcessResult r = curl_h2c({}, "/hello");
+  EXPECT_EQ(tail_line(r.out), "200 2") << r.out << r.err;
+  EXPECT_NE(r.out.find("hello from upstream"), std::string::npos);
+  ASSERT_TRUE(upstream_.wait_for_requests(1, seconds(5)));
+  const ReceivedRequest req = upstream_.requests()[0];
+  EXPECT_EQ(req.version, "HTTP/1.1");
+  EXPECT_EQ(req.header("host"), "127.0.0.1:" + std::to_string(proxy_.port()));
+  EXPECT_EQ(req.header("x-forwarded-for"), "127.0.0.1");
+  EXPECT_TRUE(req.header("x-request-id").has_value());
+  // HTTP/1.1 clients still work on the same port.
+  EXPECT_EQ(run_curl({url("/hello")}).status, 200);
+}
+
+TEST_F(ProxyH2Test, RequestBodyOfSeveralWindowsArrivesIntact) {
+  ASSERT_TRUE(start_proxy("limits: {body_bytes: 8MiB}\n"));
+  TempDir dir;
+  std::string body = test_payload(3 * 1024 * 1024, 5);
+  auto file = dir.write("body.bin", body);
+  ProcessResult r = curl_h2c({"--data-binary", "@" + file.string()}, "/echo");
+  EXPECT_EQ(tail_line(r.out), "200 2") << r.err;
+  ASSERT_TRUE(upstream_.wait_for_requests(1, seconds(5)));
+  EXPECT_EQ(upstream_.requests()[0].body.size(), body.size());
+  EXPECT_TRUE(upstream_.requests()[0].body == body);
+}
+
+TEST_F(ProxyH2Test, LargeResponseArrivesIntact) {
+  ASSERT_TRUE(start_proxy());
+  ProcessResult r =
+      curl_h2c({"-o", "/dev/null", "-w", "%{http_code} %{http_version} %{size_download}"},
+               "/big?bytes=5000000");
+  EXPECT_EQ(r.out, "200 2 5000000") << r.err;
+}
+
+TEST_F(ProxyH2Test, ChunkedUpstreamResponseIsRelayed) {
+  ASSERT_TRUE(start_proxy());
+  ProcessResult r = curl_h2c({}, "/chunked?n=3");
+  EXPECT_NE(r.out.find("chunk-0\nchunk-1\nchunk-2\n"), std::string::npos) << r.out;
+  EXPECT_EQ(tail_line(r.out), "200 2");
+}
+
+TEST_F(ProxyH2Test, CookieCrumbsAreJoinedForTheUpstream) {
+  ASSERT_TRUE(start_proxy());
+  ProcessResult r = run_process({"nghttp", "-n", "-H", "cookie: a=1", "-H", "cookie: b=2",
+                                 "http://127.0.0.1:" + std::to_string(proxy_.port()) + "/headers"},
+                                seconds(20));
+  ASSERT_TRUE(r.exit && r.exit->success()) << r.err;
+  ASSERT_TRUE(upstream_.wait_for_requests(1, seconds(5)));
+  EXPECT_EQ(upstream_.requests()[0].header("cookie"), "a=1; b=2");
+  EXPECT_EQ(upstream_.requests()[0].header_count("cookie"), 1u);
+}
+
+TEST_F(ProxyH2Test, ConcurrentStreamsWithH2load) {
+  ASSERT_TRUE(start_proxy());
+  ProcessResult r = run_process({"h2load", "-n", "2000", "-c", "4", "-m", "16",
+                                 "http://127.0.0.1:" + std::to_string(proxy_.port()) + "/hello"},
+                                seconds(60));
+  EXPECT_NE(r.out.find("2000 succeeded, 0 failed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("status codes: 2000 2xx"), std::string::npos) << r.out;
+  EXPECT_TRUE(upstream_.wait_for_requests(2000, seconds(10)));
+}
+
+TEST_F(ProxyH2Test, PipelineVerdictsApplyToStreams) {
+  ASSERT_TRUE(start_proxy("policies:\n  - name: default\n    access: {methods: [GET, HEAD]}\n"));
+  ProcessResult r = curl_h2c({"-X", "DELETE", "-D", "-"}, "/hello");
+  EXPECT_EQ(tail_line(r.out), "405 2") << r.out;
+  EXPECT_NE(r.out.find("allow: GET, HEAD"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("x-request-id: "), std::string::npos) << r.out;
+  EXPECT_EQ(upstream_.head_count(), 0u);
+}
+
+TEST_F(ProxyH2Test, UpstreamDownIs502) {
+  ASSERT_TRUE(proxy_.start_with_config(
+      "listen: [127.0.0.1:0]\nworkers: 1\nupstreams: [{name: a, endpoints: [127.0.0.1:1]}]\n"
+      "routes: [{upstream: a}]\n"));
+  ProcessResult r = curl_h2c({}, "/hello");
+  EXPECT_EQ(tail_line(r.out), "502 2") << r.out;
+}
+
+TEST_F(ProxyH2Test, RapidResetGetsGoawayAndOthersAreUnaffected) {
+  ASSERT_TRUE(start_proxy());
+  RawClient attacker(proxy_.port(), seconds(10));
+  std::string burst = std::string(kPreface) + frame(kSettings, 0, 0);
+  const std::string block = get_hello_block();
+  for (std::uint32_t i = 0; i < 3000; ++i) {
+    std::uint32_t id = 1 + 2 * i;
+    burst += frame(kHeaders, kEndStream | kEndHeaders, id, block);
+    burst += frame(kRstStream, 0, id, std::string("\0\0\0\x08", 4));  // CANCEL
+  }
+  attacker.send(burst);
+  long code = read_goaway(attacker);
+  EXPECT_GE(code, 0) << "no GOAWAY after a rapid reset burst";
+  EXPECT_TRUE(attacker.is_closed(seconds(5)));
+  EXPECT_EQ(tail_line(curl_h2c({}, "/hello").out), "200 2");
+}
+
+TEST_F(ProxyH2Test, ContinuationFloodGetsGoaway) {
+  ASSERT_TRUE(start_proxy());
+  RawClient attacker(proxy_.port(), seconds(10));
+  std::string flood = std::string(kPreface) + frame(kSettings, 0, 0);
+  flood += frame(kHeaders, kEndStream, 1, "\x82\x86");
+  for (int i = 0; i < 100; ++i) flood += frame(kContinuation, 0, 1, "\x40\x01x\x01y");
+  attacker.send(flood);
+  EXPECT_GE(read_goaway(attacker), 0) << "no GOAWAY after a CONTINUATION flood";
+  EXPECT_TRUE(attacker.is_closed(seconds(5)));
+  EXPECT_EQ(tail_line(curl_h2c({}, "/hello").out), "200 2");
+}
+
+TEST_F(ProxyH2Test, EmptyDataFloodGetsGoaway) {
+  ASSERT_TRUE(start_proxy());
+  RawClient attacker(proxy_.port(), seconds(10));
+  std::string flood = std::string(kPreface) + frame(kSettings, 0, 0);
+  flood += frame(kHeaders, kEndHeaders, 1, get_hello_block());
+  for (int i = 0; i < 500; ++i) flood += frame(kData, 0, 1);
+  attacker.send(flood);
+  EXPECT_EQ(read_goaway(attacker), 0xb) << "expected GOAWAY ENHANCE_YOUR_CALM";
+  EXPECT_EQ(tail_line(curl_h2c({}, "/hello").out), "200 2");
+}
+
+TEST_F(ProxyH2Test, PingFloodGetsGoaway) {
+  ASSERT_TRUE(start_proxy());
+  RawClient attacker(proxy_.port(), seconds(10));
+  std::string flood = std::string(kPreface) + frame(kSettings, 0, 0);
+  for (int i = 0; i < 20000; ++i) flood += frame(kPing, 0, 0, std::string(8, 'p'));
+  // The attacker never reads: acknowledgements pile up until the server gives up on it.
+  attacker.send(flood);
+  EXPECT_TRUE(attacker.is_closed(seconds(10)));
+  EXPECT_EQ(tail_line(curl_h2c({}, "/hello").out), "200 2");
+}
+
+TEST_F(ProxyH2Test, GarbageAfterThePrefaceClosesTheConnection) {
+  ASSERT_TRUE(start_proxy());
+  RawClient client(proxy_.port(), seconds(5));
+  client.send(std::string(kPreface) + "this is not a frame at all, not even close");
+  EXPECT_TRUE(client.is_closed(seconds(5)));
+  EXPECT_EQ(tail_line(curl_h2c({}, "/hello").out), "200 2");
+}
+
+}  // namespace
+}  // namespace portcullis::testing
