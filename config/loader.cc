@@ -53,6 +53,7 @@ class Loader {
                                                       const std::string& key) const;
   Status compile_limits(const YAML::Node& node, Limits& limits) const;
   Status compile_timeouts(const YAML::Node& node, Timeouts& timeouts) const;
+  Status compile_http2(const YAML::Node& node, Http2& http2) const;
   Status compile_policies(const YAML::Node& node);
   Status compile_upstreams(const YAML::Node& node, Snapshot& snap) const;
   Status compile_routes(const YAML::Node& node, Snapshot& snap) const;
@@ -380,6 +381,42 @@ Status Loader::compile_limits(const YAML::Node& node, Limits& limits) const {
   return Ok{};
 }
 
+Status Loader::compile_http2(const YAML::Node& node, Http2& h) const {
+  if (auto st = check_keys(node, "http2",
+                           {"max_concurrent_streams", "initial_stream_window", "connection_window",
+                            "max_continuations", "reset_burst", "reset_rate",
+                            "max_empty_data_frames", "max_settings_entries"});
+      !st) {
+    return st;
+  }
+  auto number = [&](const char* name, auto& out, std::uint64_t min, std::uint64_t max) -> Status {
+    YAML::Node n = node[name];
+    if (!n) return Ok{};
+    std::string key = std::string("http2.") + name;
+    auto text = scalar(n, key);
+    if (!text) return text.error();
+    auto v = parse_size(text.value());
+    if (!v || v.value() < min || v.value() > max) {
+      return error_at(
+          n, key, "expected a number from " + std::to_string(min) + " to " + std::to_string(max));
+    }
+    out = static_cast<std::remove_reference_t<decltype(out)>>(v.value());
+    return Ok{};
+  };
+  constexpr std::uint64_t kMaxWindow = (1u << 31) - 1;
+  for (auto st : {number("max_concurrent_streams", h.max_concurrent_streams, 1, 100000),
+                  number("initial_stream_window", h.initial_stream_window, 65535, kMaxWindow),
+                  number("connection_window", h.connection_window, 65535, kMaxWindow),
+                  number("max_continuations", h.max_continuations, 1, 1000),
+                  number("reset_burst", h.reset_burst, 1, 1000000),
+                  number("reset_rate", h.reset_rate, 1, 1000000),
+                  number("max_empty_data_frames", h.max_empty_data_frames, 1, 1000000),
+                  number("max_settings_entries", h.max_settings_entries, 6, 1000)}) {
+    if (!st) return st;
+  }
+  return Ok{};
+}
+
 Status Loader::compile_timeouts(const YAML::Node& node, Timeouts& t) const {
   if (auto st = check_keys(node, "timeouts",
                            {"header", "idle", "body", "upstream_connect", "upstream_response",
@@ -630,7 +667,7 @@ Result<std::shared_ptr<const Snapshot>> Loader::load(std::string_view yaml) {
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   if (auto st = check_keys(root, "",
                            {"workers", "listen", "demo_upstream", "trusted_proxies", "limits",
-                            "timeouts", "upstreams", "routes", "policies"});
+                            "http2", "timeouts", "upstreams", "routes", "policies"});
       !st) {
     return st.error();
   }
@@ -676,6 +713,9 @@ Result<std::shared_ptr<const Snapshot>> Loader::load(std::string_view yaml) {
   }
   if (root["limits"]) {
     if (auto st = compile_limits(root["limits"], snap->limits); !st) return st.error();
+  }
+  if (root["http2"]) {
+    if (auto st = compile_http2(root["http2"], snap->http2); !st) return st.error();
   }
   if (root["timeouts"]) {
     if (auto st = compile_timeouts(root["timeouts"], snap->timeouts); !st) return st.error();

@@ -64,6 +64,18 @@ struct Timeouts {
   Duration drain = std::chrono::seconds(10);
 };
 
+// HTTP/2 server settings and flood protections (docs/config.md "http2").
+struct Http2 {
+  std::uint32_t max_concurrent_streams = 128;
+  std::uint32_t initial_stream_window = 256 * 1024;
+  std::uint32_t connection_window = 1024 * 1024;
+  std::size_t max_continuations = 8;       // CONTINUATION frames per header block
+  std::uint64_t reset_burst = 1000;        // RST_STREAM token bucket (CVE-2023-44487)
+  std::uint64_t reset_rate = 33;           // refill per second
+  std::size_t max_empty_data_frames = 64;  // per connection, without END_STREAM
+  std::size_t max_settings_entries = 32;   // per SETTINGS frame
+};
+
 struct Upstream {
   std::string name;
   std::vector<SocketAddress> endpoints;
@@ -86,6 +98,7 @@ struct Snapshot {
   std::vector<Cidr> trusted_proxies;
   Limits limits;
   Timeouts timeouts;
+  Http2 http2;
   std::vector<Upstream> upstreams;
   std::vector<Route> routes;
 

@@ -186,10 +186,12 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
       nghttp2_session_callbacks_del(cbs);
       return false;
     }
+    const config::Http2& h2 = worker_.snapshot()->http2;
+    max_empty_data_frames_ = h2.max_empty_data_frames;
     nghttp2_option_set_no_auto_window_update(opt, 1);
-    nghttp2_option_set_max_continuations(opt, kMaxContinuations);
-    nghttp2_option_set_stream_reset_rate_limit(opt, kResetBurst, kResetRatePerSecond);
-    nghttp2_option_set_max_settings(opt, kMaxSettingsEntries);
+    nghttp2_option_set_max_continuations(opt, h2.max_continuations);
+    nghttp2_option_set_stream_reset_rate_limit(opt, h2.reset_burst, h2.reset_rate);
+    nghttp2_option_set_max_settings(opt, h2.max_settings_entries);
     nghttp2_option_set_max_deflate_dynamic_table_size(opt, 4096);
     int rv = nghttp2_session_server_new2(&session_, cbs, this, opt);
     nghttp2_option_del(opt);
@@ -198,8 +200,8 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
 
     const auto& limits = worker_.snapshot()->limits;
     nghttp2_settings_entry settings[] = {
-        {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, kMaxConcurrentStreams},
-        {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, static_cast<std::uint32_t>(kStreamWindow)},
+        {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, h2.max_concurrent_streams},
+        {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, h2.initial_stream_window},
         {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, static_cast<std::uint32_t>(limits.header_bytes)},
         {NGHTTP2_SETTINGS_HEADER_TABLE_SIZE, 4096},
     };
@@ -207,7 +209,8 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
                                 sizeof settings / sizeof settings[0]) != 0) {
       return false;
     }
-    nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, kConnectionWindow);
+    nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0,
+                                          static_cast<std::int32_t>(h2.connection_window));
     return true;
   }
 
@@ -256,7 +259,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
       case NGHTTP2_DATA: {
         H2Stream* st = s.find(frame->hd.stream_id);
         if (frame->hd.length == 0 && !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM) &&
-            ++s.empty_data_frames_ > kMaxEmptyDataFrames) {
+            ++s.empty_data_frames_ > s.max_empty_data_frames_) {
           // Empty DATA frames cost the server work and move no data: a flood.
           nghttp2_session_terminate_session(s.session_, NGHTTP2_ENHANCE_YOUR_CALM);
           return 0;
@@ -944,6 +947,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
   bool close_after_flush_ = false;
   bool goaway_sent_ = false;
   std::size_t empty_data_frames_ = 0;
+  std::size_t max_empty_data_frames_ = 64;
   TimePoint last_activity_ = Clock::now();
   TimePoint write_started_ = TimePoint::max();
   std::string client_ip_;

@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/integration/harness.h"
@@ -211,6 +213,73 @@ TEST_F(ProxyH2Test, GarbageAfterThePrefaceClosesTheConnection) {
   RawClient client(proxy_.port(), seconds(5));
   client.send(std::string(kPreface) + "this is not a frame at all, not even close");
   EXPECT_TRUE(client.is_closed(seconds(5)));
+  EXPECT_EQ(tail_line(curl_h2c({}, "/hello").out), "200 2");
+}
+
+// The frames received until one of `type` on `stream` arrives; its payload, or nullopt.
+std::optional<std::string> read_until_frame(RawClient& client, std::uint8_t type,
+                                            std::uint32_t stream) {
+  while (true) {
+    std::optional<std::string> head = client.read_exact(9);
+    if (!head) return std::nullopt;
+    std::size_t len = (std::uint8_t((*head)[0]) << 16) | (std::uint8_t((*head)[1]) << 8) |
+                      std::uint8_t((*head)[2]);
+    std::uint32_t id = ((std::uint8_t((*head)[5]) & 0x7f) << 24) |
+                       (std::uint8_t((*head)[6]) << 16) | (std::uint8_t((*head)[7]) << 8) |
+                       std::uint8_t((*head)[8]);
+    std::optional<std::string> payload = client.read_exact(len);
+    if (!payload) return std::nullopt;
+    if (std::uint8_t((*head)[3]) == type && id == stream) return payload;
+  }
+}
+
+TEST_F(ProxyH2Test, HeaderListOverTheLimitIs431) {
+  ASSERT_TRUE(start_proxy("limits: {header_bytes: 2KiB}\n"));
+  ProcessResult r = curl_h2c({"-H", "x-big: " + std::string(4000, 'a')}, "/hello");
+  EXPECT_EQ(tail_line(r.out), "431 2") << r.out << r.err;
+  EXPECT_EQ(upstream_.head_count(), 0u);
+}
+
+TEST_F(ProxyH2Test, StreamsBeyondTheConcurrencyLimitAreRefused) {
+  ASSERT_TRUE(start_proxy("http2: {max_concurrent_streams: 2}\n"));
+  RawClient client(proxy_.port(), seconds(10));
+  std::string slow = "\x82\x86";
+  slow += "\x04\x0d/slow?ms=1000";
+  slow += "\x01\x0atest.local";
+  std::string frames = std::string(kPreface) + frame(kSettings, 0, 0) + frame(kSettings, 0x1, 0);
+  ASSERT_TRUE(client.send(frames));
+  // Let the server's SETTINGS be acknowledged before the streams open.
+  std::this_thread::sleep_for(milliseconds(100));
+  std::string streams;
+  for (std::uint32_t id : {1u, 3u, 5u})
+    streams += frame(kHeaders, kEndStream | kEndHeaders, id, slow);
+  ASSERT_TRUE(client.send(streams));
+  // nghttp2 answers a client that ignores the acknowledged limit with a connection error.
+  std::optional<std::string> goaway = read_until_frame(client, kGoaway, 0);
+  ASSERT_TRUE(goaway.has_value()) << "the third stream was accepted";
+  ASSERT_GE(goaway->size(), 8u);
+  EXPECT_EQ(std::uint8_t((*goaway)[7]), 0x1);  // PROTOCOL_ERROR
+  EXPECT_EQ(tail_line(curl_h2c({}, "/hello").out), "200 2");
+}
+
+TEST_F(ProxyH2Test, IdleConnectionGetsGoaway) {
+  ASSERT_TRUE(start_proxy("timeouts: {idle: 300ms}\n"));
+  RawClient client(proxy_.port(), seconds(5));
+  ASSERT_TRUE(client.send(std::string(kPreface) + frame(kSettings, 0, 0)));
+  const auto start = Clock::now();
+  EXPECT_EQ(read_goaway(client), 0);  // NO_ERROR
+  EXPECT_LT(Clock::now() - start, seconds(3));
+  EXPECT_TRUE(client.is_closed(seconds(3)));
+}
+
+TEST_F(ProxyH2Test, SettingsFloodIsCut) {
+  ASSERT_TRUE(start_proxy());
+  RawClient attacker(proxy_.port(), seconds(10));
+  std::string flood = std::string(kPreface);
+  for (int i = 0; i < 20000; ++i)
+    flood += frame(kSettings, 0, 0, std::string("\0\x03\0\0\0\x10", 6));
+  attacker.send(flood);
+  EXPECT_TRUE(attacker.is_closed(seconds(10)));
   EXPECT_EQ(tail_line(curl_h2c({}, "/hello").out), "200 2");
 }
 
