@@ -33,10 +33,8 @@ usage() {
     sed -n '2,19{s/^# \{0,1\}//;p}' "$0"
 }
 
-die() {
-    echo "error: $*" >&2
-    exit 1
-}
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 while (($#)); do
     case $1 in
@@ -66,132 +64,21 @@ done
 # ---------------------------------------------------------------------------------------------
 # Prerequisites
 # ---------------------------------------------------------------------------------------------
-nginx_bin=${NGINX:-$(PATH="$PATH:/usr/sbin:/usr/local/sbin" command -v nginx || true)}
-[[ -n $nginx_bin && -x $nginx_bin ]] || die "nginx not found (Debian: apt-get install nginx-light)"
+find_nginx
 command -v wrk >/dev/null || die "wrk not found (Debian: apt-get install wrk)"
 command -v curl >/dev/null || die "curl not found"
 [[ -f $binary && -x $binary ]] || die "portcullis binary not found or not executable: $binary (build it first, or pass --binary)"
 
-nginx_v=$("$nginx_bin" -V 2>&1)
-nginx_version=$(sed -n 's|^nginx version: nginx/||p' <<<"$nginx_v")
-modules_path=$(grep -o -- '--modules-path=[^ ]*' <<<"$nginx_v" | cut -d= -f2 || true)
 echo_module=${modules_path:+$modules_path/ngx_http_echo_module.so}
 [[ -n $echo_module && -f $echo_module ]] ||
     die "nginx echo module not found (Debian: apt-get install libnginx-mod-http-echo)"
 
-ncpu=$(nproc)
-if ((pin)); then
-    if ((ncpu < 2)); then
-        echo "note: only $ncpu CPU available, running without CPU pinning" >&2
-        pin=0
-    elif ((proxy_cpu == load_cpu)); then
-        die "--proxy-cpu and --load-cpu must differ"
-    else
-        command -v taskset >/dev/null || die "taskset not found (util-linux); use --no-pin"
-        taskset -c "$proxy_cpu" true 2>/dev/null || die "cannot pin to CPU $proxy_cpu; use --no-pin or --proxy-cpu"
-        taskset -c "$load_cpu" true 2>/dev/null || die "cannot pin to CPU $load_cpu; use --no-pin or --load-cpu"
-    fi
-fi
-if ((pin)); then
-    on_proxy_cpu=(taskset -c "$proxy_cpu")
-    on_load_cpu=(taskset -c "$load_cpu")
-else
-    on_proxy_cpu=()
-    on_load_cpu=()
-fi
-clk_tck=$(getconf CLK_TCK)
+setup_pinning
 
 # ---------------------------------------------------------------------------------------------
 # Temporary directory and process bookkeeping
 # ---------------------------------------------------------------------------------------------
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/portcullis-bench.XXXXXX")
-pids=()
-
-cleanup() {
-    local rc=$? pid i
-    trap - EXIT INT TERM
-    for pid in ${pids[@]+"${pids[@]}"}; do
-        kill -TERM "$pid" 2>/dev/null || true
-    done
-    for pid in ${pids[@]+"${pids[@]}"}; do
-        for ((i = 0; i < 50; i++)); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$tmp"
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# A free loopback port below the default ephemeral range (32768+, so outgoing connections
-# cannot take it between picking and binding), not picked before in this run. Sets $port_out.
-picked_ports=" "
-pick_port() {
-    local p tries
-    for ((tries = 0; tries < 500; tries++)); do
-        p=$((20000 + RANDOM % 12000))
-        [[ $picked_ports == *" $p "* ]] && continue
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            picked_ports+="$p "
-            port_out=$p
-            return 0
-        fi
-    done
-    die "no free port found"
-}
-
-children_of() {
-    local parent=$1 stat rest f
-    for stat in /proc/[0-9]*/stat; do
-        rest=$(cat "$stat" 2>/dev/null) || continue
-        rest=${rest##*) }
-        read -ra f <<<"$rest"
-        [[ ${f[1]} == "$parent" ]] && basename "$(dirname "$stat")"
-    done
-    return 0
-}
-
-# utime+stime of a process (all threads), in clock ticks.
-cpu_ticks() {
-    local rest f
-    rest=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
-    rest=${rest##*) }
-    read -ra f <<<"$rest"
-    echo $((f[11] + f[12]))
-}
-
-status_kib() { # PID FIELD -> value in KiB
-    awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status" 2>/dev/null || true
-}
-
-hwm_reset_ok=1
-reset_hwm() {
-    { echo 5 >"/proc/$1/clear_refs"; } 2>/dev/null || hwm_reset_ok=0
-}
-
-# wait_http URL PID LOG: poll with curl until the URL answers, or fail if PID exits.
-wait_http() {
-    local url=$1 pid=$2 log=$3 i
-    for ((i = 0; i < 100; i++)); do
-        if curl -s -o /dev/null --max-time 1 "$url"; then
-            return 0
-        fi
-        if ! kill -0 "$pid" 2>/dev/null; then
-            echo "--- $log" >&2
-            cat "$log" >&2 || true
-            die "process $pid exited before $url answered"
-        fi
-        sleep 0.1
-    done
-    echo "--- $log" >&2
-    cat "$log" >&2 || true
-    die "$url did not answer within 10 s"
-}
+setup_tmp
 
 # ---------------------------------------------------------------------------------------------
 # Configuration files
@@ -200,102 +87,9 @@ pick_port; upstream_port=$port_out
 pick_port; nginx_port=$port_out
 pick_port; portcullis_port=$port_out
 
-# nginx drops worker privileges to "nobody" when started as root; keep the worker as the
-# current user instead so it can use the private temp dir and /proc/PID/clear_refs.
-user_line=""
-if ((EUID == 0)); then
-    user_line="user root;"
-fi
-
-temp_paths() { # DIR
-    local d=$1 m
-    printf '    client_body_temp_path %s/temp/body;\n' "$d"
-    printf '    proxy_temp_path %s/temp/proxy;\n' "$d"
-    for m in fastcgi uwsgi scgi; do
-        grep -q -- "--without-http_${m}_module" <<<"$nginx_v" ||
-            printf '    %s_temp_path %s/temp/%s;\n' "$m" "$d" "$m"
-    done
-}
-
-mkdir -p "$tmp/upstream/temp" "$tmp/nginx/temp" "$tmp/portcullis"
-
-cat >"$tmp/upstream/nginx.conf" <<EOF
-load_module $echo_module;
-daemon off;
-master_process off;
-worker_processes 1;
-pid $tmp/upstream/nginx.pid;
-error_log $tmp/upstream/error.log warn;
-
-events {
-    worker_connections 4096;
-}
-
-http {
-    access_log off;
-$(temp_paths "$tmp/upstream")
-    keepalive_requests 1000000;
-    keepalive_timeout 75s;
-    default_type text/plain;
-
-    server {
-        listen 127.0.0.1:$upstream_port;
-        client_body_buffer_size 16k;
-        client_max_body_size 1m;
-
-        location = / {
-            return 200 "hello\n";
-        }
-        # Reads the whole request body into memory, then answers a small 200.
-        location = /post {
-            echo_read_request_body;
-            echo "ok";
-        }
-        # Same body handling, but echoes the body back: used once to verify the above.
-        location = /post-echo {
-            echo_read_request_body;
-            echo_request_body;
-        }
-    }
-}
-EOF
-
-cat >"$tmp/nginx/nginx.conf" <<EOF
-daemon off;
-master_process on;
-worker_processes 1;
-$user_line
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/error.log warn;
-
-events {
-    worker_connections 4096;
-}
-
-http {
-    access_log off;
-$(temp_paths "$tmp/nginx")
-    # No periodic connection recycling on either side (nginx defaults to 1000 requests).
-    keepalive_requests 1000000;
-    keepalive_timeout 75s;
-
-    upstream backend {
-        server 127.0.0.1:$upstream_port;
-        keepalive 64;
-        keepalive_requests 1000000;
-    }
-
-    server {
-        listen 127.0.0.1:$nginx_port;
-
-        location / {
-            proxy_pass http://backend;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-        }
-    }
-}
-EOF
+write_upstream_conf "$tmp/upstream" "$upstream_port"
+write_proxy_conf "$tmp/nginx" "$upstream_port" "        listen 127.0.0.1:$nginx_port;"
+mkdir -p "$tmp/portcullis"
 
 # 1024-byte JSON body, shared by the wrk script and the curl checks.
 envelope='{"data":""}'
@@ -310,32 +104,21 @@ wrk.body = '$body'
 EOF
 
 for conf in upstream nginx; do
-    "$nginx_bin" -t -q -p "$tmp/$conf" -c "$tmp/$conf/nginx.conf" -e "$tmp/$conf/error.log" ||
-        { cat "$tmp/$conf/error.log" >&2; die "nginx rejected the $conf configuration"; }
+    check_nginx_conf "$tmp/$conf" "$conf"
 done
 
 # ---------------------------------------------------------------------------------------------
 # Start the three servers
 # ---------------------------------------------------------------------------------------------
-${on_load_cpu[@]+"${on_load_cpu[@]}"} "$nginx_bin" -p "$tmp/upstream" -c "$tmp/upstream/nginx.conf" \
-    -e "$tmp/upstream/error.log" >"$tmp/upstream/stdout.log" 2>&1 &
-upstream_pid=$!
-pids+=("$upstream_pid")
-wait_http "http://127.0.0.1:$upstream_port/" "$upstream_pid" "$tmp/upstream/error.log"
+start_upstream "$tmp/upstream" "$upstream_port"
 
-${on_proxy_cpu[@]+"${on_proxy_cpu[@]}"} "$nginx_bin" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" \
-    -e "$tmp/nginx/error.log" >"$tmp/nginx/stdout.log" 2>&1 &
-nginx_master=$!
-pids+=("$nginx_master")
-wait_http "http://127.0.0.1:$nginx_port/" "$nginx_master" "$tmp/nginx/error.log"
-nginx_worker=$(children_of "$nginx_master")
-[[ $nginx_worker =~ ^[0-9]+$ ]] || die "expected exactly one nginx worker under $nginx_master, found: ${nginx_worker:-none}"
-pids+=("$nginx_worker")
+start_nginx_proxy "$tmp/nginx" "http://127.0.0.1:$nginx_port/"
+nginx_master=$nginx_master_pid
+nginx_worker=$nginx_worker_pid
 
-${on_proxy_cpu[@]+"${on_proxy_cpu[@]}"} "$binary" --listen "127.0.0.1:$portcullis_port" \
-    --upstream "http://127.0.0.1:$upstream_port" --workers 1 >"$tmp/portcullis/stderr.log" 2>&1 &
-portcullis_pid=$!
-pids+=("$portcullis_pid")
+spawn proxy "$tmp/portcullis/stderr.log" "$binary" --listen "127.0.0.1:$portcullis_port" \
+    --upstream "http://127.0.0.1:$upstream_port" --workers 1
+portcullis_pid=$spawned_pid
 wait_http "http://127.0.0.1:$portcullis_port/" "$portcullis_pid" "$tmp/portcullis/stderr.log"
 
 declare -A port=([nginx]=$nginx_port [portcullis]=$portcullis_port)
@@ -372,20 +155,6 @@ done
 # ---------------------------------------------------------------------------------------------
 # wrk runs
 # ---------------------------------------------------------------------------------------------
-to_ms() { # wrk time ("812.00us", "1.23ms", "2.00s", "1.00m") -> milliseconds
-    awk -v t="$1" 'BEGIN {
-        n = t + 0; u = t; sub(/^[0-9.]+/, "", u)
-        if (u == "us") n /= 1000; else if (u == "s") n *= 1000
-        else if (u == "m") n *= 60000; else if (u == "h") n *= 3600000
-        else if (u != "ms") { print "nan"; exit }
-        printf "%.3f\n", n }'
-}
-
-median() {
-    printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 }
-        END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
-}
-
 problems=()
 declare -A rps p50 p99 cpu rss
 
@@ -460,9 +229,6 @@ nginx_master_hwm=$(status_kib "$nginx_master" VmHWM)
 # ---------------------------------------------------------------------------------------------
 # Report
 # ---------------------------------------------------------------------------------------------
-mib() { awk -v k="${1:-0}" 'BEGIN { printf "%.1f", k / 1024 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f×", a / b; else print "n/a" }'; }
-
 echo
 echo "## Portcullis vs nginx $nginx_version (reverse proxy, 1 worker each)"
 echo

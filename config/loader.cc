@@ -535,7 +535,9 @@ Status Loader::compile_upstreams(const YAML::Node& node, Snapshot& snap) const {
   for (std::size_t i = 0; i < node.size(); ++i) {
     const YAML::Node u = node[i];
     std::string where = "upstreams[" + std::to_string(i) + "]";
-    if (auto st = check_keys(u, where, {"name", "endpoints", "max_idle"}); !st) return st;
+    if (auto st = check_keys(u, where, {"name", "endpoints", "max_idle", "protocol"}); !st) {
+      return st;
+    }
     Upstream up;
     if (!u["name"]) return error_at(u, where + ".name", "required");
     auto name = scalar(u["name"], where + ".name");
@@ -555,6 +557,16 @@ Status Loader::compile_upstreams(const YAML::Node& node, Snapshot& snap) const {
       auto addr = address(eps[j], where + ".endpoints[" + std::to_string(j) + "]");
       if (!addr) return addr.error();
       up.endpoints.push_back(std::move(addr.value()));
+    }
+    if (u["protocol"]) {
+      auto text = scalar(u["protocol"], where + ".protocol");
+      if (!text) return text.error();
+      if (text.value() == "h2c") {
+        up.protocol = UpstreamProtocol::kH2c;
+      } else if (text.value() != "http1") {
+        return error_at(u["protocol"], where + ".protocol",
+                        "expected 'http1' or 'h2c' (h2 over TLS upstream is not supported yet)");
+      }
     }
     if (u["max_idle"]) {
       auto text = scalar(u["max_idle"], where + ".max_idle");
@@ -632,11 +644,21 @@ Status Loader::apply_upstream_override(Snapshot& snap) const {
   up.name = "upstream";
   for (const std::string& url : overrides_.upstream) {
     std::string_view rest = url;
-    if (rest.substr(0, 8) == "https://") {
-      return Error{"--upstream " + url + ": https upstreams are not supported yet", "", 0,
+    if (rest.substr(0, 8) == "https://" || rest.substr(0, 5) == "h2://") {
+      return Error{"--upstream " + url + ": TLS upstreams are not supported yet", "", 0,
                    "--upstream"};
     }
-    if (rest.substr(0, 7) == "http://") rest.remove_prefix(7);
+    UpstreamProtocol protocol = UpstreamProtocol::kHttp1;
+    if (rest.substr(0, 7) == "http://") {
+      rest.remove_prefix(7);
+    } else if (rest.substr(0, 6) == "h2c://") {
+      rest.remove_prefix(6);
+      protocol = UpstreamProtocol::kH2c;
+    }
+    if (!up.endpoints.empty() && protocol != up.protocol) {
+      return Error{"--upstream: every upstream URL must use the same scheme", "", 0, "--upstream"};
+    }
+    up.protocol = protocol;
     if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
     if (rest.find('/') != std::string_view::npos) {
       return Error{"--upstream " + url + ": a path is not supported, give http://host:port", "", 0,

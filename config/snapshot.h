@@ -76,8 +76,14 @@ struct Http2 {
   std::size_t max_settings_entries = 32;   // per SETTINGS frame
 };
 
+enum class UpstreamProtocol : std::uint8_t {
+  kHttp1,  // HTTP/1.1 keep-alive pool
+  kH2c,    // one multiplexed cleartext HTTP/2 connection per worker (gRPC)
+};
+
 struct Upstream {
   std::string name;
+  UpstreamProtocol protocol = UpstreamProtocol::kHttp1;
   std::vector<SocketAddress> endpoints;
   std::size_t max_idle = 64;
 };

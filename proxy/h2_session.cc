@@ -18,9 +18,11 @@
 #include "proxy/asio.h"
 #include "proxy/buffer.h"
 #include "proxy/events.h"
+#include "proxy/h2_upstream.h"
 #include "proxy/http1/chunked.h"
 #include "proxy/http1/parser.h"
 #include "proxy/local_response.h"
+#include "proxy/signal.h"
 #include "proxy/tls.h"
 #include "proxy/worker.h"
 
@@ -43,17 +45,6 @@ constexpr std::size_t kReadBuffer = 32 * 1024;
 
 inline tcp::socket& lowest_of(tcp::socket& s) noexcept { return s; }
 inline tcp::socket& lowest_of(TlsStream& s) noexcept { return s.next_layer(); }
-
-// A one-shot wake-up for a coroutine of the same thread: wait() returns after notify().
-class Signal {
- public:
-  explicit Signal(asio::io_context& io) : timer_(io, TimePoint::max()) {}
-  awaitable<void> wait() { co_await timer_.async_wait(kNoThrow); }
-  void notify() noexcept { timer_.cancel(); }
-
- private:
-  asio::steady_timer timer_;
-};
 
 bool valid_path(std::string_view path) noexcept {
   if (path.empty()) return false;
@@ -85,7 +76,7 @@ std::string_view host_of(std::string_view authority) noexcept {
 
 // One request stream. Owned by the session's map and by the coroutine serving it.
 struct H2Stream {
-  H2Stream(asio::io_context& io, std::int32_t id) : id(id), request_data(io), response_space(io) {}
+  H2Stream(asio::io_context& io, std::int32_t id) : id(id), wake(io) {}
 
   std::int32_t id;
   // Header block as received: names and values packed in `header_bytes`; `ranges` holds
@@ -104,14 +95,17 @@ struct H2Stream {
   // Request body from the client, not yet written upstream.
   std::string request_body;
   bool request_end = false;
-  Signal request_data;
+  // Wakes the stream's coroutine: request data arrived, response data was taken, the upstream
+  // moved, or the stream closed.
+  Signal wake;
 
   // Response body for the client, not yet taken by nghttp2.
   std::string response_body;
   std::size_t response_offset = 0;
   bool response_end = false;
   bool deferred = false;
-  Signal response_space;
+  // Trailers for the client, sent after the body (gRPC's grpc-status).
+  std::vector<std::pair<std::string, std::string>> trailers;
 
   bool closed = false;    // the stream is closed (reset by the client, or done)
   bool finished = false;  // its coroutine is done: later DATA is dropped
@@ -266,7 +260,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
         }
         if (st && (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
           st->request_end = true;
-          st->request_data.notify();
+          st->wake.notify();
         }
         break;
       }
@@ -275,7 +269,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
         if (st == nullptr) break;
         if (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) {
           st->request_end = true;
-          st->request_data.notify();
+          st->wake.notify();
         }
         if (frame->headers.cat == NGHTTP2_HCAT_REQUEST && !st->served) {
           st->served = true;
@@ -303,7 +297,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
       return 0;
     }
     st->request_body.append(reinterpret_cast<const char*>(data), len);
-    st->request_data.notify();
+    st->wake.notify();
     return 0;
   }
 
@@ -314,8 +308,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     if (it == s.streams_.end()) return 0;
     H2Stream& st = *it->second;
     st.closed = true;
-    st.request_data.notify();
-    st.response_space.notify();
+    st.wake.notify();
     if (st.upstream) {
       boost::system::error_code ignored;
       st.upstream->socket.cancel(ignored);
@@ -325,7 +318,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     return 0;
   }
 
-  static ssize_t read_response(nghttp2_session*, std::int32_t stream_id, std::uint8_t* buf,
+  static ssize_t read_response(nghttp2_session* session, std::int32_t stream_id, std::uint8_t* buf,
                                std::size_t length, std::uint32_t* flags, nghttp2_data_source* src,
                                void*) {
     auto* st = static_cast<H2Stream*>(src->ptr);
@@ -338,10 +331,17 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
         st->response_body.clear();
         st->response_offset = 0;
       }
-      st->response_space.notify();
+      st->wake.notify();
     }
     if (st->response_end && st->response_offset == st->response_body.size()) {
       *flags |= NGHTTP2_DATA_FLAG_EOF;
+      if (!st->trailers.empty()) {
+        // The stream ends with the trailers, not with this DATA frame.
+        *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+        std::vector<nghttp2_nv> nva;
+        for (const auto& [name, value] : st->trailers) add(nva, name, value);
+        nghttp2_submit_trailer(session, stream_id, nva.data(), nva.size());
+      }
       return static_cast<ssize_t>(n);
     }
     if (n == 0) {
@@ -466,8 +466,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     boost::system::error_code ignored;
     for (auto& [id, st] : streams_) {
       st->closed = true;
-      st->request_data.notify();
-      st->response_space.notify();
+      st->wake.notify();
       if (st->upstream) st->upstream->socket.cancel(ignored);
     }
     streams_.clear();
@@ -648,7 +647,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
       // Hold the body (bounded) for the stages that inspect it.
       const BodyInspection& inspection = route->pipeline->body_inspection();
       while (!st.request_end && !st.closed && st.request_body.size() <= inspection.limit) {
-        co_await st.request_data.wait();
+        co_await st.wake.wait();
       }
       if (st.closed) co_return;
       bool complete = st.request_end;
@@ -664,6 +663,10 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     }
 
     const auto index = route->upstream;
+    if (snap->upstreams[index].protocol == config::UpstreamProtocol::kH2c) {
+      co_await forward_h2(st, *snap, index, trusted);
+      co_return;
+    }
     auto acquired = co_await worker_.pool().acquire(*snap, index);
     if (st.closed) co_return;
     if (acquired.status) {
@@ -766,7 +769,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
       if (last) break;
       // A wake-up only counts while someone waits: look at the state before waiting.
       while (!st.request_end && st.request_body.empty() && !st.closed) {
-        co_await st.request_data.wait();
+        co_await st.wake.wait();
       }
       if (st.closed) co_return;
     }
@@ -919,7 +922,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
       flush();
       while (!st.closed && !closed_ &&
              st.response_body.size() - st.response_offset > kResponseBufferHigh) {
-        co_await st.response_space.wait();
+        co_await st.wake.wait();
       }
       if (st.closed) co_return;
     }
@@ -933,6 +936,133 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
       worker_.pool().release(std::move(st.upstream), max_idle);
     }
     st.upstream.reset();
+  }
+
+  // Forwards the stream to an HTTP/2 upstream: headers, body both ways and trailers as they
+  // come, so that gRPC calls (streaming included) pass through.
+  awaitable<void> forward_h2(H2Stream& st, const config::Snapshot& snap, std::size_t index,
+                             bool trusted) {
+    Exchange& ex = st.ex;
+    auto got = co_await worker_.h2_upstreams().get(snap, index);
+    if (st.closed || closed_) co_return;
+    auto refuse = [&](std::uint16_t status, std::string_view detail) {
+      respond_local(st, {.status = status, .detail = detail, .accept = ex.header("accept")});
+    };
+    if (got.status) co_return refuse(static_cast<std::uint16_t>(got.status), got.detail);
+
+    std::string authority = st.authority.empty()
+                                ? snap.upstreams[index].endpoints.front().to_string()
+                                : std::string(st.authority);
+    std::string xff;
+    std::string_view xf_proto, xf_host;
+    std::vector<H2Header> headers = {
+        {":method", st.method}, {":scheme", "http"}, {":authority", authority}, {":path", st.path}};
+    for (const HeaderField& f : st.fields) {
+      if (f.name == "host" || f.name == "x-request-id") continue;
+      if (f.name == "x-forwarded-for") {
+        if (trusted && xff.empty()) xff = std::string(f.value) + ", ";
+        continue;
+      }
+      if (f.name == "x-forwarded-proto") {
+        if (trusted && xf_proto.empty()) xf_proto = f.value;
+        continue;
+      }
+      if (f.name == "x-forwarded-host") {
+        if (trusted && xf_host.empty()) xf_host = f.value;
+        continue;
+      }
+      headers.push_back({f.name, f.value});
+    }
+    xff += client_ip_;
+    headers.push_back({"x-forwarded-for", xff});
+    headers.push_back({"x-forwarded-proto", !xf_proto.empty() ? xf_proto
+                                            : ex.tls          ? "https"
+                                                              : "http"});
+    if (!xf_host.empty() || !st.authority.empty()) {
+      headers.push_back({"x-forwarded-host", !xf_host.empty() ? xf_host : st.authority});
+    }
+    headers.push_back({"x-request-id", ex.request_id});
+
+    auto up = std::make_shared<H2UpstreamStream>();
+    up->wake = &st.wake;
+    up->request_body = std::move(st.request_body);
+    st.request_body.clear();
+    up->request_end = st.request_end;
+    std::int32_t id = st.id;
+    up->on_request_sent = [this, id](std::size_t n) {
+      // Request bytes are upstream: the client may send that much more.
+      if (closed_ || streams_.find(id) == streams_.end()) return;
+      nghttp2_session_consume(session_, id, n);
+      flush();
+    };
+    if (!got.conn->submit(up, headers)) {
+      up->on_request_sent = nullptr;
+      co_return refuse(502, "upstream refused a new stream");
+    }
+
+    bool headers_sent = false;
+    while (true) {
+      if (st.closed || closed_) {
+        got.conn->reset(*up);
+        break;
+      }
+      if (!st.request_body.empty()) {
+        up->request_body.append(st.request_body);
+        st.request_body.clear();
+        got.conn->resume(*up);
+      }
+      if (st.request_end && !up->request_end) {
+        up->request_end = true;
+        got.conn->resume(*up);
+      }
+      if (up->headers_done && !headers_sent) {
+        headers_sent = true;
+        std::string status = std::to_string(up->status);
+        std::vector<nghttp2_nv> nva;
+        add(nva, ":status", status);
+        for (const auto& [name, value] : up->headers) {
+          if (name == "x-request-id") continue;
+          add(nva, name, value);
+        }
+        add(nva, "x-request-id", ex.request_id);
+        st.response_end = false;
+        nghttp2_data_provider provider{};
+        provider.source.ptr = &st;
+        provider.read_callback = &H2Session::read_response;
+        nghttp2_submit_response(session_, st.id, nva.data(), nva.size(), &provider);
+      }
+      if (headers_sent) {
+        if (!up->body.empty() &&
+            st.response_body.size() - st.response_offset < kResponseBufferHigh) {
+          std::size_t n = up->body.size();
+          st.response_body.append(up->body);
+          up->body.clear();
+          got.conn->consume(*up, n);
+        }
+        if (up->end && up->body.empty()) {
+          st.trailers = std::move(up->trailers);
+          st.response_end = true;
+        }
+        if (st.deferred && (st.response_end || st.response_body.size() > st.response_offset)) {
+          st.deferred = false;
+          nghttp2_session_resume_data(session_, st.id);
+        }
+      }
+      if (up->closed && !up->end) {
+        if (!headers_sent) {
+          up->on_request_sent = nullptr;
+          co_return refuse(502, "upstream reset the stream");
+        }
+        nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, st.id, NGHTTP2_INTERNAL_ERROR);
+        break;
+      }
+      flush();
+      if (st.response_end) break;
+      co_await st.wake.wait();
+    }
+    up->on_request_sent = nullptr;
+    up->wake = nullptr;
+    flush();
   }
 
   Worker& worker_;

@@ -15,9 +15,11 @@
 #include "proxy/asio.h"
 #include "proxy/buffer.h"
 #include "proxy/events.h"
+#include "proxy/h2_upstream.h"
 #include "proxy/http1/chunked.h"
 #include "proxy/http1/parser.h"
 #include "proxy/local_response.h"
+#include "proxy/signal.h"
 #include "proxy/tls.h"
 #include "proxy/worker.h"
 
@@ -377,8 +379,13 @@ class Http1Session final : public SessionLink,
 
     // ---- forward
     const config::Upstream& upstream = snap->upstreams[route->upstream];
-    build_upstream_head(req, ex, trusted, upstream);
-    int status = co_await forward(*snap, upstream, req, ex);
+    int status = 0;
+    if (upstream.protocol == config::UpstreamProtocol::kH2c) {
+      status = co_await forward_h2(*snap, route->upstream, req, ex, trusted);
+    } else {
+      build_upstream_head(req, ex, trusted, upstream);
+      status = co_await forward(*snap, upstream, req, ex);
+    }
     if (status > 0) {
       // Nothing of a response was sent yet: answer with the proxy's own.
       LocalResponse r = refuse(static_cast<std::uint16_t>(status), forward_detail_);
@@ -527,6 +534,241 @@ class Http1Session final : public SessionLink,
   }
 
   // ---- upstream side
+
+  // As forward(), to an HTTP/2 upstream: the request becomes one stream of the worker's
+  // connection to it; the response comes back as HTTP/1.1 (chunked with its trailers, or with
+  // its Content-Length).
+  awaitable<int> forward_h2(const config::Snapshot& snap, std::size_t index,
+                            const http1::RequestHead& req, const Exchange& ex, bool trusted) {
+    auto got = co_await worker_.h2_upstreams().get(snap, index);
+    if (got.status) {
+      forward_detail_ = got.detail;
+      co_return got.status;
+    }
+    // Header names go lowercase (RFC 9113 8.2.1); they are packed in one buffer first so that
+    // the views taken afterwards stay put.
+    std::string names;
+    std::vector<std::pair<std::size_t, std::string_view>> kept;  // offset in names, value
+    std::string_view xff_in, xf_proto, xf_host;
+    for (const HeaderField& f : req.headers) {
+      if (http1::is_hop_by_hop(f.name, req.headers) || iequals(f.name, "host") ||
+          iequals(f.name, "expect") || iequals(f.name, "x-request-id")) {
+        continue;
+      }
+      if (iequals(f.name, "x-forwarded-for")) {
+        if (trusted && xff_in.empty()) xff_in = f.value;
+        continue;
+      }
+      if (iequals(f.name, "x-forwarded-proto")) {
+        if (trusted && xf_proto.empty()) xf_proto = f.value;
+        continue;
+      }
+      if (iequals(f.name, "x-forwarded-host")) {
+        if (trusted && xf_host.empty()) xf_host = f.value;
+        continue;
+      }
+      kept.push_back({names.size(), f.value});
+      for (char c : f.name) names.push_back((c >= 'A' && c <= 'Z') ? char(c + 32) : c);
+      names.push_back('\0');
+    }
+    std::string authority = req.authority.empty()
+                                ? snap.upstreams[index].endpoints.front().to_string()
+                                : std::string(req.authority);
+    std::string path(req.absolute_form ? req.path : req.target);
+    if (req.absolute_form && !req.query.empty()) path.append("?").append(req.query);
+    std::string xff = xff_in.empty() ? std::string(ex.client_ip)
+                                     : std::string(xff_in) + ", " + std::string(ex.client_ip);
+    std::vector<H2Header> headers = {
+        {":method", req.method}, {":scheme", "http"}, {":authority", authority}, {":path", path}};
+    for (const auto& [offset, value] : kept) {
+      headers.push_back({std::string_view(names.data() + offset), value});
+    }
+    headers.push_back({"x-forwarded-for", xff});
+    headers.push_back({"x-forwarded-proto", !xf_proto.empty() ? xf_proto
+                                            : ex.tls          ? "https"
+                                                              : "http"});
+    if (!xf_host.empty() || !req.authority.empty()) {
+      headers.push_back({"x-forwarded-host", !xf_host.empty() ? xf_host : req.authority});
+    }
+    headers.push_back({"x-request-id", ex.request_id});
+    // A client that accepts trailers (gRPC-Web, or curl --raw) gets them in chunked coding; tell
+    // the upstream so too, as gRPC servers require.
+    bool wants_trailers = false;
+    for (const HeaderField& f : req.headers) {
+      wants_trailers =
+          wants_trailers || (iequals(f.name, "te") && http1::has_token(f.value, "trailers"));
+    }
+    if (wants_trailers) headers.push_back({"te", "trailers"});
+
+    Signal wake(worker_.io());
+    auto up = std::make_shared<H2UpstreamStream>();
+    up->wake = &wake;
+    up->request_body = std::move(body_.held);
+    body_.held.clear();
+    up->request_end = req.body == BodyKind::kNone || body_.complete(req.body);
+    up->on_request_sent = [&wake](std::size_t) { wake.notify(); };
+    struct Detach {
+      H2UpstreamStream* s;
+      ~Detach() {
+        s->wake = nullptr;
+        s->on_request_sent = nullptr;
+      }
+    } detach{up.get()};
+    if (!got.conn->submit(up, headers)) {
+      forward_detail_ = "upstream refused a new stream";
+      co_return 502;
+    }
+
+    // The request body, streamed: at most a buffer of it waits for the upstream's window.
+    const std::uint64_t limit = snap.limits.body_bytes;
+    std::uint64_t total = up->request_body.size();
+    while (!up->request_end) {
+      if (up->closed) break;
+      if (up->request_body.size() > 64 * 1024) {
+        co_await wake.wait();
+        continue;
+      }
+      if (buffer_->empty()) {
+        arm(snap.timeouts.body);
+        if (!co_await read_client()) {
+          got.conn->reset(*up);
+          if (timed_out_) {
+            forward_detail_ = "request body timeout";
+            co_return 408;
+          }
+          co_return -1;
+        }
+      }
+      std::string_view in = buffer_->pending();
+      if (req.body == BodyKind::kContentLength) {
+        std::size_t n =
+            static_cast<std::size_t>(std::min<std::uint64_t>(body_.remaining, in.size()));
+        up->request_body.append(in.substr(0, n));
+        body_.remaining -= n;
+        buffer_->consume(n);
+        total += n;
+      } else {
+        std::size_t used = 0;
+        while (used < in.size() && !body_.decoder.done()) {
+          auto step = body_.decoder.next(in.substr(used));
+          if (!body_.decoder.error().empty()) {
+            got.conn->reset(*up);
+            forward_detail_ = "invalid chunked request body";
+            co_return 400;
+          }
+          up->request_body.append(step.data);
+          total += step.data.size();
+          used += step.consumed;
+        }
+        buffer_->consume(used);
+      }
+      if (limit && total > limit) {
+        got.conn->reset(*up);
+        forward_detail_ = "request body larger than the limit";
+        co_return 413;
+      }
+      up->request_end = body_.complete(req.body);
+      got.conn->resume(*up);
+    }
+    request_body_done_ = up->request_end;
+
+    // The response head.
+    asio::steady_timer timeout(worker_.io());
+    timeout.expires_after(snap.timeouts.upstream_response);
+    bool response_timed_out = false;
+    timeout.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      response_timed_out = true;
+      wake.notify();
+    });
+    while (!up->headers_done && !up->closed && !response_timed_out) co_await wake.wait();
+    if (!up->headers_done) {
+      got.conn->reset(*up);
+      forward_detail_ =
+          response_timed_out ? "upstream response timeout" : "upstream reset the stream";
+      co_return response_timed_out ? 504 : 502;
+    }
+    timeout.cancel();
+
+    const bool client_11 = req.version_minor == 1;
+    bool has_length = false;
+    for (const auto& [name, value] : up->headers)
+      has_length = has_length || name == "content-length";
+    const bool bodyless = req.method == "HEAD" || up->status == 204 || up->status == 304;
+    if (wants_trailers && client_11) has_length = false;  // chunked, to carry the trailers
+    const bool chunk_out = client_11 && !has_length && !bodyless;
+    close_after_response_ = !req.keep_alive || draining() || !request_body_done_ ||
+                            (!client_11 && !has_length && !bodyless);
+    out_.clear();
+    out_ += "HTTP/1.1 ";
+    out_ += std::to_string(up->status);
+    out_ += ' ';
+    out_ += reason_phrase(static_cast<std::uint16_t>(up->status));
+    out_ += "\r\n";
+    for (const auto& [name, value] : up->headers) {
+      if (name == "x-request-id" || (chunk_out && name == "content-length")) continue;
+      append_header(out_, name, value);
+    }
+    append_header(out_, "x-request-id", ex.request_id);
+    if (chunk_out) out_ += "transfer-encoding: chunked\r\n";
+    if (close_after_response_) out_ += "connection: close\r\n";
+    out_ += "\r\n";
+
+    // The body, then the trailers (as chunked trailers; an HTTP/1.0 client has no place for
+    // them).
+    std::string_view prefix = out_;
+    std::string chunk;
+    while (true) {
+      bool finished = up->end && up->body.empty();
+      chunk.clear();
+      if (!up->body.empty()) {
+        std::size_t n = up->body.size();
+        if (chunk_out) {
+          char size[20];
+          auto [end, ec] = std::to_chars(size, size + sizeof size, n, 16);
+          chunk.append(size, end).append("\r\n").append(up->body).append("\r\n");
+        } else if (!bodyless) {
+          chunk.append(up->body);
+        }
+        up->body.clear();
+        got.conn->consume(*up, n);
+      }
+      finished = up->end;
+      if (finished && chunk_out) {
+        chunk += "0\r\n";
+        for (const auto& [name, value] : up->trailers) append_header(chunk, name, value);
+        chunk += "\r\n";
+      }
+      if (!prefix.empty() || !chunk.empty()) {
+        arm(snap.timeouts.upstream_response);
+        if (!co_await write_client(prefix, chunk)) {
+          got.conn->reset(*up);
+          co_return -1;
+        }
+        prefix = {};
+      }
+      if (finished) break;
+      if (up->closed) {
+        co_return -1;  // the upstream reset the stream mid-body: the client must not take it whole
+      }
+      timeout.expires_after(snap.timeouts.upstream_response);
+      response_timed_out = false;
+      timeout.async_wait([&](const boost::system::error_code& ec) {
+        if (ec) return;
+        response_timed_out = true;
+        wake.notify();
+      });
+      while (up->body.empty() && !up->end && !up->closed && !response_timed_out) {
+        co_await wake.wait();
+      }
+      timeout.cancel();
+      if (response_timed_out) {
+        got.conn->reset(*up);
+        co_return -1;
+      }
+    }
+    co_return 0;
+  }
 
   // Sends the request and relays the response. Returns 0 when a response was relayed, a status
   // (502/504/413/400/408) when the proxy must answer itself, -1 when the client connection must

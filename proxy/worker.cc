@@ -6,13 +6,21 @@
 #include <cstdio>
 #include <random>
 
+#include "proxy/h2_upstream.h"
+
 namespace portcullis::proxy {
 
 Worker::Worker(int index, SnapshotSource& snapshots)
-    : index_(index), snapshots_(snapshots), io_(1), pool_(io_) {
+    : index_(index),
+      snapshots_(snapshots),
+      io_(1),
+      pool_(io_),
+      h2_upstreams_(std::make_unique<H2UpstreamPool>(io_, pool_)) {
   std::random_device rd;
   id_seed_ = (std::uint64_t{rd()} << 32) ^ rd() ^ (std::uint64_t(index) << 56);
 }
+
+Worker::~Worker() = default;
 
 const std::shared_ptr<const config::Snapshot>& Worker::snapshot() noexcept {
   std::uint64_t gen = snapshots_.generation();

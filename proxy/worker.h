@@ -29,15 +29,19 @@ class SessionLink {
   SessionLink* next_ = nullptr;
 };
 
+class H2UpstreamPool;
+
 class Worker {
  public:
   Worker(int index, SnapshotSource& snapshots);
+  ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
   int index() const noexcept { return index_; }
   asio::io_context& io() noexcept { return io_; }
   UpstreamPool& pool() noexcept { return pool_; }
+  H2UpstreamPool& h2_upstreams() noexcept { return *h2_upstreams_; }
 
   // The snapshot a new request uses. Worker thread only.
   const std::shared_ptr<const config::Snapshot>& snapshot() noexcept;
@@ -78,6 +82,7 @@ class Worker {
   asio::io_context io_;
   std::vector<Acceptor> acceptors_;
   UpstreamPool pool_;
+  std::unique_ptr<H2UpstreamPool> h2_upstreams_;
   std::shared_ptr<const config::Snapshot> snapshot_;
   std::uint64_t generation_ = ~std::uint64_t{0};
   SessionLink* sessions_ = nullptr;

@@ -2,9 +2,17 @@
 // through the same pipeline, bodies both ways, and the protections against frame floods. Real
 // clients (curl, nghttp, h2load) for the traffic; raw frames for the attacks.
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdint>
+#include <fstream>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <thread>
@@ -281,6 +289,160 @@ TEST_F(ProxyH2Test, SettingsFloodIsCut) {
   attacker.send(flood);
   EXPECT_TRUE(attacker.is_closed(seconds(10)));
   EXPECT_EQ(tail_line(curl_h2c({}, "/hello").out), "200 2");
+}
+
+}  // namespace
+}  // namespace portcullis::testing
+
+namespace portcullis::testing {
+namespace {
+
+// A real HTTP/2 origin: nghttpd in cleartext, echoing uploads and ending every response with a
+// gRPC-style trailer.
+class Nghttpd {
+ public:
+  Nghttpd() {
+    dir_.write("stream.bin", test_payload(2 * 1024 * 1024, 9));
+    dir_.write("index.html", "hello from nghttpd\n");
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    ::close(fd);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      int null = ::open("/dev/null", O_WRONLY);
+      ::dup2(null, 1);
+      ::dup2(null, 2);
+      std::string port = std::to_string(port_);
+      std::string docroot = dir_.path().string();
+      ::execlp("nghttpd", "nghttpd", "--no-tls", "--echo-upload", "--trailer", "grpc-status: 0",
+               "--address", "127.0.0.1", "-d", docroot.c_str(), port.c_str(),
+               static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    // Ready once it accepts connections.
+    for (int i = 0; i < 100 && !can_connect(port_); ++i) {
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+  }
+  ~Nghttpd() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  std::uint16_t port() const { return port_; }
+  bool ready() const { return can_connect(port_); }
+
+ private:
+  TempDir dir_;
+  std::uint16_t port_ = 0;
+  pid_t pid_ = -1;
+};
+
+class ProxyH2UpstreamTest : public ::testing::Test {
+ protected:
+  ::testing::AssertionResult start() {
+    if (!origin_.ready()) return ::testing::AssertionFailure() << "nghttpd did not start";
+    return proxy_.start_with_config(
+        "listen: [127.0.0.1:0]\nworkers: 1\nupstreams:\n  - name: grpc\n    protocol: h2c\n"
+        "    endpoints: [127.0.0.1:" +
+        std::to_string(origin_.port()) + "]\nroutes: [{upstream: grpc}]\n");
+  }
+  std::string base() const { return "http://127.0.0.1:" + std::to_string(proxy_.port()); }
+
+  Nghttpd origin_;
+  ProxyProcess proxy_;
+};
+
+TEST_F(ProxyH2UpstreamTest, GrpcStyleCallPassesBodyAndTrailers) {
+  ASSERT_TRUE(start());
+  TempDir dir;
+  std::string message = test_payload(100000, 4);
+  auto file = dir.write("request.bin", message);
+  ProcessResult r = run_process(
+      {"nghttp", "-v", "-H", ":method: POST", "-H", "content-type: application/grpc", "-H",
+       "te: trailers", "-d", file.string(), base() + "/helloworld.Greeter/SayHello"},
+      seconds(20));
+  ASSERT_TRUE(r.exit && r.exit->success()) << r.err << r.out.substr(0, 2000);
+  EXPECT_NE(r.out.find(":status: 200"), std::string::npos);
+  // The trailer arrives in its own HEADERS frame after the body.
+  std::size_t trailer = r.out.find("grpc-status: 0");
+  ASSERT_NE(trailer, std::string::npos) << r.out.substr(0, 3000);
+  EXPECT_NE(r.out.rfind("recv DATA frame", trailer), std::string::npos);
+  EXPECT_NE(r.out.find("x-request-id: "), std::string::npos);
+}
+
+TEST_F(ProxyH2UpstreamTest, EchoedBodyIsIntact) {
+  ASSERT_TRUE(start());
+  TempDir dir;
+  std::string message = test_payload(3 * 1024 * 1024, 6);
+  auto file = dir.write("request.bin", message);
+  auto out = dir.path() / "response.bin";
+  ProcessResult r =
+      run_process({"curl", "-s", "-S", "--http2-prior-knowledge", "--data-binary",
+                   "@" + file.string(), "-o", out.string(), "-w", "%{http_code}", base() + "/echo"},
+                  seconds(30));
+  EXPECT_EQ(r.out, "200") << r.err;
+  std::ifstream in(out, std::ios::binary);
+  std::string echoed((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(echoed.size(), message.size());
+  EXPECT_TRUE(echoed == message);
+}
+
+TEST_F(ProxyH2UpstreamTest, LargeStreamedResponseAndConcurrentCalls) {
+  ASSERT_TRUE(start());
+  ProcessResult big = run_process({"curl", "-s", "-S", "--http2-prior-knowledge", "-o", "/dev/null",
+                                   "-w", "%{http_code} %{size_download}", base() + "/stream.bin"},
+                                  seconds(30));
+  EXPECT_EQ(big.out, "200 2097152") << big.err;
+  ProcessResult load = run_process(
+      {"h2load", "-n", "1000", "-c", "2", "-m", "16", base() + "/index.html"}, seconds(60));
+  EXPECT_NE(load.out.find("1000 succeeded, 0 failed"), std::string::npos) << load.out;
+}
+
+TEST_F(ProxyH2UpstreamTest, Http1ClientsReachTheH2UpstreamWithTrailers) {
+  ASSERT_TRUE(start());
+  CurlResult r = run_curl({base() + "/index.html"});
+  EXPECT_EQ(r.status, 200) << r;
+  EXPECT_EQ(r.body, "hello from nghttpd\n");
+  RawClient client(proxy_.port());
+  ASSERT_TRUE(client.send(request_head("GET", "/index.html", "test.local", "TE: trailers\r\n")));
+  std::optional<HttpResponse> response = client.read_response();
+  ASSERT_TRUE(response.has_value()) << client.error();
+  EXPECT_TRUE(response->chunked);
+  EXPECT_EQ(find_header(response->trailers, "grpc-status"), "0") << *response;
+  // The connection stays usable.
+  ASSERT_TRUE(
+      client.send(request_head("POST", "/echo", "test.local", "Content-Length: 5\r\n") + "hello"));
+  std::optional<HttpResponse> echoed = client.read_response("POST");
+  ASSERT_TRUE(echoed.has_value()) << client.error();
+  EXPECT_EQ(echoed->body, "hello");
+}
+
+TEST_F(ProxyH2UpstreamTest, QuickStartH2cUpstream) {
+  ASSERT_TRUE(origin_.ready());
+  ASSERT_TRUE(proxy_.start({"--listen", "127.0.0.1:0", "--workers", "1", "--upstream",
+                            "h2c://127.0.0.1:" + std::to_string(origin_.port())}));
+  EXPECT_EQ(run_curl({base() + "/index.html"}).body, "hello from nghttpd\n");
+}
+
+TEST(ProxyH2UpstreamDownTest, UnreachableH2UpstreamIs502) {
+  ProxyProcess proxy;
+  ASSERT_TRUE(proxy.start_with_config(
+      "listen: [127.0.0.1:0]\nworkers: 1\nupstreams: [{name: g, protocol: h2c, endpoints: "
+      "[127.0.0.1:1]}]\nroutes: [{upstream: g}]\n"));
+  std::string url = "http://127.0.0.1:" + std::to_string(proxy.port()) + "/x";
+  EXPECT_EQ(run_curl({url}).status, 502);
+  ProcessResult h2 = run_process(
+      {"curl", "-s", "--http2-prior-knowledge", "-o", "/dev/null", "-w", "%{http_code}", url},
+      seconds(20));
+  EXPECT_EQ(h2.out, "502");
 }
 
 }  // namespace

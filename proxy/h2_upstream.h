@@ -1,0 +1,115 @@
+// HTTP/2 toward an upstream (routes whose upstream has `protocol: h2c`): one multiplexed
+// connection per worker and upstream, so that gRPC calls (streaming bodies, trailers such as
+// grpc-status) pass through end to end. Not thread-safe: each worker owns its pool.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "proxy/asio.h"
+#include "proxy/signal.h"
+
+typedef struct nghttp2_session nghttp2_session;
+
+namespace portcullis::config {
+struct Snapshot;
+}
+
+namespace portcullis::proxy {
+
+class UpstreamPool;
+
+// One request stream to an HTTP/2 upstream, shared by the connection (which fills the response
+// fields) and the downstream coroutine (which fills the request fields and waits on `wake`).
+struct H2UpstreamStream {
+  std::int32_t id = -1;
+  Signal* wake = nullptr;  // notified whenever a response field changes or the stream closes
+
+  // Request body still to go up; `request_end` once the client finished it.
+  std::string request_body;
+  std::size_t request_offset = 0;
+  bool request_end = false;
+  bool deferred = false;
+  // Called with the number of request bytes handed to the upstream connection.
+  std::function<void(std::size_t)> on_request_sent;
+
+  // The response as it arrives.
+  int status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool headers_done = false;
+  std::string body;  // not yet taken by the downstream side
+  bool end = false;  // END_STREAM seen
+  std::vector<std::pair<std::string, std::string>> trailers;
+  bool closed = false;
+  std::uint32_t error_code = 0;  // RST_STREAM or GOAWAY code when closed before the end
+};
+
+struct H2Header {
+  std::string_view name;
+  std::string_view value;
+};
+
+class H2UpstreamConnection : public std::enable_shared_from_this<H2UpstreamConnection> {
+ public:
+  H2UpstreamConnection(asio::io_context& io, tcp::socket socket);
+  ~H2UpstreamConnection();
+  H2UpstreamConnection(const H2UpstreamConnection&) = delete;
+  H2UpstreamConnection& operator=(const H2UpstreamConnection&) = delete;
+
+  // Sets up the session and starts reading. False if nghttp2 could not be set up.
+  bool start();
+  // True while new streams may be opened (connected, no GOAWAY).
+  bool usable() const noexcept;
+
+  // Opens a stream with these request headers (pseudo-headers first). False if refused.
+  bool submit(const std::shared_ptr<H2UpstreamStream>& stream,
+              const std::vector<H2Header>& headers);
+  // More request body, or its end, is in stream.request_body.
+  void resume(H2UpstreamStream& stream);
+  // The downstream side took `n` response bytes: the upstream may send that much more.
+  void consume(H2UpstreamStream& stream, std::size_t n);
+  // The client gave up: reset the upstream stream.
+  void reset(H2UpstreamStream& stream);
+
+ private:
+  struct Callbacks;
+  awaitable<void> read_loop();
+  awaitable<void> write_loop();
+  void flush();
+  void fail_all(std::uint32_t error_code);
+
+  asio::io_context& io_;
+  tcp::socket socket_;
+  nghttp2_session* session_ = nullptr;
+  std::map<std::int32_t, std::shared_ptr<H2UpstreamStream>> streams_;
+  std::string out_;
+  bool writing_ = false;
+  bool flush_again_ = false;
+  bool closed_ = false;
+};
+
+class H2UpstreamPool {
+ public:
+  H2UpstreamPool(asio::io_context& io, UpstreamPool& tcp_pool) : io_(io), tcp_pool_(tcp_pool) {}
+
+  struct Got {
+    std::shared_ptr<H2UpstreamConnection> conn;
+    int status = 0;  // 502 or 504 when no connection could be had
+    std::string_view detail;
+  };
+  // The worker's connection to upstream `index`, connecting when there is none usable.
+  awaitable<Got> get(const config::Snapshot& snapshot, std::size_t index);
+
+ private:
+  asio::io_context& io_;
+  UpstreamPool& tcp_pool_;
+  std::map<std::size_t, std::shared_ptr<H2UpstreamConnection>> conns_;
+};
+
+}  // namespace portcullis::proxy
