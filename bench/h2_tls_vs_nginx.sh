@@ -44,7 +44,7 @@ close_connections=16
 tls13_ciphers=TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256
 
 usage() {
-    sed -n '2,26{s/^# \{0,1\}//;p}' "$0"
+    sed -n '2,25{s/^# \{0,1\}//;p}' "$0"
 }
 
 # shellcheck source=bench/lib.sh
@@ -79,7 +79,7 @@ done
 # Prerequisites
 # ---------------------------------------------------------------------------------------------
 find_nginx
-for m in http_ssl_module http_v2_module; do
+for m in http_ssl_module http_v2_module http_stub_status_module; do
     grep -q -- "--with-$m" <<<"$nginx_v" || die "nginx lacks the $m (nginx -V); Debian: apt-get install nginx-light"
 done
 command -v h2load >/dev/null || die "h2load not found (Debian: apt-get install nghttp2-client)"
@@ -113,7 +113,7 @@ for kind in "${kinds[@]}"; do
     done
 done
 
-write_upstream_conf "$tmp/upstream" "$upstream_port"
+write_upstream_conf "$tmp/upstream" "$upstream_port" status
 # nginx 1.22 enables TLSv1 to TLSv1.2 by default (TLSv1.3 only from 1.23.4); portcullis allows
 # TLS 1.2 and 1.3, so both sides negotiate TLS 1.3 here.
 write_proxy_conf "$tmp/nginx-tls" "$upstream_port" "\
@@ -225,6 +225,15 @@ passive_opens() {
     awk '$1 == "Tcp:" && ++n == 2 { print $7 }' /proc/net/snmp
 }
 
+# Connections the upstream has accepted so far (stub_status; counts this request's own).
+upstream_accepts() {
+    curl -sS --max-time 5 "http://127.0.0.1:$upstream_port/nginx-status" | awk 'NR == 3 { print $1 }'
+}
+
+per_req() { # COUNT REQUESTS -> COUNT per request
+    awk -v a="$1" -v n="$2" 'BEGIN { printf "%.3f", (n > 0 ? a / n : 0) }'
+}
+
 # Busy clock ticks of one CPU from /proc/stat (user nice system irq softirq steal), or of all
 # CPUs with an empty argument.
 cpu_busy_ticks() {
@@ -277,7 +286,8 @@ pct() { # TICKS_DELTA WALL_NS -> percent of one CPU
 
 problems=()
 c0=0 c1=0
-declare -A rps mean_ms max_ms non2xx failed rss cpu per_cpu_s client_cpu upstream_cpu conns busy
+declare -A rps mean_ms max_ms non2xx failed rss cpu per_cpu_s client_cpu upstream_cpu conns
+declare -A up_conns_per_req busy
 declare -A negotiated
 
 echo "benchmarking: ${#workloads[@]} workloads x 2 proxies x $repeats repeats x ${duration}s" >&2
@@ -300,6 +310,7 @@ for wl in "${workloads[@]}"; do
             out="$tmp/$wl-$proxy-$r.out"
             pid=${measured_pid[$kind,$proxy]}
             declare -A b0=() b1=()
+            s0=$(upstream_accepts)
             for c in "${busy_cpus[@]}"; do b0[x$c]=$(cpu_busy_ticks "$c"); done
             t0=$(cpu_ticks "$pid")
             u0=$(cpu_ticks "$upstream_pid")
@@ -313,6 +324,7 @@ for wl in "${workloads[@]}"; do
             u1=$(cpu_ticks "$upstream_pid")
             t1=$(cpu_ticks "$pid")
             for c in "${busy_cpus[@]}"; do b1[x$c]=$(cpu_busy_ticks "$c"); done
+            s1=$(upstream_accepts)
             proxy_alive "$kind" "$proxy"
 
             req='' ok='' ndone='' nfail='' nerr='' ntimeout='' n3='' n4='' n5='' lmean='' lmax='' alpn=''
@@ -353,9 +365,15 @@ for wl in "${workloads[@]}"; do
                 fi
             fi
             ns=$((w1 - w0))
-            conn_per_req=$(awk -v a=$((a1 - a0)) -v n="$completed" 'BEGIN { printf "%.3f", (n > 0 ? a / n : 0) }')
-            if [[ $wl == close ]] && awk -v x="$conn_per_req" 'BEGIN { exit !(x < 0.9) }'; then
-                problems+=("$wl/$proxy run $r: only $conn_per_req new TCP connections per request")
+            # Upstream connections opened by the proxy (minus the status request's own), and
+            # the rest of the loopback accepts: client connections to the proxy.
+            [[ $s0 =~ ^[0-9]+$ && $s1 =~ ^[0-9]+$ ]] || die "could not read the upstream's stub_status"
+            up_conns=$((s1 - s0 - 1))
+            client_conns=$((a1 - a0 - up_conns))
+            client_per_req=$(per_req "$client_conns" "$completed")
+            up_per_req=$(per_req "$up_conns" "$completed")
+            if [[ $wl == close ]] && awk -v x="$client_per_req" 'BEGIN { exit !(x < 0.9) }'; then
+                problems+=("$wl/$proxy run $r: only $client_per_req new client connections per request")
             fi
             proxy_pct=$(pct $((t1 - t0)) "$ns")
             rps[$wl,$proxy]+=" $req"
@@ -367,7 +385,8 @@ for wl in "${workloads[@]}"; do
             per_cpu_s[$wl,$proxy]+=" $(awk -v r="$req" -v p="$proxy_pct" 'BEGIN { printf "%.0f", (p > 0 ? r * 100 / p : 0) }')"
             client_cpu[$wl,$proxy]+=" $(awk -v ms=$((c1 - c0)) -v ns="$ns" 'BEGIN { printf "%.1f", 100 * ms / (ns / 1e6) }')"
             upstream_cpu[$wl,$proxy]+=" $(pct $((u1 - u0)) "$ns")"
-            conns[$wl,$proxy]+=" $conn_per_req"
+            conns[$wl,$proxy]+=" $client_per_req"
+            up_conns_per_req[$wl,$proxy]+=" $up_per_req"
             for c in "${busy_cpus[@]}"; do
                 d=$((${b1[x$c]} - ${b0[x$c]}))
                 busy[$wl,$proxy,x$c]+=" $(pct "$d" "$ns")"
@@ -459,8 +478,9 @@ done
 
 echo
 echo "Where the CPU went (medians, % of one CPU; \"busy\" is everything that ran on that CPU," \
-    "including softirq and other processes; new TCP conns/req counts every accepted loopback" \
-    "connection in the network namespace, upstream ones included):"
+    "including softirq and other processes. New connections per request: upstream = accepted by" \
+    "the upstream (stub_status); client = all other TCP connections accepted on loopback in this" \
+    "network namespace during the run (/proc/net/snmp PassiveOpens), i.e. those to the proxy):"
 echo
 header="| workload | proxy | client CPU % | upstream CPU % |"
 rule="|---|---|---:|---:|"
@@ -468,8 +488,8 @@ for c in "${busy_cpus[@]}"; do
     if [[ -n $c ]]; then header+=" CPU $c busy % |"; else header+=" all CPUs busy % |"; fi
     rule+="---:|"
 done
-echo "$header new TCP conns/req |"
-echo "$rule---:|"
+echo "$header client conns/req | upstream conns/req |"
+echo "$rule---:|---:|"
 for wl in "${workloads[@]}"; do
     for proxy in "${proxies[@]}"; do
         # shellcheck disable=SC2086
@@ -480,7 +500,8 @@ for wl in "${workloads[@]}"; do
             line+=$(printf ' %.0f |' "$(median ${busy[$wl,$proxy,x$c]})")
         done
         # shellcheck disable=SC2086
-        printf '%s %.3f |\n' "$line" "$(median ${conns[$wl,$proxy]})"
+        printf '%s %.3f | %.3f |\n' "$line" "$(median ${conns[$wl,$proxy]})" \
+            "$(median ${up_conns_per_req[$wl,$proxy]})"
     done
 done
 

@@ -184,10 +184,11 @@ temp_paths() { # DIR
     done
 }
 
-# write_upstream_conf DIR PORT: the upstream nginx, one process. GET / -> 200 "hello\n". With
-# $echo_module set (path of ngx_http_echo_module.so) also POST /post and /post-echo.
+# write_upstream_conf DIR PORT [status]: the upstream nginx, one process. GET / -> 200
+# "hello\n". With $echo_module set (path of ngx_http_echo_module.so) also POST /post and
+# /post-echo; with "status", GET /nginx-status (stub_status, to count accepted connections).
 write_upstream_conf() {
-    local d=$1 port=$2 load="" post=""
+    local d=$1 port=$2 status=${3:-} load="" post=""
     if [[ -n ${echo_module:-} ]]; then
         load="load_module $echo_module;"$'\n'
         post='
@@ -200,6 +201,12 @@ write_upstream_conf() {
         location = /post-echo {
             echo_read_request_body;
             echo_request_body;
+        }'
+    fi
+    if [[ $status == status ]]; then
+        post+='
+        location = /nginx-status {
+            stub_status;
         }'
     fi
     mkdir -p "$d/temp"
