@@ -139,6 +139,7 @@ class Http1Session final : public SessionLink,
 
   awaitable<void> run() {
     co_await serve();
+    if (!h2_preface_) co_await tls_close_notify();
     closed_ = true;
     timer_.cancel();
     if (h2_preface_) {
@@ -198,7 +199,19 @@ class Http1Session final : public SessionLink,
 
   // After refusing a request whose body is still arriving, stop writing and read (and drop) a
   // bounded amount for a short while, so the client sees the response rather than a reset.
+  // On TLS, sends close_notify, so that the client can tell a complete response from a
+  // truncated one (RFC 8446 6.1); the client's own close_notify is waited for only briefly.
+  awaitable<void> tls_close_notify() {
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      if (tls_closed_ || !lowest().is_open()) co_return;
+      tls_closed_ = true;
+      arm(std::chrono::milliseconds(200));
+      co_await socket_.async_shutdown(kNoThrow);
+    }
+  }
+
   awaitable<void> linger_close() {
+    co_await tls_close_notify();
     boost::system::error_code ec;
     lowest().shutdown(tcp::socket::shutdown_send, ec);
     if (ec) co_return;
@@ -1169,6 +1182,7 @@ class Http1Session final : public SessionLink,
   bool waiting_for_request_ = false;
   bool request_body_done_ = false;
   bool h2_preface_ = false;
+  bool tls_closed_ = false;
   std::uint64_t requests_ = 0;
   bool close_after_response_ = false;
   int tunnel_open_ = 0;

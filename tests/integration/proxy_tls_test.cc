@@ -164,6 +164,18 @@ TEST_F(ProxyTlsTest, Http2OverTlsWithCurlAndH2load) {
   EXPECT_EQ(upstream_.requests()[0].header("x-forwarded-proto"), "https");
 }
 
+TEST_F(ProxyTlsTest, ClosingConnectionSendsCloseNotify) {
+  ASSERT_TRUE(start_tls());
+  ProcessResult r = run_process(
+      {"sh", "-c",
+       "printf 'GET /hello HTTP/1.1\\r\\nHost: api.test\\r\\nConnection: close\\r\\n\\r\\n' | "
+       "openssl s_client -quiet -connect 127.0.0.1:" +
+           std::to_string(proxy_.port()) + " -servername api.test 2>&1"},
+      seconds(10));
+  EXPECT_NE(r.out.find("hello from upstream"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("unexpected eof"), std::string::npos) << r.out;
+}
+
 TEST_F(ProxyTlsTest, PlainHttpOnTheTlsPortIsClosedAndCounted) {
   ASSERT_TRUE(start_tls());
   RawClient client(proxy_.port());
