@@ -44,6 +44,17 @@ class Buffer {
     begin_ = 0;
     end_ = n;
   }
+  std::size_t capacity() const noexcept { return cap_; }
+  // Grows the buffer to `capacity` bytes, keeping its contents and offsets. Views into the old
+  // storage are invalid afterwards: only for buffers whose bytes nobody holds views into.
+  void grow(std::size_t capacity) {
+    if (capacity <= cap_) return;
+    auto bigger = std::make_unique_for_overwrite<char[]>(capacity);
+    std::memcpy(bigger.get(), data_.get(), end_);
+    data_ = std::move(bigger);
+    cap_ = capacity;
+  }
+
   // In-place chunked decoding writes decoded bytes here, behind begin().
   char* at(std::size_t offset) noexcept { return data_.get() + offset; }
   // Sets the pending window after in-place work.

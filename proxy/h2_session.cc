@@ -798,6 +798,10 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
         }
         break;
       }
+      if (ps == http1::ParseState::kIncomplete && ub.write_space() == 0 &&
+          ub.capacity() < limits.response_header_bytes + UpstreamPool::kBufferBytes) {
+        ub.grow(limits.response_header_bytes + UpstreamPool::kBufferBytes);
+      }
       if (ps == http1::ParseState::kError || ub.write_space() == 0) {
         timeout.cancel();
         st.upstream.reset();

@@ -900,6 +900,11 @@ class Http1Session final : public SessionLink,
         upstream_.reset();
         co_return 502;
       }
+      if (ub.write_space() == 0 &&
+          ub.capacity() < snap.limits.response_header_bytes + UpstreamPool::kBufferBytes) {
+        // Nothing holds views into the upstream buffer while its head is incomplete.
+        ub.grow(snap.limits.response_header_bytes + UpstreamPool::kBufferBytes);
+      }
       if (ub.write_space() == 0) {
         forward_detail_ = "upstream response head too large";
         upstream_.reset();

@@ -67,8 +67,7 @@ awaitable<UpstreamPool::Acquired> UpstreamPool::acquire(const config::Snapshot& 
     boost::system::error_code ec;
     tcp::endpoint endpoint(asio::ip::make_address(ep.ip, ec), ep.port);
     if (ec) continue;
-    auto conn = std::make_unique<UpstreamConnection>(
-        io_, snapshot.limits.response_header_bytes + kBodyRoom);
+    auto conn = std::make_unique<UpstreamConnection>(io_, kBufferBytes);
     conn->upstream = index;
     asio::steady_timer timer(io_);
     timer.expires_after(snapshot.timeouts.upstream_connect);

@@ -57,8 +57,10 @@ class UpstreamPool {
   };
   awaitable<Acquired> acquire(const config::Snapshot& snapshot, std::size_t index);
 
-  // Read buffer of an upstream connection beyond the response head limit.
-  static constexpr std::size_t kBodyRoom = 16 * 1024;
+  // Read buffer of a new upstream connection. A response head that does not fit grows it, up
+  // to limits.response_header_bytes plus this much: most heads are small, and a worker may
+  // hold hundreds of upstream connections.
+  static constexpr std::size_t kBufferBytes = 16 * 1024;
 
   std::size_t idle_count() const noexcept;
 

@@ -148,6 +148,19 @@ TEST_F(ProxyUpstreamTest, ResponseHeadOverLimitAnswers502) {
   EXPECT_EQ(result.status, 502) << result.status;
 }
 
+TEST_F(ProxyUpstreamTest, ResponseHeadLargerThanTheFirstReadBufferIsRelayed) {
+  ASSERT_TRUE(start_proxy());  // response_header_bytes: 64KiB
+  CurlResult result = run_curl({url("/big-header?bytes=40000")});
+  EXPECT_EQ(result.status, 200) << result;
+  std::optional<std::string> big = find_header(result.headers, "x-big");
+  ASSERT_TRUE(big.has_value());
+  EXPECT_EQ(big->size(), 40000u);
+  ProcessResult h2 = run_process({"curl", "-s", "--http2-prior-knowledge", "-o", "/dev/null", "-w",
+                                  "%{http_code}", url("/big-header?bytes=40000")},
+                                 seconds(20));
+  EXPECT_EQ(h2.out, "200");
+}
+
 TEST_F(ProxyUpstreamTest, ClientDisconnectMidBodyLeavesProxyServing) {
   ASSERT_TRUE(start_proxy());
 
