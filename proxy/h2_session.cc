@@ -22,6 +22,7 @@
 #include "proxy/http1/chunked.h"
 #include "proxy/http1/parser.h"
 #include "proxy/local_response.h"
+#include "proxy/peer.h"
 #include "proxy/signal.h"
 #include "proxy/tls.h"
 #include "proxy/worker.h"
@@ -42,9 +43,6 @@ constexpr std::uint64_t kResetRatePerSecond = 33;
 constexpr std::size_t kMaxContinuations = 8;  // CONTINUATION flood
 constexpr std::size_t kMaxSettingsEntries = 32;
 constexpr std::size_t kReadBuffer = 32 * 1024;
-
-inline tcp::socket& lowest_of(tcp::socket& s) noexcept { return s; }
-inline tcp::socket& lowest_of(TlsStream& s) noexcept { return s.next_layer(); }
 
 bool valid_path(std::string_view path) noexcept {
   if (path.empty()) return false;
@@ -126,23 +124,10 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     worker_.attach(this);
     boost::system::error_code ec;
     lowest_of(socket_).set_option(tcp::no_delay(true), ec);
-    tcp::endpoint peer = lowest_of(socket_).remote_endpoint(ec);
-    if (!ec) {
-      asio::ip::address addr = peer.address();
-      if (addr.is_v6() && addr.to_v6().is_v4_mapped()) {
-        addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
-      }
-      client_ip_ = addr.to_string();
-      client_port_ = peer.port();
-      if (addr.is_v4()) {
-        client_addr_[10] = client_addr_[11] = 0xff;
-        auto b = addr.to_v4().to_bytes();
-        std::copy(b.begin(), b.end(), client_addr_.begin() + 12);
-      } else {
-        auto b = addr.to_v6().to_bytes();
-        std::copy(b.begin(), b.end(), client_addr_.begin());
-      }
-    }
+    Peer peer = Peer::of(lowest_of(socket_));
+    client_ip_ = std::move(peer.ip);
+    client_port_ = peer.port;
+    client_addr_ = peer.address;
     if (!create_session()) {
       close();
       return;

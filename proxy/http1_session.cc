@@ -19,6 +19,7 @@
 #include "proxy/http1/chunked.h"
 #include "proxy/http1/parser.h"
 #include "proxy/local_response.h"
+#include "proxy/peer.h"
 #include "proxy/signal.h"
 #include "proxy/tls.h"
 #include "proxy/worker.h"
@@ -60,9 +61,6 @@ enum class RelayEnd : std::uint8_t {
   kTooLarge,    // over the body limit
 };
 
-inline tcp::socket& lowest_of(tcp::socket& s) noexcept { return s; }
-inline tcp::socket& lowest_of(TlsStream& s) noexcept { return s.next_layer(); }
-
 // Stream is tcp::socket (plain listeners) or TlsStream (TLS listeners, after the handshake).
 template <typename Stream>
 class Http1Session final : public SessionLink,
@@ -82,23 +80,10 @@ class Http1Session final : public SessionLink,
     worker_.attach(this);
     boost::system::error_code ec;
     lowest().set_option(tcp::no_delay(true), ec);
-    tcp::endpoint peer = lowest().remote_endpoint(ec);
-    if (!ec) {
-      client_port_ = peer.port();
-      asio::ip::address addr = peer.address();
-      if (addr.is_v6() && addr.to_v6().is_v4_mapped()) {
-        addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
-      }
-      client_ip_ = addr.to_string();
-      if (addr.is_v4()) {
-        client_addr_[10] = client_addr_[11] = 0xff;
-        auto b = addr.to_v4().to_bytes();
-        std::copy(b.begin(), b.end(), client_addr_.begin() + 12);
-      } else {
-        auto b = addr.to_v6().to_bytes();
-        std::copy(b.begin(), b.end(), client_addr_.begin());
-      }
-    }
+    Peer peer = Peer::of(lowest());
+    client_ip_ = std::move(peer.ip);
+    client_port_ = peer.port;
+    client_addr_ = peer.address;
     auto self = this->shared_from_this();
     asio::co_spawn(
         worker_.io(), [self]() { return self->watchdog(); }, asio::detached);

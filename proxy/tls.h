@@ -11,6 +11,10 @@ namespace portcullis::proxy {
 
 using TlsStream = asio::ssl::stream<tcp::socket>;
 
+// The TCP socket under a plain or TLS stream.
+inline tcp::socket& lowest_of(tcp::socket& s) noexcept { return s; }
+inline tcp::socket& lowest_of(TlsStream& s) noexcept { return s.next_layer(); }
+
 class Worker;
 
 // Serves HTTP/1.1 on an established TLS stream (defined in http1_session.cc).
