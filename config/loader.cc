@@ -535,7 +535,7 @@ Status Loader::compile_upstreams(const YAML::Node& node, Snapshot& snap) const {
   for (std::size_t i = 0; i < node.size(); ++i) {
     const YAML::Node u = node[i];
     std::string where = "upstreams[" + std::to_string(i) + "]";
-    if (auto st = check_keys(u, where, {"name", "endpoints", "max_idle", "protocol"}); !st) {
+    if (auto st = check_keys(u, where, {"name", "endpoints", "max_idle", "protocol", "tls"}); !st) {
       return st;
     }
     Upstream up;
@@ -563,10 +563,50 @@ Status Loader::compile_upstreams(const YAML::Node& node, Snapshot& snap) const {
       if (!text) return text.error();
       if (text.value() == "h2c") {
         up.protocol = UpstreamProtocol::kH2c;
+      } else if (text.value() == "h2") {
+        up.protocol = UpstreamProtocol::kH2;
       } else if (text.value() != "http1") {
-        return error_at(u["protocol"], where + ".protocol",
-                        "expected 'http1' or 'h2c' (h2 over TLS upstream is not supported yet)");
+        return error_at(u["protocol"], where + ".protocol", "expected 'http1', 'h2c' or 'h2'");
       }
+    }
+    if (const YAML::Node t = u["tls"]) {
+      std::string tkey = where + ".tls";
+      if (up.protocol != UpstreamProtocol::kH2) {
+        return error_at(t, tkey,
+                        "TLS to an upstream needs 'protocol: h2' (TLS to HTTP/1.1 upstreams is "
+                        "not supported yet)");
+      }
+      if (auto st = check_keys(t, tkey, {"ca", "cert", "key", "server_name", "verify"}); !st) {
+        return st;
+      }
+      TlsClientSettings settings;
+      std::string verify = "true";
+      for (auto [name, out] : {std::pair<const char*, std::string*>{"ca", &settings.ca},
+                               {"cert", &settings.cert_file},
+                               {"key", &settings.key_file},
+                               {"server_name", &up.server_name},
+                               {"verify", &verify}}) {
+        if (!t[name]) continue;
+        auto v = scalar(t[name], tkey + "." + name);
+        if (!v) return v.error();
+        *out = v.value();
+      }
+      if (verify != "true" && verify != "false") {
+        return error_at(t["verify"], tkey + ".verify", "expected true or false");
+      }
+      settings.verify = verify == "true";
+      auto ctx = TlsClientContext::build(settings);
+      if (!ctx) {
+        const Error& e = ctx.error();
+        return error_at(t[e.key].IsDefined() ? t[e.key] : t,
+                        tkey + (e.key.empty() ? "" : "." + e.key), e.message);
+      }
+      up.tls = ctx.value();
+    }
+    if (up.protocol == UpstreamProtocol::kH2 && !up.tls) {
+      auto ctx = TlsClientContext::build({});
+      if (!ctx) return error_at(u, where + ".tls", ctx.error().message);
+      up.tls = ctx.value();
     }
     if (u["max_idle"]) {
       auto text = scalar(u["max_idle"], where + ".max_idle");
@@ -644,12 +684,21 @@ Status Loader::apply_upstream_override(Snapshot& snap) const {
   up.name = "upstream";
   for (const std::string& url : overrides_.upstream) {
     std::string_view rest = url;
-    if (rest.substr(0, 8) == "https://" || rest.substr(0, 5) == "h2://") {
-      return Error{"--upstream " + url + ": TLS upstreams are not supported yet", "", 0,
-                   "--upstream"};
+    if (rest.substr(0, 8) == "https://") {
+      return Error{
+          "--upstream " + url + ": TLS to HTTP/1.1 upstreams is not supported yet (h2:// is)", "",
+          0, "--upstream"};
     }
     UpstreamProtocol protocol = UpstreamProtocol::kHttp1;
-    if (rest.substr(0, 7) == "http://") {
+    if (rest.substr(0, 5) == "h2://") {
+      rest.remove_prefix(5);
+      protocol = UpstreamProtocol::kH2;
+      if (!up.tls) {
+        auto ctx = TlsClientContext::build({});
+        if (!ctx) return Error{ctx.error().message, "", 0, "--upstream"};
+        up.tls = ctx.value();
+      }
+    } else if (rest.substr(0, 7) == "http://") {
       rest.remove_prefix(7);
     } else if (rest.substr(0, 6) == "h2c://") {
       rest.remove_prefix(6);
@@ -659,6 +708,11 @@ Status Loader::apply_upstream_override(Snapshot& snap) const {
       return Error{"--upstream: every upstream URL must use the same scheme", "", 0, "--upstream"};
     }
     up.protocol = protocol;
+    if (protocol == UpstreamProtocol::kH2) {
+      // The certificate is checked against the name given, not the address it resolves to.
+      auto hp = split_host_port(rest);
+      if (hp && !parse_ip(hp.value().first)) up.server_name = hp.value().first;
+    }
     if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
     if (rest.find('/') != std::string_view::npos) {
       return Error{"--upstream " + url + ": a path is not supported, give http://host:port", "", 0,

@@ -79,12 +79,15 @@ struct Http2 {
 enum class UpstreamProtocol : std::uint8_t {
   kHttp1,  // HTTP/1.1 keep-alive pool
   kH2c,    // one multiplexed cleartext HTTP/2 connection per worker (gRPC)
+  kH2,     // the same over TLS (ALPN h2), verified against `tls`
 };
 
 struct Upstream {
   std::string name;
   UpstreamProtocol protocol = UpstreamProtocol::kHttp1;
   std::vector<SocketAddress> endpoints;
+  std::shared_ptr<const TlsClientContext> tls;  // set for kH2
+  std::string server_name;  // SNI and the name the certificate must carry; empty: the IP
   std::size_t max_idle = 64;
 };
 

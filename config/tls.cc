@@ -167,4 +167,46 @@ Result<std::shared_ptr<const TlsServerContext>> TlsServerContext::build(const Tl
   return std::shared_ptr<const TlsServerContext>(std::move(out));
 }
 
+TlsClientContext::~TlsClientContext() { SSL_CTX_free(ctx_); }
+
+Result<std::shared_ptr<const TlsClientContext>> TlsClientContext::build(
+    const TlsClientSettings& s) {
+  std::shared_ptr<TlsClientContext> out(new TlsClientContext());
+  ERR_clear_error();
+  out->ctx_ = SSL_CTX_new(TLS_client_method());
+  if (out->ctx_ == nullptr) return Error{"SSL_CTX_new: " + openssl_error()};
+  SSL_CTX* ctx = out->ctx_;
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  if (s.ca.empty()) {
+    SSL_CTX_set_default_verify_paths(ctx);
+  } else if (SSL_CTX_load_verify_locations(ctx, s.ca.c_str(), nullptr) != 1) {
+    return Error{"cannot load ca '" + s.ca + "': " + openssl_error(), "", 0, "ca"};
+  }
+  SSL_CTX_set_verify(ctx, s.verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nullptr);
+  if (!s.cert_file.empty() || !s.key_file.empty()) {
+    if (s.cert_file.empty() || s.key_file.empty()) {
+      return Error{"cert and key go together", "", 0, "cert"};
+    }
+    if (SSL_CTX_use_certificate_chain_file(ctx, s.cert_file.c_str()) != 1) {
+      return Error{"cannot load certificate '" + s.cert_file + "': " + openssl_error(), "", 0,
+                   "cert"};
+    }
+    if (SSL_CTX_use_PrivateKey_file(ctx, s.key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(ctx) != 1) {
+      return Error{"cannot use key '" + s.key_file + "': " + openssl_error(), "", 0, "key"};
+    }
+  }
+  std::vector<unsigned char> wire;
+  for (const std::string& proto : s.alpn) {
+    wire.push_back(static_cast<unsigned char>(proto.size()));
+    wire.insert(wire.end(), proto.begin(), proto.end());
+  }
+  // Note: SSL_CTX_set_alpn_protos returns 0 on success, unlike most of OpenSSL.
+  if (!wire.empty() &&
+      SSL_CTX_set_alpn_protos(ctx, wire.data(), static_cast<unsigned>(wire.size())) != 0) {
+    return Error{"cannot set ALPN: " + openssl_error()};
+  }
+  return std::shared_ptr<const TlsClientContext>(std::move(out));
+}
+
 }  // namespace portcullis::config

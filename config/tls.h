@@ -60,4 +60,27 @@ class TlsServerContext {
   friend struct TlsCallbacks;
 };
 
+// TLS toward an upstream: the CAs that verify it, an optional client certificate, ALPN.
+struct TlsClientSettings {
+  std::string ca;         // PEM bundle; empty: the system's default CAs
+  std::string cert_file;  // client certificate (mTLS to the upstream), optional
+  std::string key_file;
+  bool verify = true;  // false only for test set-ups: the upstream is not authenticated
+  std::vector<std::string> alpn = {"h2"};
+};
+
+// Immutable once built; SSL objects may be created from it by many threads at once.
+class TlsClientContext {
+ public:
+  ~TlsClientContext();
+  TlsClientContext(const TlsClientContext&) = delete;
+  TlsClientContext& operator=(const TlsClientContext&) = delete;
+  static Result<std::shared_ptr<const TlsClientContext>> build(const TlsClientSettings& settings);
+  SSL_CTX* context() const noexcept { return ctx_; }
+
+ private:
+  TlsClientContext() = default;
+  SSL_CTX* ctx_ = nullptr;
+};
+
 }  // namespace portcullis::config

@@ -648,7 +648,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     }
 
     const auto index = route->upstream;
-    if (snap->upstreams[index].protocol == config::UpstreamProtocol::kH2c) {
+    if (snap->upstreams[index].protocol != config::UpstreamProtocol::kHttp1) {
       co_await forward_h2(st, *snap, index, trusted);
       co_return;
     }

@@ -1,6 +1,8 @@
 #include "proxy/h2_upstream.h"
 
 #include <nghttp2/nghttp2.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include <cstring>
 
@@ -117,6 +119,9 @@ struct H2UpstreamConnection::Callbacks {
 H2UpstreamConnection::H2UpstreamConnection(asio::io_context& io, tcp::socket socket)
     : io_(io), socket_(std::move(socket)) {}
 
+H2UpstreamConnection::H2UpstreamConnection(asio::io_context& io, std::unique_ptr<TlsStream> tls)
+    : io_(io), socket_(io), tls_(std::move(tls)) {}
+
 H2UpstreamConnection::~H2UpstreamConnection() {
   if (session_) nghttp2_session_del(session_);
 }
@@ -207,7 +212,8 @@ void H2UpstreamConnection::fail_all(std::uint32_t error_code) {
 awaitable<void> H2UpstreamConnection::read_loop() {
   std::vector<std::uint8_t> buf(32 * 1024);
   while (!closed_) {
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf), kNoThrow);
+    auto [ec, n] = tls_ ? co_await tls_->async_read_some(asio::buffer(buf), kNoThrow)
+                        : co_await socket_.async_read_some(asio::buffer(buf), kNoThrow);
     if (ec) break;
     if (nghttp2_session_mem_recv(session_, buf.data(), n) < 0) break;
     flush();
@@ -216,7 +222,7 @@ awaitable<void> H2UpstreamConnection::read_loop() {
   closed_ = true;
   fail_all(NGHTTP2_REFUSED_STREAM);
   boost::system::error_code ignored;
-  socket_.close(ignored);
+  (tls_ ? lowest_of(*tls_) : socket_).close(ignored);
 }
 
 void H2UpstreamConnection::flush() {
@@ -245,15 +251,54 @@ awaitable<void> H2UpstreamConnection::write_loop() {
       if (flush_again_) continue;
       break;
     }
-    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out_), kNoThrow);
+    auto [ec, n] = tls_ ? co_await asio::async_write(*tls_, asio::buffer(out_), kNoThrow)
+                        : co_await asio::async_write(socket_, asio::buffer(out_), kNoThrow);
     if (ec) {
       closed_ = true;
       boost::system::error_code ignored;
-      socket_.cancel(ignored);
+      (tls_ ? lowest_of(*tls_) : socket_).cancel(ignored);
       break;
     }
   }
   writing_ = false;
+}
+
+awaitable<H2UpstreamPool::Handshake> H2UpstreamPool::handshake(const config::Snapshot& snapshot,
+                                                               const config::Upstream& upstream,
+                                                               tcp::socket socket) {
+  SSL_CTX* native = upstream.tls->context();
+  SSL_CTX_up_ref(native);
+  asio::ssl::context context(native);  // owns the reference taken just above
+  auto stream = std::make_unique<TlsStream>(std::move(socket), context);
+  SSL* ssl = stream->native_handle();
+  if (!upstream.server_name.empty()) {
+    SSL_set_tlsext_host_name(ssl, upstream.server_name.c_str());
+    SSL_set1_host(ssl, upstream.server_name.c_str());
+  } else {
+    boost::system::error_code ec;
+    std::string ip = stream->next_layer().remote_endpoint(ec).address().to_string();
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), ip.c_str());
+  }
+  asio::steady_timer timer(io_);
+  timer.expires_after(snapshot.timeouts.upstream_connect);
+  bool timed_out = false;
+  timer.async_wait([&timed_out, s = stream.get()](const boost::system::error_code& ec) {
+    if (ec) return;
+    timed_out = true;
+    boost::system::error_code ignored;
+    s->next_layer().cancel(ignored);
+  });
+  auto [ec] = co_await stream->async_handshake(asio::ssl::stream_base::client, kNoThrow);
+  timer.cancel();
+  if (timed_out) co_return Handshake{nullptr, 504, "upstream TLS handshake timeout"};
+  if (ec) co_return Handshake{nullptr, 502, "upstream TLS handshake failed (certificate?)"};
+  const unsigned char* alpn = nullptr;
+  unsigned int alpn_len = 0;
+  SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
+  if (alpn_len != 2 || alpn[0] != 'h' || alpn[1] != '2') {
+    co_return Handshake{nullptr, 502, "upstream did not agree to HTTP/2 (ALPN)"};
+  }
+  co_return Handshake{std::move(stream)};
 }
 
 awaitable<H2UpstreamPool::Got> H2UpstreamPool::get(const config::Snapshot& snapshot,
@@ -262,7 +307,15 @@ awaitable<H2UpstreamPool::Got> H2UpstreamPool::get(const config::Snapshot& snaps
   if (it != conns_.end() && it->second->usable()) co_return Got{it->second};
   auto acquired = co_await tcp_pool_.acquire(snapshot, index);
   if (acquired.status) co_return Got{nullptr, acquired.status, acquired.detail};
-  auto conn = std::make_shared<H2UpstreamConnection>(io_, std::move(acquired.conn->socket));
+  const config::Upstream& upstream = snapshot.upstreams[index];
+  std::shared_ptr<H2UpstreamConnection> conn;
+  if (upstream.protocol == config::UpstreamProtocol::kH2) {
+    auto tls = co_await handshake(snapshot, upstream, std::move(acquired.conn->socket));
+    if (!tls.stream) co_return Got{nullptr, tls.status, tls.detail};
+    conn = std::make_shared<H2UpstreamConnection>(io_, std::move(tls.stream));
+  } else {
+    conn = std::make_shared<H2UpstreamConnection>(io_, std::move(acquired.conn->socket));
+  }
   if (!conn->start()) co_return Got{nullptr, 502, "cannot start an HTTP/2 upstream session"};
   conns_[index] = conn;
   co_return Got{conn};

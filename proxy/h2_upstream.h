@@ -14,12 +14,14 @@
 
 #include "proxy/asio.h"
 #include "proxy/signal.h"
+#include "proxy/tls.h"
 
 typedef struct nghttp2_session nghttp2_session;
 
 namespace portcullis::config {
 struct Snapshot;
-}
+struct Upstream;
+}  // namespace portcullis::config
 
 namespace portcullis::proxy {
 
@@ -58,6 +60,8 @@ struct H2Header {
 class H2UpstreamConnection : public std::enable_shared_from_this<H2UpstreamConnection> {
  public:
   H2UpstreamConnection(asio::io_context& io, tcp::socket socket);
+  // Over an established TLS stream (ALPN h2).
+  H2UpstreamConnection(asio::io_context& io, std::unique_ptr<TlsStream> tls);
   ~H2UpstreamConnection();
   H2UpstreamConnection(const H2UpstreamConnection&) = delete;
   H2UpstreamConnection& operator=(const H2UpstreamConnection&) = delete;
@@ -85,7 +89,8 @@ class H2UpstreamConnection : public std::enable_shared_from_this<H2UpstreamConne
   void fail_all(std::uint32_t error_code);
 
   asio::io_context& io_;
-  tcp::socket socket_;
+  tcp::socket socket_;              // plain; unused when tls_ is set
+  std::unique_ptr<TlsStream> tls_;  // TLS (protocol: h2)
   nghttp2_session* session_ = nullptr;
   std::map<std::int32_t, std::shared_ptr<H2UpstreamStream>> streams_;
   std::string out_;
@@ -107,6 +112,14 @@ class H2UpstreamPool {
   awaitable<Got> get(const config::Snapshot& snapshot, std::size_t index);
 
  private:
+  struct Handshake {
+    std::unique_ptr<TlsStream> stream;
+    int status = 0;
+    std::string_view detail;
+  };
+  awaitable<Handshake> handshake(const config::Snapshot& snapshot, const config::Upstream& upstream,
+                                 tcp::socket socket);
+
   asio::io_context& io_;
   UpstreamPool& tcp_pool_;
   std::map<std::size_t, std::shared_ptr<H2UpstreamConnection>> conns_;

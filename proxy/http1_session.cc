@@ -378,7 +378,7 @@ class Http1Session final : public SessionLink,
     // ---- forward
     const config::Upstream& upstream = snap->upstreams[route->upstream];
     int status = 0;
-    if (upstream.protocol == config::UpstreamProtocol::kH2c) {
+    if (upstream.protocol != config::UpstreamProtocol::kHttp1) {
       status = co_await forward_h2(*snap, route->upstream, req, ex, trusted);
     } else {
       build_upstream_head(req, ex, trusted, upstream);

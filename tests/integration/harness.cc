@@ -1445,4 +1445,47 @@ std::string request_head(std::string_view method, std::string_view target, std::
   return proxy_.start_with_config(single_route_config(upstream_, extra_yaml, workers), extra_args);
 }
 
+Nghttpd::Nghttpd(const std::string& cert, const std::string& key) {
+  dir_.write("stream.bin", test_payload(2 * 1024 * 1024, 9));
+  dir_.write("index.html", "hello from nghttpd\n");
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  port_ = ntohs(addr.sin_port);
+  ::close(fd);
+  std::vector<std::string> argv = {"nghttpd",   "--echo-upload", "--trailer", "grpc-status: 0",
+                                   "--address", "127.0.0.1",     "-d",        dir_.path().string()};
+  if (cert.empty()) argv.push_back("--no-tls");
+  argv.push_back(std::to_string(port_));
+  if (!cert.empty()) {
+    argv.push_back(key);
+    argv.push_back(cert);
+  }
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    ::execvp("nghttpd", args.data());
+    ::_exit(127);
+  }
+  for (int i = 0; i < 100 && !can_connect(port_); ++i) {
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+}
+
+Nghttpd::~Nghttpd() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, nullptr, 0);
+  }
+}
+
 }  // namespace portcullis::testing

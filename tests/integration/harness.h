@@ -377,6 +377,24 @@ std::string test_payload(size_t n, uint32_t seed = 1);
 std::string request_head(std::string_view method, std::string_view target,
                          std::string_view host = "test.local", std::string_view extra_headers = {});
 
+// A real HTTP/2 origin: nghttpd, echoing uploads and ending every response with the trailer
+// "grpc-status: 0"; cleartext (h2c), or TLS with `cert`/`key` (ALPN h2). Serves index.html
+// ("hello from nghttpd\n") and stream.bin (2 MiB).
+class Nghttpd {
+ public:
+  Nghttpd(const std::string& cert = {}, const std::string& key = {});
+  ~Nghttpd();
+  Nghttpd(const Nghttpd&) = delete;
+  Nghttpd& operator=(const Nghttpd&) = delete;
+  uint16_t port() const { return port_; }
+  bool ready() const { return can_connect(port_); }
+
+ private:
+  TempDir dir_;
+  uint16_t port_ = 0;
+  pid_t pid_ = -1;
+};
+
 // A fixture with one TestUpstream and one ProxyProcess in front of it. The proxy is destroyed
 // before the upstream.
 class ProxyTest : public ::testing::Test {

@@ -297,54 +297,6 @@ TEST_F(ProxyH2Test, SettingsFloodIsCut) {
 namespace portcullis::testing {
 namespace {
 
-// A real HTTP/2 origin: nghttpd in cleartext, echoing uploads and ending every response with a
-// gRPC-style trailer.
-class Nghttpd {
- public:
-  Nghttpd() {
-    dir_.write("stream.bin", test_payload(2 * 1024 * 1024, 9));
-    dir_.write("index.html", "hello from nghttpd\n");
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    ::close(fd);
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      int null = ::open("/dev/null", O_WRONLY);
-      ::dup2(null, 1);
-      ::dup2(null, 2);
-      std::string port = std::to_string(port_);
-      std::string docroot = dir_.path().string();
-      ::execlp("nghttpd", "nghttpd", "--no-tls", "--echo-upload", "--trailer", "grpc-status: 0",
-               "--address", "127.0.0.1", "-d", docroot.c_str(), port.c_str(),
-               static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    // Ready once it accepts connections.
-    for (int i = 0; i < 100 && !can_connect(port_); ++i) {
-      std::this_thread::sleep_for(milliseconds(50));
-    }
-  }
-  ~Nghttpd() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  std::uint16_t port() const { return port_; }
-  bool ready() const { return can_connect(port_); }
-
- private:
-  TempDir dir_;
-  std::uint16_t port_ = 0;
-  pid_t pid_ = -1;
-};
-
 class ProxyH2UpstreamTest : public ::testing::Test {
  protected:
   ::testing::AssertionResult start() {

@@ -288,5 +288,48 @@ TEST(ProxyTlsConfigTest, CheckNamesAMismatchedKey) {
   EXPECT_NE(r.err.find("does not match"), std::string::npos) << r.err;
 }
 
+// gRPC over TLS to the upstream: an nghttpd with the test CA's api.test certificate.
+class ProxyTlsUpstreamTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(pki().ok()); }
+  ::testing::AssertionResult start(const std::string& tls_yaml) {
+    if (!origin_.ready()) return ::testing::AssertionFailure() << "nghttpd did not start";
+    return proxy_.start_with_config(
+        "listen: [127.0.0.1:0]\nworkers: 1\nupstreams:\n  - name: grpc\n    protocol: h2\n"
+        "    endpoints: [127.0.0.1:" +
+        std::to_string(origin_.port()) + "]\n    tls: " + tls_yaml +
+        "\nroutes: [{upstream: grpc}]\n");
+  }
+  std::string base() const { return "http://127.0.0.1:" + std::to_string(proxy_.port()); }
+
+  Nghttpd origin_{pki().file("api.pem"), pki().file("api.key")};
+  ProxyProcess proxy_;
+};
+
+TEST_F(ProxyTlsUpstreamTest, VerifiedH2UpstreamCarriesGrpcStyleCalls) {
+  ASSERT_TRUE(start("{ca: " + pki().file("ca.pem") + ", server_name: api.test}"));
+  TempDir dir;
+  auto file = dir.write("request.bin", test_payload(50000, 2));
+  ProcessResult r =
+      run_process({"nghttp", "-v", "-H", ":method: POST", "-H", "content-type: application/grpc",
+                   "-H", "te: trailers", "-d", file.string(), base() + "/pkg.Service/Call"},
+                  seconds(20));
+  ASSERT_TRUE(r.exit && r.exit->success()) << r.err;
+  EXPECT_NE(r.out.find(":status: 200"), std::string::npos) << r.out.substr(0, 2000);
+  EXPECT_NE(r.out.find("grpc-status: 0"), std::string::npos);
+  EXPECT_EQ(run_curl({base() + "/index.html"}).body, "hello from nghttpd\n");
+}
+
+TEST_F(ProxyTlsUpstreamTest, UnknownCaIsRefusedWith502) {
+  // The upstream's certificate is checked against the system CAs, which do not know the test CA.
+  ASSERT_TRUE(start("{server_name: api.test}"));
+  EXPECT_EQ(run_curl({base() + "/index.html"}).status, 502);
+}
+
+TEST_F(ProxyTlsUpstreamTest, WrongNameIsRefusedWith502) {
+  ASSERT_TRUE(start("{ca: " + pki().file("ca.pem") + ", server_name: www.test}"));
+  EXPECT_EQ(run_curl({base() + "/index.html"}).status, 502);
+}
+
 }  // namespace
 }  // namespace portcullis::testing
