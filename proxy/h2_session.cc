@@ -18,6 +18,7 @@
 #include "proxy/asio.h"
 #include "proxy/buffer.h"
 #include "proxy/events.h"
+#include "proxy/forwarded.h"
 #include "proxy/h2_upstream.h"
 #include "proxy/http1/chunked.h"
 #include "proxy/http1/parser.h"
@@ -395,12 +396,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     while (!closed_) {
       flush_again_ = false;
       out_.clear();
-      while (out_.size() < 64 * 1024) {
-        const std::uint8_t* data = nullptr;
-        ssize_t n = nghttp2_session_mem_send(session_, &data);
-        if (n <= 0) break;
-        out_.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
-      }
+      collect_output(session_, out_);
       if (out_.empty()) {
         if (flush_again_) continue;
         break;
@@ -668,22 +664,10 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     head.append(st.authority.empty() ? snap->upstreams[index].endpoints.front().to_string()
                                      : std::string(st.authority));
     head += "\r\n";
-    std::string_view xff, xf_proto, xf_host;
+    Forwarded fwd;
     for (const HeaderField& f : st.fields) {
       if (f.name == "host" || f.name == "cookie" || f.name == "te" || f.name == "x-request-id" ||
-          http1::is_hop_by_hop(f.name, st.fields)) {
-        continue;
-      }
-      if (f.name == "x-forwarded-for") {
-        if (trusted && xff.empty()) xff = f.value;
-        continue;
-      }
-      if (f.name == "x-forwarded-proto") {
-        if (trusted && xf_proto.empty()) xf_proto = f.value;
-        continue;
-      }
-      if (f.name == "x-forwarded-host") {
-        if (trusted && xf_host.empty()) xf_host = f.value;
+          http1::is_hop_by_hop(f.name, st.fields) || fwd.take(f.name, f.value, trusted)) {
         continue;
       }
       if (f.name == "content-length" && !has_cl) continue;
@@ -699,11 +683,11 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     }
     if (!first_cookie) head += "\r\n";
     head += "x-forwarded-for: ";
-    if (!xff.empty()) head.append(xff).append(", ");
+    if (!fwd.for_.empty()) head.append(fwd.for_).append(", ");
     head.append(client_ip_).append("\r\nx-forwarded-proto: ");
-    head.append(!xf_proto.empty() ? xf_proto : (ex.tls ? "https" : "http"));
+    head.append(!fwd.proto.empty() ? fwd.proto : (ex.tls ? "https" : "http"));
     head += "\r\n";
-    std::string_view fwd_host = !xf_host.empty() ? xf_host : st.authority;
+    std::string_view fwd_host = !fwd.host.empty() ? fwd.host : st.authority;
     if (!fwd_host.empty()) head.append("x-forwarded-host: ").append(fwd_host).append("\r\n");
     head.append("x-request-id: ").append(ex.request_id).append("\r\n");
     if (chunked) {
@@ -942,33 +926,22 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     std::string authority = st.authority.empty()
                                 ? snap.upstreams[index].endpoints.front().to_string()
                                 : std::string(st.authority);
-    std::string xff;
-    std::string_view xf_proto, xf_host;
+    Forwarded fwd;
     std::vector<H2Header> headers = {
         {":method", st.method}, {":scheme", "http"}, {":authority", authority}, {":path", st.path}};
     for (const HeaderField& f : st.fields) {
-      if (f.name == "host" || f.name == "x-request-id") continue;
-      if (f.name == "x-forwarded-for") {
-        if (trusted && xff.empty()) xff = std::string(f.value) + ", ";
-        continue;
-      }
-      if (f.name == "x-forwarded-proto") {
-        if (trusted && xf_proto.empty()) xf_proto = f.value;
-        continue;
-      }
-      if (f.name == "x-forwarded-host") {
-        if (trusted && xf_host.empty()) xf_host = f.value;
+      if (f.name == "host" || f.name == "x-request-id" || fwd.take(f.name, f.value, trusted)) {
         continue;
       }
       headers.push_back({f.name, f.value});
     }
-    xff += client_ip_;
+    std::string xff = fwd.for_.empty() ? client_ip_ : std::string(fwd.for_) + ", " + client_ip_;
     headers.push_back({"x-forwarded-for", xff});
-    headers.push_back({"x-forwarded-proto", !xf_proto.empty() ? xf_proto
-                                            : ex.tls          ? "https"
-                                                              : "http"});
-    if (!xf_host.empty() || !st.authority.empty()) {
-      headers.push_back({"x-forwarded-host", !xf_host.empty() ? xf_host : st.authority});
+    headers.push_back({"x-forwarded-proto", !fwd.proto.empty() ? fwd.proto
+                                            : ex.tls           ? "https"
+                                                               : "http"});
+    if (!fwd.host.empty() || !st.authority.empty()) {
+      headers.push_back({"x-forwarded-host", !fwd.host.empty() ? fwd.host : st.authority});
     }
     headers.push_back({"x-request-id", ex.request_id});
 

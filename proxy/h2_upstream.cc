@@ -25,6 +25,15 @@ void wake(H2UpstreamStream& s) {
 
 }  // namespace
 
+void collect_output(nghttp2_session* session, std::string& out, std::size_t max) {
+  while (out.size() < max) {
+    const std::uint8_t* data = nullptr;
+    ssize_t n = nghttp2_session_mem_send(session, &data);
+    if (n <= 0) break;
+    out.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
+  }
+}
+
 struct H2UpstreamConnection::Callbacks {
   static int on_header(nghttp2_session* session, const nghttp2_frame* frame,
                        const std::uint8_t* name, std::size_t namelen, const std::uint8_t* value,
@@ -241,12 +250,7 @@ awaitable<void> H2UpstreamConnection::write_loop() {
   while (!closed_) {
     flush_again_ = false;
     out_.clear();
-    while (out_.size() < 64 * 1024) {
-      const std::uint8_t* data = nullptr;
-      ssize_t n = nghttp2_session_mem_send(session_, &data);
-      if (n <= 0) break;
-      out_.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
-    }
+    collect_output(session_, out_);
     if (out_.empty()) {
       if (flush_again_) continue;
       break;

@@ -27,6 +27,10 @@ namespace portcullis::proxy {
 
 class UpstreamPool;
 
+// Appends what nghttp2 has queued to send to `out`, until about `max` bytes are there: one
+// write carries many frames.
+void collect_output(nghttp2_session* session, std::string& out, std::size_t max = 64 * 1024);
+
 // One request stream to an HTTP/2 upstream, shared by the connection (which fills the response
 // fields) and the downstream coroutine (which fills the request fields and waits on `wake`).
 struct H2UpstreamStream {

@@ -15,6 +15,7 @@
 #include "proxy/asio.h"
 #include "proxy/buffer.h"
 #include "proxy/events.h"
+#include "proxy/forwarded.h"
 #include "proxy/h2_upstream.h"
 #include "proxy/http1/chunked.h"
 #include "proxy/http1/parser.h"
@@ -547,22 +548,11 @@ class Http1Session final : public SessionLink,
     // the views taken afterwards stay put.
     std::string names;
     std::vector<std::pair<std::size_t, std::string_view>> kept;  // offset in names, value
-    std::string_view xff_in, xf_proto, xf_host;
+    Forwarded fwd;
     for (const HeaderField& f : req.headers) {
       if (http1::is_hop_by_hop(f.name, req.headers) || iequals(f.name, "host") ||
-          iequals(f.name, "expect") || iequals(f.name, "x-request-id")) {
-        continue;
-      }
-      if (iequals(f.name, "x-forwarded-for")) {
-        if (trusted && xff_in.empty()) xff_in = f.value;
-        continue;
-      }
-      if (iequals(f.name, "x-forwarded-proto")) {
-        if (trusted && xf_proto.empty()) xf_proto = f.value;
-        continue;
-      }
-      if (iequals(f.name, "x-forwarded-host")) {
-        if (trusted && xf_host.empty()) xf_host = f.value;
+          iequals(f.name, "expect") || iequals(f.name, "x-request-id") ||
+          fwd.take(f.name, f.value, trusted)) {
         continue;
       }
       kept.push_back({names.size(), f.value});
@@ -574,19 +564,19 @@ class Http1Session final : public SessionLink,
                                 : std::string(req.authority);
     std::string path(req.absolute_form ? req.path : req.target);
     if (req.absolute_form && !req.query.empty()) path.append("?").append(req.query);
-    std::string xff = xff_in.empty() ? std::string(ex.client_ip)
-                                     : std::string(xff_in) + ", " + std::string(ex.client_ip);
+    std::string xff = fwd.for_.empty() ? std::string(ex.client_ip)
+                                       : std::string(fwd.for_) + ", " + std::string(ex.client_ip);
     std::vector<H2Header> headers = {
         {":method", req.method}, {":scheme", "http"}, {":authority", authority}, {":path", path}};
     for (const auto& [offset, value] : kept) {
       headers.push_back({std::string_view(names.data() + offset), value});
     }
     headers.push_back({"x-forwarded-for", xff});
-    headers.push_back({"x-forwarded-proto", !xf_proto.empty() ? xf_proto
-                                            : ex.tls          ? "https"
-                                                              : "http"});
-    if (!xf_host.empty() || !req.authority.empty()) {
-      headers.push_back({"x-forwarded-host", !xf_host.empty() ? xf_host : req.authority});
+    headers.push_back({"x-forwarded-proto", !fwd.proto.empty() ? fwd.proto
+                                            : ex.tls           ? "https"
+                                                               : "http"});
+    if (!fwd.host.empty() || !req.authority.empty()) {
+      headers.push_back({"x-forwarded-host", !fwd.host.empty() ? fwd.host : req.authority});
     }
     headers.push_back({"x-request-id", ex.request_id});
     // A client that accepts trailers (gRPC-Web, or curl --raw) gets them in chunked coding; tell
