@@ -157,6 +157,29 @@ TEST_F(ProxyH2Test, PipelineVerdictsApplyToStreams) {
   EXPECT_EQ(upstream_.head_count(), 0u);
 }
 
+TEST_F(ProxyH2Test, SigtermLetsInFlightStreamsFinishAfterGoaway) {
+  ASSERT_TRUE(start_proxy("timeouts: {drain: 5s}\n"));
+  std::vector<std::string> argv = {"curl",
+                                   "-s",
+                                   "-S",
+                                   "--http2-prior-knowledge",
+                                   "--max-time",
+                                   "20",
+                                   "-w",
+                                   "\n%{http_code} %{http_version}",
+                                   url("/slow?ms=1000")};
+  std::string out;
+  std::thread client([&] { out = run_process(argv, seconds(30)).out; });
+  ASSERT_TRUE(upstream_.wait_for_heads(1, seconds(5)));
+  ASSERT_TRUE(proxy_.terminate(SIGTERM));
+  client.join();
+  EXPECT_EQ(tail_line(out), "200 2") << out;
+  EXPECT_NE(out.find("slow"), std::string::npos);
+  std::optional<ExitStatus> status = proxy_.wait_exit(seconds(5));
+  ASSERT_TRUE(status.has_value());
+  EXPECT_TRUE(status->success());
+}
+
 TEST_F(ProxyH2Test, UpstreamDownIs502) {
   ASSERT_TRUE(proxy_.start_with_config(
       "listen: [127.0.0.1:0]\nworkers: 1\nupstreams: [{name: a, endpoints: [127.0.0.1:1]}]\n"
@@ -377,7 +400,7 @@ TEST_F(ProxyH2UpstreamTest, Http1ClientsReachTheH2UpstreamWithTrailers) {
   EXPECT_EQ(echoed->body, "hello");
 }
 
-TEST_F(ProxyH2UpstreamTest, QuickStartH2cUpstream) {
+TEST_F(ProxyH2UpstreamTest, QuickStartH2cUpstream) {  // see ProxyTlsUpstreamTest for h2://
   ASSERT_TRUE(origin_.ready());
   ASSERT_TRUE(proxy_.start({"--listen", "127.0.0.1:0", "--workers", "1", "--upstream",
                             "h2c://127.0.0.1:" + std::to_string(origin_.port())}));

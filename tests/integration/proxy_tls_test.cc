@@ -320,6 +320,16 @@ TEST_F(ProxyTlsUpstreamTest, VerifiedH2UpstreamCarriesGrpcStyleCalls) {
   EXPECT_EQ(run_curl({base() + "/index.html"}).body, "hello from nghttpd\n");
 }
 
+TEST_F(ProxyTlsUpstreamTest, QuickStartH2UpstreamVerifiesAgainstTheSystemCas) {
+  ASSERT_TRUE(origin_.ready());
+  // The test CA is not a system CA: the quick start refuses the upstream rather than trust it.
+  ASSERT_TRUE(proxy_.start({"--listen", "127.0.0.1:0", "--workers", "1", "--upstream",
+                            "h2://localhost:" + std::to_string(origin_.port())}));
+  CurlResult r = run_curl({base() + "/index.html"});
+  EXPECT_EQ(r.status, 502);
+  EXPECT_NE(r.body.find("TLS handshake failed"), std::string::npos) << r.body;
+}
+
 TEST_F(ProxyTlsUpstreamTest, UnknownCaIsRefusedWith502) {
   // The upstream's certificate is checked against the system CAs, which do not know the test CA.
   ASSERT_TRUE(start("{server_name: api.test}"));
