@@ -308,17 +308,8 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
                                std::size_t length, std::uint32_t* flags, nghttp2_data_source* src,
                                void*) {
     auto* st = static_cast<H2Stream*>(src->ptr);
-    std::size_t avail = st->response_body.size() - st->response_offset;
-    std::size_t n = std::min(avail, length);
-    if (n) {
-      std::memcpy(buf, st->response_body.data() + st->response_offset, n);
-      st->response_offset += n;
-      if (st->response_offset == st->response_body.size()) {
-        st->response_body.clear();
-        st->response_offset = 0;
-      }
-      st->wake.notify();
-    }
+    std::size_t n = take_pending(st->response_body, st->response_offset, buf, length);
+    if (n) st->wake.notify();
     if (st->response_end && st->response_offset == st->response_body.size()) {
       *flags |= NGHTTP2_DATA_FLAG_EOF;
       if (!st->trailers.empty()) {

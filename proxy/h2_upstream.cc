@@ -34,6 +34,19 @@ void collect_output(nghttp2_session* session, std::string& out, std::size_t max)
   }
 }
 
+std::size_t take_pending(std::string& pending, std::size_t& offset, std::uint8_t* out,
+                         std::size_t length) noexcept {
+  std::size_t n = std::min(pending.size() - offset, length);
+  if (n == 0) return 0;
+  std::memcpy(out, pending.data() + offset, n);
+  offset += n;
+  if (offset == pending.size()) {
+    pending.clear();
+    offset = 0;
+  }
+  return n;
+}
+
 struct H2UpstreamConnection::Callbacks {
   static int on_header(nghttp2_session* session, const nghttp2_frame* frame,
                        const std::uint8_t* name, std::size_t namelen, const std::uint8_t* value,
@@ -102,17 +115,8 @@ struct H2UpstreamConnection::Callbacks {
   static ssize_t read_request(nghttp2_session*, std::int32_t, std::uint8_t* buf, std::size_t length,
                               std::uint32_t* flags, nghttp2_data_source* src, void*) {
     auto* s = static_cast<H2UpstreamStream*>(src->ptr);
-    std::size_t avail = s->request_body.size() - s->request_offset;
-    std::size_t n = std::min(avail, length);
-    if (n) {
-      std::memcpy(buf, s->request_body.data() + s->request_offset, n);
-      s->request_offset += n;
-      if (s->request_offset == s->request_body.size()) {
-        s->request_body.clear();
-        s->request_offset = 0;
-      }
-      if (s->on_request_sent) s->on_request_sent(n);
-    }
+    std::size_t n = take_pending(s->request_body, s->request_offset, buf, length);
+    if (n && s->on_request_sent) s->on_request_sent(n);
     if (s->request_end && s->request_offset == s->request_body.size()) {
       *flags |= NGHTTP2_DATA_FLAG_EOF;
       return static_cast<ssize_t>(n);

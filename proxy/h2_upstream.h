@@ -31,6 +31,11 @@ class UpstreamPool;
 // write carries many frames.
 void collect_output(nghttp2_session* session, std::string& out, std::size_t max = 64 * 1024);
 
+// Copies up to `length` bytes of `pending` from `offset` into `out` for an nghttp2 data
+// provider, advancing `offset` (and emptying `pending` once it is all taken). Returns the count.
+std::size_t take_pending(std::string& pending, std::size_t& offset, std::uint8_t* out,
+                         std::size_t length) noexcept;
+
 // One request stream to an HTTP/2 upstream, shared by the connection (which fills the response
 // fields) and the downstream coroutine (which fills the request fields and waits on `wake`).
 struct H2UpstreamStream {
