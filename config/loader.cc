@@ -571,15 +571,14 @@ Status Loader::compile_upstreams(const YAML::Node& node, Snapshot& snap) const {
     }
     if (const YAML::Node t = u["tls"]) {
       std::string tkey = where + ".tls";
-      if (up.protocol != UpstreamProtocol::kH2) {
-        return error_at(t, tkey,
-                        "TLS to an upstream needs 'protocol: h2' (TLS to HTTP/1.1 upstreams is "
-                        "not supported yet)");
+      if (up.protocol == UpstreamProtocol::kH2c) {
+        return error_at(t, tkey, "h2c is cleartext: use 'protocol: h2' for HTTP/2 over TLS");
       }
       if (auto st = check_keys(t, tkey, {"ca", "cert", "key", "server_name", "verify"}); !st) {
         return st;
       }
       TlsClientSettings settings;
+      if (up.protocol == UpstreamProtocol::kHttp1) settings.alpn = {"http/1.1"};
       std::string verify = "true";
       for (auto [name, out] : {std::pair<const char*, std::string*>{"ca", &settings.ca},
                                {"cert", &settings.cert_file},
@@ -684,31 +683,33 @@ Status Loader::apply_upstream_override(Snapshot& snap) const {
   up.name = "upstream";
   for (const std::string& url : overrides_.upstream) {
     std::string_view rest = url;
-    if (rest.substr(0, 8) == "https://") {
-      return Error{
-          "--upstream " + url + ": TLS to HTTP/1.1 upstreams is not supported yet (h2:// is)", "",
-          0, "--upstream"};
-    }
     UpstreamProtocol protocol = UpstreamProtocol::kHttp1;
+    bool tls = false;
     if (rest.substr(0, 5) == "h2://") {
       rest.remove_prefix(5);
       protocol = UpstreamProtocol::kH2;
-      if (!up.tls) {
-        auto ctx = TlsClientContext::build({});
-        if (!ctx) return Error{ctx.error().message, "", 0, "--upstream"};
-        up.tls = ctx.value();
-      }
+      tls = true;
+    } else if (rest.substr(0, 8) == "https://") {
+      rest.remove_prefix(8);
+      tls = true;
     } else if (rest.substr(0, 7) == "http://") {
       rest.remove_prefix(7);
     } else if (rest.substr(0, 6) == "h2c://") {
       rest.remove_prefix(6);
       protocol = UpstreamProtocol::kH2c;
     }
-    if (!up.endpoints.empty() && protocol != up.protocol) {
+    if (!up.endpoints.empty() && (protocol != up.protocol || tls != (up.tls != nullptr))) {
       return Error{"--upstream: every upstream URL must use the same scheme", "", 0, "--upstream"};
     }
     up.protocol = protocol;
-    if (protocol == UpstreamProtocol::kH2) {
+    if (tls && !up.tls) {
+      TlsClientSettings settings;
+      if (protocol == UpstreamProtocol::kHttp1) settings.alpn = {"http/1.1"};
+      auto ctx = TlsClientContext::build(settings);
+      if (!ctx) return Error{ctx.error().message, "", 0, "--upstream"};
+      up.tls = ctx.value();
+    }
+    if (tls) {
       // The certificate is checked against the name given, not the address it resolves to.
       auto hp = split_host_port(rest);
       if (hp && !parse_ip(hp.value().first)) up.server_name = hp.value().first;

@@ -297,7 +297,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     st.wake.notify();
     if (st.upstream) {
       boost::system::error_code ignored;
-      st.upstream->socket.cancel(ignored);
+      st.upstream->lowest().cancel(ignored);
     }
     s.streams_.erase(it);  // the serving coroutine keeps its own reference
     if (s.goaway_sent_ && s.streams_.empty()) s.close_after_flush_ = true;
@@ -439,7 +439,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     for (auto& [id, st] : streams_) {
       st->closed = true;
       st->wake.notify();
-      if (st->upstream) st->upstream->socket.cancel(ignored);
+      if (st->upstream) st->upstream->lowest().cancel(ignored);
     }
     streams_.clear();
     // Stop sending, then read and drop what the client still sends for a moment before the
@@ -688,7 +688,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     }
     head += "\r\n";
 
-    tcp::socket& up = st.upstream->socket;
+    UpstreamConnection& up = *st.upstream;
     std::uint64_t sent_body = 0;
     bool first = true;
     while (true) {
@@ -746,7 +746,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
       if (tec) return;
       timed_out = true;
       boost::system::error_code ignored;
-      up.cancel(ignored);
+      up.lowest().cancel(ignored);
     });
     while (true) {
       auto ps = http1::parse_response(ub.pending(), st.method, limits.response_header_bytes,
@@ -824,7 +824,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
           if (tec) return;
           timed_out = true;
           boost::system::error_code ignored;
-          up.cancel(ignored);
+          up.lowest().cancel(ignored);
         });
         auto [ec, n] =
             co_await up.async_read_some(asio::buffer(ub.write_ptr(), ub.write_space()), kNoThrow);

@@ -1,8 +1,6 @@
 #include "proxy/h2_upstream.h"
 
 #include <nghttp2/nghttp2.h>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
 #include <cstring>
 
@@ -271,56 +269,15 @@ awaitable<void> H2UpstreamConnection::write_loop() {
   writing_ = false;
 }
 
-awaitable<H2UpstreamPool::Handshake> H2UpstreamPool::handshake(const config::Snapshot& snapshot,
-                                                               const config::Upstream& upstream,
-                                                               tcp::socket socket) {
-  SSL_CTX* native = upstream.tls->context();
-  SSL_CTX_up_ref(native);
-  asio::ssl::context context(native);  // owns the reference taken just above
-  auto stream = std::make_unique<TlsStream>(std::move(socket), context);
-  SSL* ssl = stream->native_handle();
-  if (!upstream.server_name.empty()) {
-    SSL_set_tlsext_host_name(ssl, upstream.server_name.c_str());
-    SSL_set1_host(ssl, upstream.server_name.c_str());
-  } else {
-    boost::system::error_code ec;
-    std::string ip = stream->next_layer().remote_endpoint(ec).address().to_string();
-    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), ip.c_str());
-  }
-  asio::steady_timer timer(io_);
-  timer.expires_after(snapshot.timeouts.upstream_connect);
-  bool timed_out = false;
-  timer.async_wait([&timed_out, s = stream.get()](const boost::system::error_code& ec) {
-    if (ec) return;
-    timed_out = true;
-    boost::system::error_code ignored;
-    s->next_layer().cancel(ignored);
-  });
-  auto [ec] = co_await stream->async_handshake(asio::ssl::stream_base::client, kNoThrow);
-  timer.cancel();
-  if (timed_out) co_return Handshake{nullptr, 504, "upstream TLS handshake timeout"};
-  if (ec) co_return Handshake{nullptr, 502, "upstream TLS handshake failed (certificate?)"};
-  const unsigned char* alpn = nullptr;
-  unsigned int alpn_len = 0;
-  SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
-  if (alpn_len != 2 || alpn[0] != 'h' || alpn[1] != '2') {
-    co_return Handshake{nullptr, 502, "upstream did not agree to HTTP/2 (ALPN)"};
-  }
-  co_return Handshake{std::move(stream)};
-}
-
 awaitable<H2UpstreamPool::Got> H2UpstreamPool::get(const config::Snapshot& snapshot,
                                                    std::size_t index) {
   auto it = conns_.find(index);
   if (it != conns_.end() && it->second->usable()) co_return Got{it->second};
   auto acquired = co_await tcp_pool_.acquire(snapshot, index);
   if (acquired.status) co_return Got{nullptr, acquired.status, acquired.detail};
-  const config::Upstream& upstream = snapshot.upstreams[index];
   std::shared_ptr<H2UpstreamConnection> conn;
-  if (upstream.protocol == config::UpstreamProtocol::kH2) {
-    auto tls = co_await handshake(snapshot, upstream, std::move(acquired.conn->socket));
-    if (!tls.stream) co_return Got{nullptr, tls.status, tls.detail};
-    conn = std::make_shared<H2UpstreamConnection>(io_, std::move(tls.stream));
+  if (acquired.conn->tls) {
+    conn = std::make_shared<H2UpstreamConnection>(io_, std::move(acquired.conn->tls));
   } else {
     conn = std::make_shared<H2UpstreamConnection>(io_, std::move(acquired.conn->socket));
   }

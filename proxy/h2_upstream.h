@@ -121,14 +121,6 @@ class H2UpstreamPool {
   awaitable<Got> get(const config::Snapshot& snapshot, std::size_t index);
 
  private:
-  struct Handshake {
-    std::unique_ptr<TlsStream> stream;
-    int status = 0;
-    std::string_view detail;
-  };
-  awaitable<Handshake> handshake(const config::Snapshot& snapshot, const config::Upstream& upstream,
-                                 tcp::socket socket);
-
   asio::io_context& io_;
   UpstreamPool& tcp_pool_;
   std::map<std::size_t, std::shared_ptr<H2UpstreamConnection>> conns_;

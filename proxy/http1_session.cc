@@ -117,7 +117,7 @@ class Http1Session final : public SessionLink,
         deadline_ = TimePoint::max();
         boost::system::error_code ignored;
         lowest().cancel(ignored);
-        if (upstream_) upstream_->socket.cancel(ignored);
+        if (upstream_) upstream_->lowest().cancel(ignored);
       }
       timer_.expires_at(deadline_);
     }
@@ -838,13 +838,13 @@ class Http1Session final : public SessionLink,
     }
     if (req.body == BodyKind::kNone || body_.complete(req.body)) {
       arm(snap.timeouts.upstream_response);
-      auto [ec, n] = co_await asio::async_write(upstream_->socket, asio::buffer(out_), kNoThrow);
+      auto [ec, n] = co_await asio::async_write(*upstream_, asio::buffer(out_), kNoThrow);
       if (ec) co_return RelayEnd::kSinkFailed;
       request_body_done_ = true;
       co_return RelayEnd::kDone;
     }
     RelayEnd end =
-        co_await relay_body(*buffer_, socket_, upstream_->socket, req.body, body_.decoder,
+        co_await relay_body(*buffer_, socket_, *upstream_, req.body, body_.decoder,
                             body_.remaining, req.body == BodyKind::kChunked, limit,
                             snap.timeouts.body, snap.timeouts.upstream_response, out_);
     if (end == RelayEnd::kDone) request_body_done_ = true;
@@ -885,7 +885,7 @@ class Http1Session final : public SessionLink,
         upstream_.reset();
         co_return 502;
       }
-      auto [ec, n] = co_await upstream_->socket.async_read_some(
+      auto [ec, n] = co_await upstream_->async_read_some(
           asio::buffer(ub.write_ptr(), ub.write_space()), kNoThrow);
       if (ec) {
         if (timed_out_) {
@@ -954,7 +954,7 @@ class Http1Session final : public SessionLink,
       ub.consume(resp.head_bytes);
       http1::ChunkedDecoder decoder;
       std::uint64_t remaining = resp.content_length;
-      RelayEnd end = co_await relay_body(ub, upstream_->socket, socket_, resp.body, decoder,
+      RelayEnd end = co_await relay_body(ub, *upstream_, socket_, resp.body, decoder,
                                          remaining, chunk_out, 0, snap.timeouts.upstream_response,
                                          snap.timeouts.upstream_response, out_);
       if (end != RelayEnd::kDone) {
@@ -1106,7 +1106,7 @@ class Http1Session final : public SessionLink,
     asio::co_spawn(
         worker_.io(),
         [self, &snap, &upstream_done]() -> awaitable<void> {
-          co_await self->pump(self->upstream_->socket, self->socket_, self->upstream_->buffer,
+          co_await self->pump(*self->upstream_, self->socket_, self->upstream_->buffer,
                               snap.timeouts.tunnel_idle);
           upstream_done.cancel();
         },
@@ -1115,16 +1115,16 @@ class Http1Session final : public SessionLink,
     boost::system::error_code early_ec;
     if (!buffer_->empty()) {
       auto [ec, n] = co_await asio::async_write(
-          upstream_->socket, asio::buffer(buffer_->begin_ptr(), buffer_->size()), kNoThrow);
+          *upstream_, asio::buffer(buffer_->begin_ptr(), buffer_->size()), kNoThrow);
       buffer_->consume(buffer_->size());
       early_ec = ec;
     }
     if (!early_ec) {
-      co_await pump(socket_, upstream_->socket, *buffer_, snap.timeouts.tunnel_idle);
+      co_await pump(socket_, *upstream_, *buffer_, snap.timeouts.tunnel_idle);
     } else {
       --tunnel_open_;
       boost::system::error_code ignored;
-      upstream_->socket.cancel(ignored);
+      upstream_->lowest().cancel(ignored);
     }
     // The other direction refers to this frame's timer and to the sockets: wait for it.
     if (tunnel_open_ > 0) co_await upstream_done.async_wait(kNoThrow);

@@ -25,10 +25,11 @@ Options:
   -c, --config FILE       load the YAML config FILE (docs/config.md)
       --check             validate and compile the config, print the result, exit 0 or 1
       --listen HOST:PORT  listen here (repeatable; replaces the config's listeners)
-      --upstream URL      forward everything to http://HOST:PORT (repeatable: round-robin);
+      --upstream URL      forward everything to http://HOST:PORT, https://, h2c:// or h2://
+                          (repeatable: round-robin);
                           replaces the config's upstreams and routes and the demo upstream
       --tls-cert FILE     with --tls-key: every listener speaks TLS with this certificate
-      --tls-key FILE      (PEM chain and key; ALPN http/1.1)
+      --tls-key FILE      (PEM chain and key; ALPN h2 and http/1.1)
       --workers N         worker threads (default: the config's, else the number of cores)
       --mode MODE         block (enforce verdicts) or detect (log them, forward the request)
   -h, --help              print this help and exit

@@ -1,12 +1,30 @@
 #include "proxy/upstream_pool.h"
 
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <sys/socket.h>
 
 #include <cerrno>
 
 #include "config/snapshot.h"
+#include "proxy/tls.h"
 
 namespace portcullis::proxy {
+
+UpstreamConnection::UpstreamConnection(asio::io_context& io, std::size_t buffer_bytes)
+    : socket(io), buffer(buffer_bytes) {}
+
+UpstreamConnection::~UpstreamConnection() {
+  // Closed without close_notify (nothing waits on the upstream's reply), but marked as shut
+  // down: OpenSSL otherwise makes the session unresumable, and the pool keeps it for reuse.
+  if (tls) SSL_set_shutdown(tls->native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+}
+
+tcp::socket& UpstreamConnection::lowest() noexcept { return tls ? tls->next_layer() : socket; }
+
+void UpstreamPool::PerUpstream::SessionFree::operator()(ssl_session_st* s) const noexcept {
+  SSL_SESSION_free(s);
+}
 
 void UpstreamPool::use_snapshot(const config::Snapshot* snapshot) {
   if (snapshot == snapshot_) return;
@@ -29,7 +47,7 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(std::size_t upstream
     // An idle upstream connection must have nothing to read: bytes or EOF mean the peer closed
     // it (or misbehaved), and a request sent on it would be lost.
     char probe;
-    ssize_t n = ::recv(conn->socket.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+    ssize_t n = ::recv(conn->lowest().native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       conn->reused = true;
       return conn;
@@ -43,6 +61,16 @@ void UpstreamPool::release(std::unique_ptr<UpstreamConnection> conn,
   // A connection of an upstream that a newer snapshot no longer has at this index is closed.
   if (conn->upstream >= upstreams_.size()) return;
   auto& idle = upstreams_[conn->upstream].idle;
+  if (conn->tls) {
+    // By now a TLS 1.3 upstream has sent its session tickets (they come with the first
+    // response), so the session is worth keeping for the next connection.
+    SSL_SESSION* session = SSL_get1_session(conn->tls->native_handle());
+    if (session != nullptr && SSL_SESSION_is_resumable(session)) {
+      upstreams_[conn->upstream].session.reset(session);
+    } else if (session != nullptr) {
+      SSL_SESSION_free(session);
+    }
+  }
   if (idle.size() >= max_idle || !conn->buffer.empty()) return;  // closes conn
   conn->buffer.set_floor(0);
   conn->buffer.compact();
@@ -82,11 +110,58 @@ awaitable<UpstreamPool::Acquired> UpstreamPool::acquire(const config::Snapshot& 
     timer.cancel();
     if (!cec && !timed_out) {
       conn->socket.set_option(tcp::no_delay(true), ec);
+      if (!upstream.tls) co_return Acquired{std::move(conn)};
+      auto tls = co_await handshake(snapshot, index, std::move(conn->socket));
+      if (!tls.stream) co_return Acquired{nullptr, tls.status, tls.detail};
+      conn->tls = std::move(tls.stream);
       co_return Acquired{std::move(conn)};
     }
     if (timed_out) co_return Acquired{nullptr, 504, "upstream connect timeout"};
   }
   co_return Acquired{nullptr, 502, "upstream connection refused"};
+}
+
+awaitable<UpstreamPool::Handshake> UpstreamPool::handshake(const config::Snapshot& snapshot,
+                                                           std::size_t index, tcp::socket socket) {
+  const config::Upstream& upstream = snapshot.upstreams[index];
+  SSL_CTX* native = upstream.tls->context();
+  SSL_CTX_up_ref(native);
+  asio::ssl::context context(native);  // owns the reference taken just above
+  auto stream = std::make_unique<TlsStream>(std::move(socket), context);
+  SSL* ssl = stream->native_handle();
+  if (!upstream.server_name.empty()) {
+    SSL_set_tlsext_host_name(ssl, upstream.server_name.c_str());
+    SSL_set1_host(ssl, upstream.server_name.c_str());
+  } else {
+    boost::system::error_code ec;
+    std::string ip = stream->next_layer().remote_endpoint(ec).address().to_string();
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), ip.c_str());
+  }
+  if (index < upstreams_.size() && upstreams_[index].session) {
+    SSL_set_session(ssl, upstreams_[index].session.get());
+  }
+  asio::steady_timer timer(io_);
+  timer.expires_after(snapshot.timeouts.upstream_connect);
+  bool timed_out = false;
+  timer.async_wait([&timed_out, s = stream.get()](const boost::system::error_code& ec) {
+    if (ec) return;
+    timed_out = true;
+    boost::system::error_code ignored;
+    s->next_layer().cancel(ignored);
+  });
+  auto [ec] = co_await stream->async_handshake(asio::ssl::stream_base::client, kNoThrow);
+  timer.cancel();
+  if (timed_out) co_return Handshake{nullptr, 504, "upstream TLS handshake timeout"};
+  if (ec) co_return Handshake{nullptr, 502, "upstream TLS handshake failed (certificate?)"};
+  if (upstream.protocol == config::UpstreamProtocol::kH2) {
+    const unsigned char* alpn = nullptr;
+    unsigned int alpn_len = 0;
+    SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
+    if (alpn_len != 2 || alpn[0] != 'h' || alpn[1] != '2') {
+      co_return Handshake{nullptr, 502, "upstream did not agree to HTTP/2 (ALPN)"};
+    }
+  }
+  co_return Handshake{std::move(stream)};
 }
 
 std::size_t UpstreamPool::idle_count() const noexcept {

@@ -12,20 +12,42 @@
 #include "proxy/asio.h"
 #include "proxy/buffer.h"
 
+struct ssl_session_st;  // OpenSSL's SSL_SESSION
+
+namespace boost::asio::ssl {
+template <typename Stream>
+class stream;
+}
+
 namespace portcullis::config {
 struct Snapshot;
+struct Upstream;
 }
 
 namespace portcullis::proxy {
 
+// One connection to an upstream, plain or TLS. It is an Asio stream itself (read and write go to
+// whichever layer is on top), so that the session code is the same for both; the member
+// templates are defined in proxy/tls.h, which the sessions include.
 struct UpstreamConnection {
-  UpstreamConnection(asio::io_context& io, std::size_t buffer_bytes)
-      : socket(io), buffer(buffer_bytes) {}
-  tcp::socket socket;
+  UpstreamConnection(asio::io_context& io, std::size_t buffer_bytes);
+  ~UpstreamConnection();
+  tcp::socket socket;  // the connection; moved into `tls` by a TLS handshake
+  std::unique_ptr<asio::ssl::stream<tcp::socket>> tls;
   Buffer buffer;
   std::size_t upstream = 0;
   bool reused = false;  // taken from the idle set rather than freshly connected
   TimePoint idle_since{};
+
+  // The TCP socket, under TLS or not: for cancel, close and the liveness probe.
+  tcp::socket& lowest() noexcept;
+
+  using executor_type = tcp::socket::executor_type;
+  executor_type get_executor() noexcept { return lowest().get_executor(); }
+  template <typename Buffers, typename Token>
+  auto async_read_some(const Buffers& buffers, Token&& token);
+  template <typename Buffers, typename Token>
+  auto async_write_some(const Buffers& buffers, Token&& token);
 };
 
 class UpstreamPool {
@@ -48,8 +70,9 @@ class UpstreamPool {
   std::size_t next_endpoint(std::size_t upstream, std::size_t count) noexcept;
 
   // A connection to upstream `index` of `snapshot`: an idle one when there is one, else a new
-  // one to the next endpoint (trying each endpoint once). On failure `status` is 502 (refused
-  // everywhere) or 504 (connect timeout) and `detail` says which.
+  // one to the next endpoint (trying each endpoint once), TLS-handshaken when the upstream has
+  // `tls`. On failure `status` is 502 (refused everywhere, TLS refused) or 504 (connect or
+  // handshake timeout) and `detail` says which.
   struct Acquired {
     std::unique_ptr<UpstreamConnection> conn;
     int status = 0;
@@ -70,7 +93,21 @@ class UpstreamPool {
   struct PerUpstream {
     std::deque<std::unique_ptr<UpstreamConnection>> idle;
     std::size_t next = 0;
+    // The last resumable TLS session of this upstream: new connections resume it, which costs
+    // the upstream a fraction of a full handshake.
+    struct SessionFree {
+      void operator()(ssl_session_st* s) const noexcept;
+    };
+    std::unique_ptr<ssl_session_st, SessionFree> session;
   };
+  struct Handshake {
+    std::unique_ptr<asio::ssl::stream<tcp::socket>> stream;
+    int status = 0;
+    std::string_view detail;
+  };
+  awaitable<Handshake> handshake(const config::Snapshot& snapshot, std::size_t index,
+                                 tcp::socket socket);
+
   asio::io_context& io_;
   const config::Snapshot* snapshot_ = nullptr;
   std::deque<PerUpstream> upstreams_;  // deque: PerUpstream is not cheaply movable

@@ -1445,9 +1445,10 @@ std::string request_head(std::string_view method, std::string_view target, std::
   return proxy_.start_with_config(single_route_config(upstream_, extra_yaml, workers), extra_args);
 }
 
-Nghttpd::Nghttpd(const std::string& cert, const std::string& key) {
-  dir_.write("stream.bin", test_payload(2 * 1024 * 1024, 9));
-  dir_.write("index.html", "hello from nghttpd\n");
+namespace {
+
+// A loopback port that was free a moment ago, for peers that cannot listen on port 0.
+uint16_t free_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -1455,8 +1456,42 @@ Nghttpd::Nghttpd(const std::string& cert, const std::string& key) {
   ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   socklen_t len = sizeof addr;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  port_ = ntohs(addr.sin_port);
   ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// Starts `argv` with its output discarded; waits until `port` accepts (5 s at most).
+pid_t spawn_server(std::vector<std::string> argv, uint16_t port) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  for (int i = 0; i < 100 && !can_connect(port); ++i) {
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  return pid;
+}
+
+void stop_server(pid_t pid) {
+  if (pid > 0) {
+    ::kill(pid, SIGTERM);
+    ::waitpid(pid, nullptr, 0);
+  }
+}
+
+}  // namespace
+
+Nghttpd::Nghttpd(const std::string& cert, const std::string& key) {
+  dir_.write("stream.bin", test_payload(2 * 1024 * 1024, 9));
+  dir_.write("index.html", "hello from nghttpd\n");
+  port_ = free_port();
   std::vector<std::string> argv = {"nghttpd",   "--echo-upload", "--trailer", "grpc-status: 0",
                                    "--address", "127.0.0.1",     "-d",        dir_.path().string()};
   if (cert.empty()) argv.push_back("--no-tls");
@@ -1465,27 +1500,31 @@ Nghttpd::Nghttpd(const std::string& cert, const std::string& key) {
     argv.push_back(key);
     argv.push_back(cert);
   }
-  pid_ = ::fork();
-  if (pid_ == 0) {
-    int null = ::open("/dev/null", O_WRONLY);
-    ::dup2(null, 1);
-    ::dup2(null, 2);
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    ::execvp("nghttpd", args.data());
-    ::_exit(127);
-  }
-  for (int i = 0; i < 100 && !can_connect(port_); ++i) {
-    std::this_thread::sleep_for(milliseconds(50));
-  }
+  pid_ = spawn_server(std::move(argv), port_);
 }
 
-Nghttpd::~Nghttpd() {
-  if (pid_ > 0) {
-    ::kill(pid_, SIGTERM);
-    ::waitpid(pid_, nullptr, 0);
+Nghttpd::~Nghttpd() { stop_server(pid_); }
+
+Nginx::Nginx(std::string_view listen_params, std::string_view server_body) {
+  port_ = free_port();
+  std::string d = dir_.path().string();
+  std::string conf = "daemon off;\nmaster_process off;\npid " + d + "/nginx.pid;\nerror_log " + d +
+                     "/error.log warn;\n";
+  if (::geteuid() == 0) conf += "user root;\n";  // else it would switch to nobody
+  conf += "events { worker_connections 256; }\nhttp {\n  access_log off;\n";
+  for (const char* temp : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"}) {
+    conf += "  " + std::string(temp) + "_temp_path " + d + "/" + temp + ";\n";
   }
+  conf += "  server {\n    listen 127.0.0.1:" + std::to_string(port_) + " " +
+          std::string(listen_params) + ";\n" + std::string(server_body) + "\n  }\n}\n";
+  dir_.write("nginx.conf", conf);
+  // Debian installs nginx in /usr/sbin, which is not on every user's PATH.
+  std::string bin = std::filesystem::exists("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx";
+  pid_ = spawn_server({bin, "-p", d, "-c", d + "/nginx.conf"}, port_);
 }
+
+Nginx::~Nginx() { stop_server(pid_); }
+
+std::string Nginx::error_log() const { return read_file(dir_.path() / "error.log"); }
 
 }  // namespace portcullis::testing

@@ -395,6 +395,25 @@ class Nghttpd {
   pid_t pid_ = -1;
 };
 
+// A real nginx on a free loopback port, one process, its server block made of
+// "listen 127.0.0.1:PORT <listen_params>;" and `server_body` (directives, e.g. ssl_certificate
+// and locations).
+class Nginx {
+ public:
+  Nginx(std::string_view listen_params, std::string_view server_body);
+  ~Nginx();
+  Nginx(const Nginx&) = delete;
+  Nginx& operator=(const Nginx&) = delete;
+  uint16_t port() const { return port_; }
+  bool ready() const { return can_connect(port_); }
+  std::string error_log() const;
+
+ private:
+  TempDir dir_;
+  uint16_t port_ = 0;
+  pid_t pid_ = -1;
+};
+
 // A fixture with one TestUpstream and one ProxyProcess in front of it. The proxy is destroyed
 // before the upstream.
 class ProxyTest : public ::testing::Test {

@@ -131,10 +131,11 @@ TEST_F(ProxyTlsTest, UnknownSniGetsTheDefaultCertificate) {
 TEST_F(ProxyTlsTest, AlpnPrefersH2AndFallsBackToHttp11) {
   ASSERT_TRUE(start_tls());
   auto alpn = [&](const std::string& offer) {
+    // grep -a: the server's HTTP/2 frames, printed raw, make the output binary.
     return run_process({"sh", "-c",
                         "echo | openssl s_client -connect 127.0.0.1:" +
                             std::to_string(proxy_.port()) + " -servername api.test -alpn " + offer +
-                            " 2>/dev/null | grep -i 'ALPN protocol'"},
+                            " 2>/dev/null | grep -a -i 'ALPN protocol'"},
                        seconds(10))
         .out;
   };
@@ -339,6 +340,149 @@ TEST_F(ProxyTlsUpstreamTest, UnknownCaIsRefusedWith502) {
 TEST_F(ProxyTlsUpstreamTest, WrongNameIsRefusedWith502) {
   ASSERT_TRUE(start("{ca: " + pki().file("ca.pem") + ", server_name: www.test}"));
   EXPECT_EQ(run_curl({base() + "/index.html"}).status, 502);
+}
+
+// HTTP/1.1 over TLS to the upstream: a real nginx terminates TLS with the test CA's api.test
+// certificate and passes each request, with what it saw of the TLS session in x-tls-* headers,
+// to the test upstream.
+class ProxyHttpsUpstreamTest : public ProxyTest {
+ protected:
+  void SetUp() override { ASSERT_TRUE(pki().ok()); }
+
+  ::testing::AssertionResult start(const std::string& upstream_yaml) {
+    if (!origin_.ready()) {
+      return ::testing::AssertionFailure() << "nginx did not start: " << origin_.error_log();
+    }
+    return proxy_.start_with_config(
+        "listen: [127.0.0.1:0]\nworkers: 1\nupstreams:\n  - name: app\n    endpoints: [127.0.0.1:" +
+        std::to_string(origin_.port()) + "]\n" + upstream_yaml + "\nroutes: [{upstream: app}]\n");
+  }
+  std::string tls_yaml(const std::string& extra = {}) const {
+    return "    tls: {ca: " + pki().file("ca.pem") + ", server_name: api.test" + extra + "}";
+  }
+
+  Nginx origin_{"ssl",
+                "    ssl_certificate " + pki().file("api.pem") + ";\n    ssl_certificate_key " +
+                    pki().file("api.key") + ";\n    ssl_client_certificate " +
+                    pki().file("ca.pem") +
+                    ";\n    ssl_verify_client optional;\n    client_max_body_size 0;\n"
+                    "    location / {\n"
+                    "      proxy_pass http://" + upstream_.endpoint() + ";\n"
+                    "      proxy_http_version 1.1;\n"
+                    "      proxy_request_buffering off;\n"
+                    "      proxy_buffering off;\n"
+                    "      proxy_set_header Connection \"\";\n"
+                    "      proxy_set_header Host $host;\n"
+                    "      proxy_set_header x-tls-sni $ssl_server_name;\n"
+                    "      proxy_set_header x-tls-alpn $ssl_alpn_protocol;\n"
+                    "      proxy_set_header x-tls-reused $ssl_session_reused;\n"
+                    "      proxy_set_header x-tls-client $ssl_client_s_dn;\n"
+                    "      proxy_set_header x-tls-connection $connection;\n"
+                    "    }"};
+};
+
+TEST_F(ProxyHttpsUpstreamTest, RequestsGoOverVerifiedTlsOnKeptAliveConnections) {
+  ASSERT_TRUE(start(tls_yaml()));
+  for (int i = 0; i < 5; ++i) {
+    CurlResult r = run_curl({"-H", "Host: shop.example", url("/hello")});
+    ASSERT_EQ(r.status, 200) << r;
+    EXPECT_EQ(r.body, "hello from upstream\n");
+  }
+  auto requests = upstream_.requests();
+  ASSERT_EQ(requests.size(), 5u);
+  for (const auto& req : requests) {
+    EXPECT_EQ(req.header("x-tls-sni"), "api.test");
+    EXPECT_EQ(req.header("x-tls-alpn"), "http/1.1");
+    EXPECT_EQ(req.header("host"), "shop.example");
+    EXPECT_EQ(req.header("x-forwarded-for"), "127.0.0.1");
+    EXPECT_EQ(req.header("x-forwarded-proto"), "http");
+    EXPECT_FALSE(req.header("x-tls-client"));  // no client certificate was configured
+    // One TLS connection carried all five: the upstream pool keeps it.
+    EXPECT_EQ(req.header("x-tls-connection"), requests[0].header("x-tls-connection"));
+  }
+}
+
+TEST_F(ProxyHttpsUpstreamTest, BodiesStreamBothWaysIntact) {
+  ASSERT_TRUE(start(tls_yaml()));
+  TempDir dir;
+  std::string payload = test_payload(3 * 1024 * 1024 + 17, 5);
+  auto file = dir.write("body.bin", payload);
+  CurlResult up = run_curl({"-H", "Transfer-Encoding: chunked", "--data-binary",
+                            "@" + file.string(), url("/echo")});
+  ASSERT_EQ(up.status, 200) << up;
+  EXPECT_TRUE(up.body == payload) << "echoed body differs, " << up.body.size() << " bytes";
+  CurlResult down = run_curl({url("/big?bytes=5000000")});
+  ASSERT_EQ(down.status, 200) << down;
+  EXPECT_EQ(down.body, std::string(5000000, 'x'));
+  CurlResult chunks = run_curl({url("/chunked?n=3")});
+  EXPECT_EQ(chunks.body, "chunk-0\nchunk-1\nchunk-2\n");
+  // The same upload from an HTTP/2 client, converted to HTTP/1.1 over TLS.
+  ProcessResult h2 = run_process({"curl", "-s", "-S", "--http2-prior-knowledge", "--data-binary",
+                                  "@" + file.string(), url("/echo")},
+                                 seconds(20));
+  ASSERT_TRUE(h2.exit && h2.exit->success()) << h2.err;
+  EXPECT_TRUE(h2.out == payload) << "echoed body differs, " << h2.out.size() << " bytes";
+}
+
+TEST_F(ProxyHttpsUpstreamTest, NewConnectionsResumeTheTlsSession) {
+  // max_idle 0: every request opens a new connection, which resumes the last session.
+  ASSERT_TRUE(start(tls_yaml() + "\n    max_idle: 0"));
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(run_curl({url("/hello")}).status, 200);
+  auto requests = upstream_.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(requests[0].header("x-tls-reused"), ".");  // nginx: "." full handshake, "r" resumed
+  EXPECT_EQ(requests[1].header("x-tls-reused"), "r");
+  EXPECT_EQ(requests[2].header("x-tls-reused"), "r");
+  EXPECT_NE(requests[1].header("x-tls-connection"), requests[2].header("x-tls-connection"));
+}
+
+TEST_F(ProxyHttpsUpstreamTest, ClientCertificateIsPresented) {
+  ASSERT_TRUE(start(tls_yaml(", cert: " + pki().file("client.pem") +
+                             ", key: " + pki().file("client.key"))));
+  ASSERT_EQ(run_curl({url("/hello")}).status, 200);
+  ASSERT_EQ(upstream_.request_count(), 1u);
+  EXPECT_EQ(upstream_.requests()[0].header("x-tls-client"), "CN=client.test");
+}
+
+TEST_F(ProxyHttpsUpstreamTest, WrongNameOrUnknownCaGets502AndNothingIsSent) {
+  ASSERT_TRUE(start("    tls: {ca: " + pki().file("ca.pem") + ", server_name: www.test}"));
+  CurlResult r = run_curl({url("/hello")});
+  EXPECT_EQ(r.status, 502) << r;
+  EXPECT_NE(r.body.find("TLS handshake failed"), std::string::npos) << r.body;
+  // The quick start checks against the system CAs, which do not know the test CA.
+  ProxyProcess quick;
+  ASSERT_TRUE(quick.start({"--listen", "127.0.0.1:0", "--workers", "1", "--upstream",
+                           "https://localhost:" + std::to_string(origin_.port())}));
+  EXPECT_EQ(run_curl({proxy_url(quick.port(), "/hello")}).status, 502);
+  EXPECT_EQ(upstream_.request_count(), 0u);
+}
+
+TEST_F(ProxyHttpsUpstreamTest, PlainUpstreamBehindTlsConfigTimesOutWith504) {
+  // The test upstream speaks cleartext HTTP and waits for a request head that never comes: the
+  // handshake is bounded by timeouts.upstream_connect.
+  ASSERT_TRUE(proxy_.start_with_config(
+      "listen: [127.0.0.1:0]\nworkers: 1\ntimeouts: {upstream_connect: 300ms}\nupstreams:\n"
+      "  - name: app\n    endpoints: [" +
+      upstream_.endpoint() + "]\n" + tls_yaml() + "\nroutes: [{upstream: app}]\n"));
+  for (int i = 0; i < 2; ++i) {
+    CurlResult r = run_curl({url("/hello")});
+    EXPECT_EQ(r.status, 504) << r;
+    EXPECT_NE(r.body.find("upstream TLS handshake timeout"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(upstream_.request_count(), 0u);
+  EXPECT_TRUE(proxy_.running());
+}
+
+TEST_F(ProxyHttpsUpstreamTest, CleartextNginxBehindTlsConfigGets502) {
+  // A real server answers the ClientHello with a plain-HTTP 400: the handshake fails at once.
+  Nginx plain("", "    location / { return 200 \"plain\\n\"; }");
+  ASSERT_TRUE(plain.ready()) << plain.error_log();
+  ASSERT_TRUE(proxy_.start_with_config(
+      "listen: [127.0.0.1:0]\nworkers: 1\nupstreams:\n  - name: app\n    endpoints: [127.0.0.1:" +
+      std::to_string(plain.port()) + "]\n" + tls_yaml() + "\nroutes: [{upstream: app}]\n"));
+  CurlResult r = run_curl({url("/hello")});
+  EXPECT_EQ(r.status, 502) << r;
+  EXPECT_NE(r.body.find("TLS handshake failed"), std::string::npos) << r.body;
 }
 
 }  // namespace

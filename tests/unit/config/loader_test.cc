@@ -146,6 +146,14 @@ INSTANTIATE_TEST_SUITE_P(
                   "upstreams[0].endpoints[0]"},
         BadConfig{"BadCidr", "trusted_proxies: [10.0.0.0/33]\n", 1, "trusted_proxies[0]"},
         BadConfig{"BadWorkers", "workers: 0\n", 1, "workers"},
+        BadConfig{"TlsOnH2c",
+                  "upstreams:\n  - name: a\n    protocol: h2c\n    endpoints: [127.0.0.1:1]\n"
+                  "    tls: {verify: false}\n",
+                  5, "upstreams[0].tls"},
+        BadConfig{"UpstreamCaMissing",
+                  "upstreams:\n  - name: a\n    endpoints: [127.0.0.1:1]\n"
+                  "    tls: {ca: /nonexistent/ca.pem}\n",
+                  4, "upstreams[0].tls.ca"},
         BadConfig{"BadPathPrefix",
                   "upstreams: [{name: a, endpoints: [127.0.0.1:1]}]\nroutes:\n  - {upstream: a, "
                   "path_prefix: api}\n",
@@ -175,8 +183,14 @@ TEST(LoaderTest, CommandLineOverrides) {
   EXPECT_EQ(s.upstreams[0].endpoints.size(), 2u);
   EXPECT_EQ(s.routes[0].pipeline->mode(), Mode::kDetect);
 
-  o.upstream = {"https://127.0.0.1:9000"};
-  EXPECT_FALSE(load_string(kEmbeddedDefault, "x", o).ok());
+  o.upstream = {"https://localhost:9000"};
+  auto tls = load_string(kEmbeddedDefault, "x", o);
+  ASSERT_TRUE(tls.ok()) << tls.error().to_string();
+  EXPECT_EQ((*tls)->upstreams[0].protocol, UpstreamProtocol::kHttp1);
+  EXPECT_NE((*tls)->upstreams[0].tls, nullptr);
+  EXPECT_EQ((*tls)->upstreams[0].server_name, "localhost");
+  o.upstream = {"https://127.0.0.1:9000", "http://127.0.0.1:9001"};
+  EXPECT_FALSE(load_string(kEmbeddedDefault, "x", o).ok());  // one scheme for all
   o.upstream = {"http://127.0.0.1:9000/path"};
   EXPECT_FALSE(load_string(kEmbeddedDefault, "x", o).ok());
   o.upstream = {};
