@@ -94,6 +94,9 @@ struct H2Stream {
   // Request body from the client, not yet written upstream.
   std::string request_body;
   bool request_end = false;
+  // Request trailers, for the upstream. Bounded by limits.header_bytes.
+  http1::TrailerFields request_trailers;
+  std::size_t request_trailer_bytes = 0;
   // Wakes the stream's coroutine: request data arrived, response data was taken, the upstream
   // moved, or the stream closed.
   Signal wake;
@@ -216,8 +219,20 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     H2Session& s = self_of(user_data);
     H2Stream* st = s.find(frame->hd.stream_id);
     if (st == nullptr) return 0;  // trailers of a stream we no longer track
-    if (frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;  // request trailers: dropped
     const auto& limits = s.worker_.snapshot()->limits;
+    if (frame->headers.cat != NGHTTP2_HCAT_REQUEST) {
+      // Request trailers (nghttp2 has checked names and values): kept for an upstream request
+      // in chunked coding, within the header limits; the rest are dropped.
+      std::string_view n(reinterpret_cast<const char*>(name), namelen);
+      std::string_view v(reinterpret_cast<const char*>(value), valuelen);
+      st->request_trailer_bytes += namelen + valuelen;
+      if (n.empty() || n.front() == ':' || !http1::is_forwardable_trailer(n) ||
+          st->request_trailer_bytes > limits.header_bytes) {
+        return 0;
+      }
+      st->request_trailers.emplace_back(std::string(n), std::string(v));
+      return 0;
+    }
     if (++st->header_count > limits.header_count ||
         st->header_bytes.size() + namelen + valuelen > limits.header_bytes) {
       st->headers_too_large = true;  // answered with 431 once the block ends
@@ -311,14 +326,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     std::size_t n = take_pending(st->response_body, st->response_offset, buf, length);
     if (n) st->wake.notify();
     if (st->response_end && st->response_offset == st->response_body.size()) {
-      *flags |= NGHTTP2_DATA_FLAG_EOF;
-      if (!st->trailers.empty()) {
-        // The stream ends with the trailers, not with this DATA frame.
-        *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
-        std::vector<nghttp2_nv> nva;
-        for (const auto& [name, value] : st->trailers) add(nva, name, value);
-        nghttp2_submit_trailer(session, stream_id, nva.data(), nva.size());
-      }
+      end_data(session, stream_id, flags, st->trailers);
       return static_cast<ssize_t>(n);
     }
     if (n == 0) {
@@ -648,7 +656,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
 
     // ---- request head and body upstream
     const bool body_known = st.request_end;
-    const bool chunked = !has_cl && !body_known;
+    const bool chunked = !has_cl && (!body_known || !st.request_trailers.empty());
     std::string head;
     head.reserve(512 + st.header_bytes.size());
     head.append(st.method).append(" ").append(st.path).append(" HTTP/1.1\r\nhost: ");
@@ -711,7 +719,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
         co_return refuse(413, "request body larger than the limit");
       }
       bool last = st.request_end;
-      if (last && chunked) out += "0\r\n\r\n";
+      if (last && chunked) http1::append_last_chunk(out, st.request_trailers);
       if (!out.empty()) {
         auto [ec, n] = co_await asio::async_write(up, asio::buffer(out), kNoThrow);
         if (st.closed) co_return;
@@ -814,6 +822,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
 
     // ---- response body, as fast as the client's window lets it out
     http1::ChunkedDecoder decoder;
+    std::string trailer_section;
     std::uint64_t remaining = resp.content_length;
     bool reusable = resp.keep_alive && resp.body != BodyKind::kUntilClose;
     while (has_body && !st.response_end) {
@@ -866,10 +875,14 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
               co_return;
             }
             st.response_body.append(step.data);
+            trailer_section.append(step.trailer);
             used += step.consumed;
           }
           ub.consume(used);
-          if (decoder.done()) st.response_end = true;
+          if (decoder.done()) {
+            st.trailers = http1::trailer_fields(trailer_section);  // the HTTP/2 trailers
+            st.response_end = true;
+          }
           break;
         }
         case BodyKind::kUntilClose:
@@ -941,6 +954,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     up->request_body = std::move(st.request_body);
     st.request_body.clear();
     up->request_end = st.request_end;
+    if (up->request_end) up->request_trailers = std::move(st.request_trailers);
     std::int32_t id = st.id;
     up->on_request_sent = [this, id](std::size_t n) {
       // Request bytes are upstream: the client may send that much more.
@@ -965,6 +979,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
         got.conn->resume(*up);
       }
       if (st.request_end && !up->request_end) {
+        up->request_trailers = std::move(st.request_trailers);
         up->request_end = true;
         got.conn->resume(*up);
       }

@@ -45,6 +45,21 @@ std::size_t take_pending(std::string& pending, std::size_t& offset, std::uint8_t
   return n;
 }
 
+void end_data(nghttp2_session* session, std::int32_t stream_id, std::uint32_t* flags,
+              const std::vector<std::pair<std::string, std::string>>& trailers) {
+  *flags |= NGHTTP2_DATA_FLAG_EOF;
+  if (trailers.empty()) return;
+  *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+  std::vector<nghttp2_nv> nva;
+  nva.reserve(trailers.size());
+  for (const auto& [name, value] : trailers) {
+    nva.push_back({reinterpret_cast<std::uint8_t*>(const_cast<char*>(name.data())),
+                   reinterpret_cast<std::uint8_t*>(const_cast<char*>(value.data())), name.size(),
+                   value.size(), NGHTTP2_NV_FLAG_NONE});
+  }
+  nghttp2_submit_trailer(session, stream_id, nva.data(), nva.size());
+}
+
 struct H2UpstreamConnection::Callbacks {
   static int on_header(nghttp2_session* session, const nghttp2_frame* frame,
                        const std::uint8_t* name, std::size_t namelen, const std::uint8_t* value,
@@ -110,13 +125,14 @@ struct H2UpstreamConnection::Callbacks {
     return 0;
   }
 
-  static ssize_t read_request(nghttp2_session*, std::int32_t, std::uint8_t* buf, std::size_t length,
+  static ssize_t read_request(nghttp2_session* session, std::int32_t stream_id, std::uint8_t* buf,
+                              std::size_t length,
                               std::uint32_t* flags, nghttp2_data_source* src, void*) {
     auto* s = static_cast<H2UpstreamStream*>(src->ptr);
     std::size_t n = take_pending(s->request_body, s->request_offset, buf, length);
     if (n && s->on_request_sent) s->on_request_sent(n);
     if (s->request_end && s->request_offset == s->request_body.size()) {
-      *flags |= NGHTTP2_DATA_FLAG_EOF;
+      end_data(session, stream_id, flags, s->request_trailers);
       return static_cast<ssize_t>(n);
     }
     if (n == 0) {
@@ -182,7 +198,8 @@ bool H2UpstreamConnection::submit(const std::shared_ptr<H2UpstreamStream>& strea
   nghttp2_data_provider provider{};
   provider.source.ptr = stream.get();
   provider.read_callback = &Callbacks::read_request;
-  bool has_body = !stream->request_end || !stream->request_body.empty();
+  bool has_body = !stream->request_end || !stream->request_body.empty() ||
+                  !stream->request_trailers.empty();
   std::int32_t id = nghttp2_submit_request(session_, nullptr, nva.data(), nva.size(),
                                            has_body ? &provider : nullptr, stream.get());
   if (id < 0) return false;

@@ -36,6 +36,11 @@ void collect_output(nghttp2_session* session, std::string& out, std::size_t max 
 std::size_t take_pending(std::string& pending, std::size_t& offset, std::uint8_t* out,
                          std::size_t length) noexcept;
 
+// Ends the DATA of a stream from inside a data provider: with `trailers`, END_STREAM is left to
+// the HEADERS frame that carries them.
+void end_data(nghttp2_session* session, std::int32_t stream_id, std::uint32_t* flags,
+              const std::vector<std::pair<std::string, std::string>>& trailers);
+
 // One request stream to an HTTP/2 upstream, shared by the connection (which fills the response
 // fields) and the downstream coroutine (which fills the request fields and waits on `wake`).
 struct H2UpstreamStream {
@@ -46,6 +51,7 @@ struct H2UpstreamStream {
   std::string request_body;
   std::size_t request_offset = 0;
   bool request_end = false;
+  std::vector<std::pair<std::string, std::string>> request_trailers;  // set before request_end
   bool deferred = false;
   // Called with the number of request bytes handed to the upstream connection.
   std::function<void(std::size_t)> on_request_sent;

@@ -421,6 +421,7 @@ class Http1Session final : public SessionLink,
         auto step = body_.decoder.next(in.substr(used));
         if (!body_.decoder.error().empty()) co_return RelayEnd::kBadFraming;
         body_.held.append(step.data);
+        body_.trailers.append(step.trailer);
         used += step.consumed;
       }
       buffer_->consume(used);
@@ -594,6 +595,7 @@ class Http1Session final : public SessionLink,
     up->request_body = std::move(body_.held);
     body_.held.clear();
     up->request_end = req.body == BodyKind::kNone || body_.complete(req.body);
+    if (up->request_end) up->request_trailers = body_.trailer_fields();
     up->on_request_sent = [&wake](std::size_t) { wake.notify(); };
     struct Detach {
       H2UpstreamStream* s;
@@ -645,6 +647,7 @@ class Http1Session final : public SessionLink,
             co_return 400;
           }
           up->request_body.append(step.data);
+          body_.trailers.append(step.trailer);
           total += step.data.size();
           used += step.consumed;
         }
@@ -656,6 +659,7 @@ class Http1Session final : public SessionLink,
         co_return 413;
       }
       up->request_end = body_.complete(req.body);
+      if (up->request_end) up->request_trailers = body_.trailer_fields();
       got.conn->resume(*up);
     }
     request_body_done_ = up->request_end;
@@ -830,7 +834,7 @@ class Http1Session final : public SessionLink,
           out_ += body_.held;
           out_ += "\r\n";
         }
-        if (body_.decoder.done()) out_ += "0\r\n\r\n";
+        if (body_.decoder.done()) http1::append_last_chunk(out_, body_.trailer_fields());
       } else {
         out_ += body_.held;
       }
@@ -982,6 +986,7 @@ class Http1Session final : public SessionLink,
     char chunk_head[24];
     static constexpr std::string_view kCrlf = "\r\n";
     static constexpr std::string_view kLastChunk = "0\r\n\r\n";
+    std::string trailers;  // the trailer section, as received (bounded by the decoder)
     bool finished = false;
     while (!finished) {
       if (buf.empty()) {
@@ -1030,6 +1035,7 @@ class Http1Session final : public SessionLink,
               std::memmove(buf.at(write), step.data.data(), step.data.size());
               write += step.data.size();
             }
+            trailers.append(step.trailer);
             used += step.consumed;
           }
           data = buf.at(start);
@@ -1067,7 +1073,14 @@ class Http1Session final : public SessionLink,
           out[count++] = asio::buffer(data, size);
         }
       }
-      if (finished && chunk_out) out[count++] = asio::buffer(kLastChunk.data(), kLastChunk.size());
+      std::string last_chunk;
+      if (finished && chunk_out && !trailers.empty()) {
+        // Trailers go on, those that a trailer section may carry.
+        http1::append_last_chunk(last_chunk, http1::trailer_fields(trailers));
+        out[count++] = asio::buffer(last_chunk);
+      } else if (finished && chunk_out) {
+        out[count++] = asio::buffer(kLastChunk.data(), kLastChunk.size());
+      }
       arm(write_timeout);
       auto [wec, wn] = co_await asio::async_write(
           dst, std::span<asio::const_buffer>(out.data(), count), kNoThrow);
@@ -1178,17 +1191,20 @@ class Http1Session final : public SessionLink,
   struct HeldBody {
     std::string held;  // bytes read for inspection, to be forwarded first
     http1::ChunkedDecoder decoder;
+    std::string trailers;         // trailer section bytes that `decoder` has passed
     std::uint64_t remaining = 0;  // Content-Length bytes not yet read
     void reset(std::uint64_t content_length) {
       // A large inspected body does not stay allocated on an idle connection.
       if (held.capacity() > 64 * 1024) std::string().swap(held);
       held.clear();
       decoder.reset();
+      trailers.clear();
       remaining = content_length;
     }
     bool complete(BodyKind kind) const noexcept {
       return kind == BodyKind::kChunked ? decoder.done() : remaining == 0;
     }
+    http1::TrailerFields trailer_fields() const { return http1::trailer_fields(trailers); }
   } body_;
   std::string client_ip_;
   std::uint16_t client_port_ = 0;

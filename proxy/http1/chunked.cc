@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "core/exchange.h"
+#include "proxy/http1/parser.h"
+
 namespace portcullis::http1 {
 namespace {
 
@@ -27,6 +30,12 @@ ChunkedDecoder::Step ChunkedDecoder::fail(std::string_view why, std::size_t cons
 
 ChunkedDecoder::Step ChunkedDecoder::next(std::string_view in) noexcept {
   std::size_t i = 0;
+  // Trailer bytes of this call start at `tb`; they are contiguous up to the final empty line.
+  std::size_t tb = std::string_view::npos;
+  auto trailer_to = [&](std::size_t end) {
+    return tb == std::string_view::npos ? std::string_view{} : in.substr(tb, end - tb);
+  };
+  if (state_ == State::kTrailer || state_ == State::kTrailerLf) tb = 0;
   while (i < in.size()) {
     char c = in[i];
     switch (state_) {
@@ -90,11 +99,13 @@ ChunkedDecoder::Step ChunkedDecoder::next(std::string_view in) noexcept {
       case State::kTrailerStart:
         if (c == '\r') {
           state_ = State::kFinalLf;
+          if (tb != std::string_view::npos) return {i + 1, {}, trailer_to(i)};
           ++i;
           break;
         }
         if (c == ' ' || c == '\t') return fail("folded trailer line", i);
         state_ = State::kTrailer;
+        if (tb == std::string_view::npos) tb = i;
         break;
       case State::kTrailer:
         if (c == '\r') {
@@ -118,7 +129,47 @@ ChunkedDecoder::Step ChunkedDecoder::next(std::string_view in) noexcept {
         return {i, {}};
     }
   }
-  return {i, {}};
+  return {i, {}, trailer_to(i)};
+}
+
+bool split_field_line(std::string_view line, std::string_view& name,
+                      std::string_view& value) noexcept {
+  std::size_t colon = line.find(':');
+  if (colon == 0 || colon == std::string_view::npos) return false;
+  name = line.substr(0, colon);
+  if (!is_token(name)) return false;
+  value = line.substr(colon + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  return true;
+}
+
+bool is_forwardable_trailer(std::string_view name) noexcept {
+  static constexpr std::string_view kNever[] = {
+      "content-length", "transfer-encoding", "content-encoding", "content-type", "content-range",
+      "host",           "connection",        "keep-alive",       "te",           "trailer",
+      "upgrade",        "proxy-connection",  "authorization",    "set-cookie",   "cookie",
+      "cache-control",  "expect",            "max-forwards",     "x-request-id"};
+  for (std::string_view never : kNever) {
+    if (iequals(name, never)) return false;
+  }
+  return true;
+}
+
+TrailerFields trailer_fields(std::string_view section) {
+  TrailerFields out;
+  for_each_trailer(section, [&](std::string_view name, std::string_view value) {
+    std::string lower(name);
+    for (char& c : lower) c = (c >= 'A' && c <= 'Z') ? char(c + 32) : c;
+    out.emplace_back(std::move(lower), std::string(value));
+  });
+  return out;
+}
+
+void append_last_chunk(std::string& out, const TrailerFields& trailers) {
+  out += "0\r\n";
+  for (const auto& [name, value] : trailers) out.append(name).append(": ").append(value) += "\r\n";
+  out += "\r\n";
 }
 
 }  // namespace portcullis::http1

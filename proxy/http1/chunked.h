@@ -5,7 +5,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace portcullis::http1 {
 
@@ -14,6 +17,10 @@ class ChunkedDecoder {
   struct Step {
     std::size_t consumed = 0;  // input bytes used by this step
     std::string_view data;     // body bytes found (a view into the input), may be empty
+    // Trailer section bytes found (a view into the input): whole or partial lines with their
+    // CRLFs, without the final empty line. The views of successive steps, joined, are the
+    // trailer section; for_each_trailer() reads it.
+    std::string_view trailer;
   };
 
   // Consumes a prefix of `in`. Call again with the rest while it is not empty and !done().
@@ -53,5 +60,37 @@ class ChunkedDecoder {
   std::size_t side_bytes_ = 0;  // extension or trailer bytes so far
   std::string_view error_;
 };
+
+// Calls `fn(name, value)` for each field of a trailer section (as joined from Step::trailer)
+// that may be forwarded: a valid "token: value" line whose name is not one that trailers must
+// not carry (framing, routing, authentication, hop-by-hop: RFC 9110 6.5.1). The value has its
+// surrounding whitespace removed. Lines that are not fields are skipped.
+template <typename Fn>
+void for_each_trailer(std::string_view section, Fn&& fn);
+
+bool is_forwardable_trailer(std::string_view name) noexcept;
+bool split_field_line(std::string_view line, std::string_view& name,
+                      std::string_view& value) noexcept;
+
+// Trailer fields as one list of (name, value), for HTTP/2 and for the last chunk.
+using TrailerFields = std::vector<std::pair<std::string, std::string>>;
+
+// The forwardable fields of `section`, names in lower case (as HTTP/2 wants them).
+TrailerFields trailer_fields(std::string_view section);
+
+// The last chunk and trailer section of a chunked body: "0\r\n", "name: value\r\n" per field,
+// "\r\n".
+void append_last_chunk(std::string& out, const TrailerFields& trailers);
+
+template <typename Fn>
+void for_each_trailer(std::string_view section, Fn&& fn) {
+  while (!section.empty()) {
+    std::size_t end = section.find("\r\n");
+    std::string_view line = section.substr(0, end);
+    section.remove_prefix(end == std::string_view::npos ? section.size() : end + 2);
+    std::string_view name, value;
+    if (split_field_line(line, name, value) && is_forwardable_trailer(name)) fn(name, value);
+  }
+}
 
 }  // namespace portcullis::http1

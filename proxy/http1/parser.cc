@@ -203,6 +203,8 @@ ParseState parse_fields(std::string_view lines, std::size_t max_count,
 
 }  // namespace
 
+bool is_token(std::string_view s) noexcept { return !s.empty() && all_of(s, kTchar); }
+
 bool has_token(std::string_view list, std::string_view token) noexcept {
   while (!list.empty()) {
     std::size_t comma = list.find(',');

@@ -111,6 +111,9 @@ ParseState parse_response(std::string_view data, std::string_view request_method
 // Connection header among `headers`.
 bool is_hop_by_hop(std::string_view name, std::span<const HeaderField> headers) noexcept;
 
+// True when `s` is a non-empty token (RFC 9110 5.6.2): a valid field name or method.
+bool is_token(std::string_view s) noexcept;
+
 // True when `token` appears in the comma-separated `list` (case-insensitive).
 bool has_token(std::string_view list, std::string_view token) noexcept;
 

@@ -2,6 +2,7 @@
 // would send them. Checks the parser's own invariants besides memory safety.
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -26,12 +27,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string_view rest = input.substr(head.head_bytes);
   http1::ChunkedDecoder decoder;
   std::size_t split = rest.size() / 2;
+  std::string trailers;
   for (std::string_view piece : {rest.substr(0, split), rest.substr(split)}) {
     while (!piece.empty() && !decoder.done() && decoder.error().empty()) {
       auto step = decoder.next(piece);
-      if (step.consumed > piece.size() || step.data.size() > step.consumed) std::abort();
+      if (step.consumed > piece.size() || step.data.size() + step.trailer.size() > step.consumed) {
+        std::abort();
+      }
+      trailers.append(step.trailer);
       piece.remove_prefix(step.consumed);
     }
   }
+  // Each line holds at least one counted byte besides its CRLF.
+  if (trailers.size() > 3 * http1::ChunkedDecoder::kMaxTrailerBytes) std::abort();
+  // What would be forwarded re-encodes to lines without CR or LF inside them.
+  std::string last;
+  http1::append_last_chunk(last, http1::trailer_fields(trailers));
+  if (last.find("\r\n\r\n") != last.size() - 4 && last != "0\r\n\r\n") std::abort();
   return 0;
 }

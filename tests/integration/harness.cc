@@ -777,7 +777,7 @@ void TestUpstream::serve_connection(int fd, int index) {
     }
     if (has_te) {
       request.chunked = true;
-      status = reader.read_chunked(std::nullopt, kMaxBodyBytes, request.body, nullptr);
+      status = reader.read_chunked(std::nullopt, kMaxBodyBytes, request.body, &request.trailers);
       if (status == SocketReader::Status::kMalformed || status == SocketReader::Status::kTooLarge) {
         record_malformed();
         send_all(fd, response_head(400, {{"Content-Length", "0"}, {"Connection", "close"}}));
@@ -857,7 +857,10 @@ bool TestUpstream::respond(int fd, SocketReader& reader, const ReceivedRequest& 
       std::string data = "chunk-" + std::to_string(i) + "\n";
       if (!send_all(fd, hex(data.size()) + "\r\n" + data + "\r\n")) return false;
     }
-    return send_all(fd, "0\r\n\r\n") && keep_alive;
+    // With trailers=1: a checksum trailer, and one that a trailer section must not carry.
+    std::string last = "0\r\n";
+    if (query_number(query, "trailers", 0)) last += "X-Checksum: abc123\r\nContent-Length: 99\r\n";
+    return send_all(fd, last + "\r\n") && keep_alive;
   }
   if (path == "/close") {
     headers.emplace_back("Content-Type", "text/plain");
@@ -1460,13 +1463,15 @@ uint16_t free_port() {
   return ntohs(addr.sin_port);
 }
 
-// Starts `argv` with its output discarded; waits until `port` accepts (5 s at most).
-pid_t spawn_server(std::vector<std::string> argv, uint16_t port) {
+// Starts `argv` with its output written to `log` (discarded when empty); waits until `port`
+// accepts (5 s at most).
+pid_t spawn_server(std::vector<std::string> argv, uint16_t port, const std::string& log = {}) {
   pid_t pid = ::fork();
   if (pid == 0) {
-    int null = ::open("/dev/null", O_WRONLY);
-    ::dup2(null, 1);
-    ::dup2(null, 2);
+    int out = log.empty() ? ::open("/dev/null", O_WRONLY)
+                          : ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(out, 1);
+    ::dup2(out, 2);
     std::vector<char*> args;
     for (auto& a : argv) args.push_back(a.data());
     args.push_back(nullptr);
@@ -1492,16 +1497,19 @@ Nghttpd::Nghttpd(const std::string& cert, const std::string& key) {
   dir_.write("stream.bin", test_payload(2 * 1024 * 1024, 9));
   dir_.write("index.html", "hello from nghttpd\n");
   port_ = free_port();
-  std::vector<std::string> argv = {"nghttpd",   "--echo-upload", "--trailer", "grpc-status: 0",
-                                   "--address", "127.0.0.1",     "-d",        dir_.path().string()};
+  std::vector<std::string> argv = {"nghttpd",   "-v",        "--echo-upload",     "--trailer",
+                                   "grpc-status: 0", "--address", "127.0.0.1", "-d",
+                                   dir_.path().string()};
   if (cert.empty()) argv.push_back("--no-tls");
   argv.push_back(std::to_string(port_));
   if (!cert.empty()) {
     argv.push_back(key);
     argv.push_back(cert);
   }
-  pid_ = spawn_server(std::move(argv), port_);
+  pid_ = spawn_server(std::move(argv), port_, (dir_.path() / "frames.log").string());
 }
+
+std::string Nghttpd::frames() const { return read_file(dir_.path() / "frames.log"); }
 
 Nghttpd::~Nghttpd() { stop_server(pid_); }
 

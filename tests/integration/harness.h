@@ -126,6 +126,7 @@ struct ReceivedRequest {
   Headers headers;
   std::string body;
   bool chunked = false;      // the body arrived with Transfer-Encoding: chunked
+  Headers trailers;          // the chunked body's trailer fields
   int connection_index = 0;  // 0 for the first connection the upstream accepted, then 1, ...
   std::string raw_head;      // request line and header section as received, without the blank line
 
@@ -141,7 +142,8 @@ struct ReceivedRequest {
 //   /hello                        200 "hello from upstream\n"
 //   /drop-after                   200 with keep-alive framing, then closes the connection
 //   /slow?ms=N                    waits N ms, then 200 "slow\n"
-//   /chunked?n=N                  200, chunked, N chunks "chunk-<i>\n" (i from 0)
+//   /chunked?n=N                  200, chunked, N chunks "chunk-<i>\n" (i from 0); with
+//                                 &trailers=1 the trailers X-Checksum: abc123, Content-Length: 99
 //   /close                        200 "until-close", no Content-Length, Connection: close, closes
 //   /status/NNN                   status NNN (no body for 204 and 304)
 //   /big?bytes=N                  200, N bytes of 'x'
@@ -388,6 +390,8 @@ class Nghttpd {
   Nghttpd& operator=(const Nghttpd&) = delete;
   uint16_t port() const { return port_; }
   bool ready() const { return can_connect(port_); }
+  // nghttpd's verbose log so far: every frame it received and sent, with header fields.
+  std::string frames() const;
 
  private:
   TempDir dir_;

@@ -321,6 +321,40 @@ TEST_F(ProxyBasicTest, ChunkedPostWithExtensionsAndTrailerArrivesIntact) {
   ASSERT_TRUE(response.has_value()) << client.error();
   EXPECT_EQ(response->status, 200) << *response;
   EXPECT_EQ(response->body, "hello world");
+  // The trailer is forwarded in the upstream request's own trailer section.
+  std::vector<ReceivedRequest> received = upstream_.requests();
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_TRUE(received[0].chunked);
+  EXPECT_EQ(find_header(received[0].trailers, "x-checksum"), "42");
+}
+
+TEST_F(ProxyBasicTest, RequestTrailersThatMustNotBeTrailersAreDropped) {
+  ASSERT_TRUE(start_proxy());
+  RawClient client(proxy_.port());
+  ASSERT_TRUE(client.connected()) << client.error();
+  ASSERT_TRUE(
+      client.send(request_head("POST", "/echo", "test.local", "Transfer-Encoding: chunked\r\n") +
+                  "5\r\nhello\r\n0\r\nHost: evil.example\r\nAuthorization: Basic eA==\r\n"
+                  "Content-Length: 3\r\nX-Kept: yes\r\n\r\n"));
+  std::optional<HttpResponse> response = client.read_response();
+  ASSERT_TRUE(response.has_value()) << client.error();
+  EXPECT_EQ(response->status, 200) << *response;
+  std::vector<ReceivedRequest> received = upstream_.requests();
+  ASSERT_EQ(received.size(), 1u);
+  ASSERT_EQ(received[0].trailers.size(), 1u);
+  EXPECT_EQ(find_header(received[0].trailers, "x-kept"), "yes");
+}
+
+TEST_F(ProxyBasicTest, ChunkedResponseTrailersReachTheClient) {
+  ASSERT_TRUE(start_proxy());
+  RawClient client(proxy_.port());
+  ASSERT_TRUE(client.connected()) << client.error();
+  ASSERT_TRUE(client.send(request_head("GET", "/chunked?n=2&trailers=1")));
+  std::optional<HttpResponse> response = client.read_response();
+  ASSERT_TRUE(response.has_value()) << client.error();
+  EXPECT_EQ(response->body, "chunk-0\nchunk-1\n");
+  EXPECT_EQ(find_header(response->trailers, "x-checksum"), "abc123");
+  EXPECT_FALSE(find_header(response->trailers, "content-length"));  // not a trailer field
 }
 
 TEST_F(ProxyBasicTest, ChunkedUpstreamResponseReachesClientIntact) {

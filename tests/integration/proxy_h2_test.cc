@@ -112,6 +112,39 @@ TEST_F(ProxyH2Test, RequestBodyOfSeveralWindowsArrivesIntact) {
   EXPECT_TRUE(upstream_.requests()[0].body == body);
 }
 
+TEST_F(ProxyH2Test, ChunkedResponseTrailersBecomeHttp2Trailers) {
+  ASSERT_TRUE(start_proxy());
+  ProcessResult r = run_process({"nghttp", "-v", url("/chunked?n=2&trailers=1")}, seconds(20));
+  ASSERT_TRUE(r.exit && r.exit->success()) << r.err;
+  // The trailer comes in a HEADERS frame after the body; Content-Length is not a trailer.
+  std::size_t trailer = r.out.find("x-checksum: abc123");
+  ASSERT_NE(trailer, std::string::npos) << r.out.substr(0, 3000);
+  EXPECT_NE(r.out.rfind("recv DATA frame", trailer), std::string::npos);
+  EXPECT_EQ(r.out.find("content-length: 99"), std::string::npos);
+}
+
+TEST_F(ProxyH2Test, RequestTrailersReachAnHttp11UpstreamInChunkedCoding) {
+  ASSERT_TRUE(start_proxy());
+  RawClient client(proxy_.port());
+  ASSERT_TRUE(client.connected()) << client.error();
+  // HPACK, no Huffman: :method POST, :scheme http, :path /echo, :authority test.local.
+  std::string head = "\x83\x86";
+  head += "\x04\x05/echo";
+  head += "\x01\x0atest.local";
+  // Literal fields with new names: x-checksum: 42, and authorization (never a trailer).
+  std::string trailers = std::string("\0\x0ax-checksum\x02", 13) + "42";
+  trailers += std::string("\0\x0d", 2) + "authorization" + "\x07" + "Basic x";
+  ASSERT_TRUE(client.send(std::string(kPreface) + frame(kSettings, 0, 0) +
+                          frame(kHeaders, kEndHeaders, 1, head) + frame(kData, 0, 1, "hello") +
+                          frame(kHeaders, kEndStream | kEndHeaders, 1, trailers)));
+  ASSERT_TRUE(upstream_.wait_for_requests(1, seconds(5)));
+  const ReceivedRequest req = upstream_.requests()[0];
+  EXPECT_EQ(req.body, "hello");
+  EXPECT_TRUE(req.chunked);
+  EXPECT_EQ(find_header(req.trailers, "x-checksum"), "42") << proxy_.log();
+  EXPECT_FALSE(find_header(req.trailers, "authorization"));
+}
+
 TEST_F(ProxyH2Test, LargeResponseArrivesIntact) {
   ASSERT_TRUE(start_proxy());
   ProcessResult r =
@@ -351,6 +384,24 @@ TEST_F(ProxyH2UpstreamTest, GrpcStyleCallPassesBodyAndTrailers) {
   ASSERT_NE(trailer, std::string::npos) << r.out.substr(0, 3000);
   EXPECT_NE(r.out.rfind("recv DATA frame", trailer), std::string::npos);
   EXPECT_NE(r.out.find("x-request-id: "), std::string::npos);
+}
+
+TEST_F(ProxyH2UpstreamTest, RequestTrailersReachTheUpstream) {
+  ASSERT_TRUE(start());
+  // From an HTTP/1.1 client's chunked body to the upstream stream's trailing HEADERS frame.
+  RawClient client(proxy_.port());
+  ASSERT_TRUE(client.connected()) << client.error();
+  ASSERT_TRUE(client.send(
+      request_head("POST", "/echo", "test.local", "Transfer-Encoding: chunked\r\n") +
+      "5\r\nhello\r\n0\r\nX-Checksum: 42\r\nAuthorization: Basic eA==\r\n\r\n"));
+  std::optional<HttpResponse> response = client.read_response();
+  ASSERT_TRUE(response.has_value()) << client.error();
+  EXPECT_EQ(response->body, "hello");
+  std::string frames = origin_.frames();
+  std::size_t trailer = frames.find("x-checksum: 42");
+  ASSERT_NE(trailer, std::string::npos) << frames.substr(0, 4000);
+  EXPECT_NE(frames.rfind("recv DATA frame", trailer), std::string::npos);
+  EXPECT_EQ(frames.find("authorization"), std::string::npos);
 }
 
 TEST_F(ProxyH2UpstreamTest, EchoedBodyIsIntact) {

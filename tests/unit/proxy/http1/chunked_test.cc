@@ -9,6 +9,7 @@ namespace {
 
 struct Decoded {
   std::string body;
+  std::string trailer;  // the trailer section, joined from the steps
   bool done = false;
   std::string error;
   std::size_t consumed = 0;
@@ -25,6 +26,7 @@ Decoded decode(std::string_view input, std::size_t piece = 1 << 20) {
     while (used < window.size() && !decoder.done() && decoder.error().empty()) {
       auto step = decoder.next(window.substr(used));
       out.body.append(step.data);
+      out.trailer.append(step.trailer);
       used += step.consumed;
     }
     offset += used;
@@ -42,8 +44,29 @@ TEST(ChunkedDecoderTest, DecodesChunksExtensionsAndTrailers) {
     EXPECT_TRUE(d.done) << piece;
     EXPECT_EQ(d.error, "") << piece;
     EXPECT_EQ(d.body, "hello, world") << piece;
+    EXPECT_EQ(d.trailer, "X-Trailer: 1\r\n") << piece;
     EXPECT_EQ(d.consumed, input.size() - 4) << piece;  // stops before the next message
   }
+}
+
+TEST(ChunkedDecoderTest, TrailerSectionIsReturnedAndFiltered) {
+  std::string input =
+      "3\r\nabc\r\n0\r\nX-Sum: 1 \r\nContent-Length: 9\r\nnot a field\r\nSet-Cookie: a=b\r\n"
+      "grpc-status:0\r\n\r\n";
+  for (std::size_t piece : {1, 2, 5, 1000}) {
+    Decoded d = decode(input, piece);
+    ASSERT_TRUE(d.done) << piece;
+    EXPECT_EQ(d.trailer,
+              "X-Sum: 1 \r\nContent-Length: 9\r\nnot a field\r\nSet-Cookie: a=b\r\n"
+              "grpc-status:0\r\n")
+        << piece;
+    std::string kept;
+    for_each_trailer(d.trailer, [&](std::string_view name, std::string_view value) {
+      kept.append(name).append("=").append(value).append(";");
+    });
+    EXPECT_EQ(kept, "X-Sum=1;grpc-status=0;") << piece;
+  }
+  EXPECT_EQ(decode("0\r\n\r\n").trailer, "");
 }
 
 TEST(ChunkedDecoderTest, UpperCaseHexAndLargeChunk) {
