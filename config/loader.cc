@@ -2,11 +2,14 @@
 
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <openssl/sha.h>
 #include <sys/socket.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <charconv>
+#include <cctype>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <initializer_list>
@@ -14,6 +17,7 @@
 #include <sstream>
 
 #include "access/access_list.h"
+#include "config/labels.h"
 
 namespace portcullis::config {
 
@@ -27,6 +31,10 @@ routes:
 )";
 
 namespace {
+// Defined at the end: the metric label slots and identities of a compiled snapshot, and the
+// hash of its text.
+void assign_labels(Snapshot& snap);
+std::string content_hash(std::string_view text);
 
 // Everything a compile step needs to say where a problem is.
 class Loader {
@@ -234,7 +242,42 @@ Status Loader::check_keys(const YAML::Node& map, const std::string& where,
 
 Result<std::string> Loader::scalar(const YAML::Node& node, const std::string& key) const {
   if (!node.IsScalar()) return error_at(node, key, "expected a single value");
-  return node.Scalar();
+  const std::string& text = node.Scalar();
+  if (text.find("${") == std::string::npos) return text;
+  // ${NAME} and ${NAME:-default} take their value from the environment (secrets, addresses).
+  std::string out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t open = text.find("${", i);
+    if (open == std::string::npos) {
+      out.append(text, i);
+      break;
+    }
+    out.append(text, i, open - i);
+    std::size_t close = text.find('}', open);
+    if (close == std::string::npos) return error_at(node, key, "unclosed '${'");
+    std::string_view inner(text.data() + open + 2, close - open - 2);
+    std::string_view name = inner, fallback;
+    bool has_fallback = false;
+    if (std::size_t dash = inner.find(":-"); dash != std::string_view::npos) {
+      name = inner.substr(0, dash);
+      fallback = inner.substr(dash + 2);
+      has_fallback = true;
+    }
+    bool valid = !name.empty();
+    for (char c : name) valid = valid && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+    if (!valid) return error_at(node, key, "invalid variable '${" + std::string(inner) + "}'");
+    const char* value = std::getenv(std::string(name).c_str());
+    if (value != nullptr) {
+      out += value;
+    } else if (has_fallback) {
+      out += fallback;
+    } else {
+      return error_at(node, key, "environment variable " + std::string(name) + " is not set");
+    }
+    i = close + 1;
+  }
+  return out;
 }
 
 Result<std::vector<std::string>> Loader::string_list(const YAML::Node& node,
@@ -594,6 +637,8 @@ Status Loader::compile_upstreams(const YAML::Node& node, Snapshot& snap) const {
         return error_at(t["verify"], tkey + ".verify", "expected true or false");
       }
       settings.verify = verify == "true";
+      up.identity = "tls " + settings.ca + "|" + settings.cert_file + "|" + settings.key_file +
+                    "|" + verify;
       auto ctx = TlsClientContext::build(settings);
       if (!ctx) {
         const Error& e = ctx.error();
@@ -603,6 +648,7 @@ Status Loader::compile_upstreams(const YAML::Node& node, Snapshot& snap) const {
       up.tls = ctx.value();
     }
     if (up.protocol == UpstreamProtocol::kH2 && !up.tls) {
+      up.identity = "tls system";
       auto ctx = TlsClientContext::build({});
       if (!ctx) return error_at(u, where + ".tls", ctx.error().message);
       up.tls = ctx.value();
@@ -703,6 +749,7 @@ Status Loader::apply_upstream_override(Snapshot& snap) const {
     }
     up.protocol = protocol;
     if (tls && !up.tls) {
+      up.identity = "tls system";
       TlsClientSettings settings;
       if (protocol == UpstreamProtocol::kHttp1) settings.alpn = {"http/1.1"};
       auto ctx = TlsClientContext::build(settings);
@@ -743,7 +790,8 @@ Result<std::shared_ptr<const Snapshot>> Loader::load(std::string_view yaml) {
   }
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   if (auto st = check_keys(root, "",
-                           {"workers", "listen", "demo_upstream", "trusted_proxies", "limits",
+                           {"workers", "listen", "demo_upstream", "admin", "logging",
+                            "trusted_proxies", "limits",
                             "http2", "timeouts", "upstreams", "routes", "policies"});
       !st) {
     return st.error();
@@ -776,6 +824,48 @@ Result<std::shared_ptr<const Snapshot>> Loader::load(std::string_view yaml) {
     if (!addr) return addr.error();
     snap->demo_upstream = std::move(addr.value());
   }
+  if (const YAML::Node a = root["admin"]) {
+    if (auto st = check_keys(a, "admin", {"address", "token"}); !st) return st.error();
+    if (a["address"]) {
+      auto text = scalar(a["address"], "admin.address");
+      if (!text) return text.error();
+      if (text.value() == "off") {
+        snap->admin.reset();
+      } else {
+        auto addr = address(a["address"], "admin.address");
+        if (!addr) return addr.error();
+        snap->admin = std::move(addr.value());
+      }
+    }
+    if (a["token"]) {
+      auto token = scalar(a["token"], "admin.token");
+      if (!token) return token.error();
+      snap->admin_token = token.value();
+    }
+  }
+  if (const YAML::Node l = root["logging"]) {
+    if (auto st = check_keys(l, "logging", {"events", "access"}); !st) return st.error();
+    for (auto [name, out] : {std::pair<const char*, std::string*>{"events", &snap->events_log},
+                             {"access", &snap->access_log}}) {
+      if (!l[name]) continue;
+      auto v = scalar(l[name], std::string("logging.") + name);
+      if (!v) return v.error();
+      if (v.value().empty()) return error_at(l[name], std::string("logging.") + name, "empty");
+      *out = v.value();
+    }
+  }
+  if (!overrides_.admin.empty()) {
+    if (overrides_.admin == "off") {
+      snap->admin.reset();
+    } else {
+      auto addr = resolve(overrides_.admin);
+      if (!addr) return Error{"--admin " + overrides_.admin + ": " + addr.error().message, "", 0,
+                              "--admin"};
+      snap->admin = std::move(addr.value());
+    }
+  }
+  if (!overrides_.events.empty()) snap->events_log = overrides_.events;
+  if (!overrides_.access_log.empty()) snap->access_log = overrides_.access_log;
   if (root["trusted_proxies"]) {
     auto list = string_list(root["trusted_proxies"], "trusted_proxies");
     if (!list) return list.error();
@@ -826,8 +916,37 @@ Result<std::shared_ptr<const Snapshot>> Loader::load(std::string_view yaml) {
     for (Listener& l : snap->listen) l.tls = ctx.value();
   }
   if (overrides_.workers > 0) snap->workers = overrides_.workers;
+  assign_labels(*snap);
+  snap->hash = content_hash(yaml);
   return std::shared_ptr<const Snapshot>(std::move(snap));
 }
+
+namespace {
+
+void assign_labels(Snapshot& snap) {
+  for (Listener& l : snap.listen) l.slot = label_slot(LabelKind::kListener, l.address.to_string());
+  for (Route& r : snap.routes) r.slot = label_slot(LabelKind::kRoute, r.id);
+  for (Upstream& u : snap.upstreams) {
+    u.slot = label_slot(LabelKind::kUpstream, u.name);
+    std::string id = std::to_string(static_cast<int>(u.protocol)) + "|" + u.server_name + "|";
+    for (const SocketAddress& ep : u.endpoints) id += ep.to_string() + ",";
+    u.identity = id + "|" + u.identity;  // the TLS settings, set while compiling
+  }
+}
+
+std::string content_hash(std::string_view text) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 8; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 0xf];
+  }
+  return out;
+}
+
+}  // namespace
 
 Result<std::shared_ptr<const Snapshot>> load_string(std::string_view yaml, std::string source,
                                                     const Overrides& overrides) {

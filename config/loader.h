@@ -22,6 +22,9 @@ struct Overrides {
   std::string mode;                   // "", "block" or "detect": every policy's mode
   std::string tls_cert;               // with tls_key: every listener is TLS with this pair
   std::string tls_key;
+  std::string admin;       // "" = keep; "off" or HOST:PORT
+  std::string events;      // "" = keep; "-" (stdout), "stderr", "off" or a file
+  std::string access_log;  // "" = keep; as `events`
 };
 
 // Parses and compiles `yaml`; `source` names it in errors. Errors carry the file, line and key.

@@ -44,6 +44,7 @@ std::optional<std::array<std::uint8_t, 16>> parse_ip(std::string_view text);
 struct Listener {
   SocketAddress address;
   std::shared_ptr<const TlsServerContext> tls;  // null: plain
+  std::uint16_t slot = 0;                       // metric label slot (config/labels.h)
 };
 
 struct Limits {
@@ -89,6 +90,10 @@ struct Upstream {
   std::shared_ptr<const TlsClientContext> tls;  // set for kH2
   std::string server_name;  // SNI and the name the certificate must carry; empty: the IP
   std::size_t max_idle = 64;
+  std::uint16_t slot = 0;  // metric label slot (config/labels.h)
+  // Equal for two upstreams (of two snapshots) whose connections are interchangeable: same
+  // protocol, endpoints and TLS settings. A reload keeps the idle connections of those.
+  std::string identity;
 };
 
 struct Route {
@@ -97,13 +102,22 @@ struct Route {
   std::string path_prefix = "/";
   std::size_t upstream = 0;                  // index into Snapshot::upstreams
   std::shared_ptr<const Pipeline> pipeline;  // the route's policy, compiled
+  std::uint16_t slot = 0;                    // metric label slot (config/labels.h)
 };
 
 struct Snapshot {
   std::string source;  // file name, or "<embedded default>" / "<command line>"
+  std::string hash;    // first 16 hex digits of the SHA-256 of the config text
   int workers = 0;     // 0 = number of cores
   std::vector<Listener> listen;
   std::optional<SocketAddress> demo_upstream;
+  // Admin listener (docs/admin-api.md); nullopt: off. The token, when set, is required as
+  // "Authorization: Bearer TOKEN" by the endpoints that change things.
+  std::optional<SocketAddress> admin = SocketAddress{"127.0.0.1", 9901};
+  std::string admin_token;
+  // Security event log and access log targets: "-" (stdout), "stderr", "off" or a file.
+  std::string events_log = "-";
+  std::string access_log = "off";
   std::vector<Cidr> trusted_proxies;
   Limits limits;
   Timeouts timeouts;

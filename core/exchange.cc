@@ -1,5 +1,8 @@
 #include "core/exchange.h"
 
+#include <algorithm>
+#include <cstdint>
+
 namespace portcullis {
 
 namespace {
@@ -37,6 +40,25 @@ std::string_view to_string(Action action) noexcept {
       return "rate_limit";
   }
   return "unknown";
+}
+
+}  // namespace portcullis
+
+namespace portcullis {
+
+void Exchange::add_stage_time(std::string_view stage, std::uint64_t ns) noexcept {
+  auto clamp = [](std::uint64_t v) {
+    return static_cast<std::uint32_t>(std::min<std::uint64_t>(v, UINT32_MAX));
+  };
+  for (std::uint8_t i = 0; i < stages_timed; ++i) {
+    if (stage_names[i] == stage) {
+      stage_ns[i] = clamp(stage_ns[i] + ns);
+      return;
+    }
+  }
+  if (stages_timed == kMaxTimedStages) return;
+  stage_names[stages_timed] = stage;
+  stage_ns[stages_timed++] = clamp(ns);
 }
 
 }  // namespace portcullis

@@ -64,6 +64,13 @@ class Exchange {
   // A verdict that detect mode let through; the session logs it. Empty action kContinue if none.
   Verdict detected;
 
+  // Time each stage took (both hooks added up), in the order the pipeline ran them.
+  static constexpr std::size_t kMaxTimedStages = 8;
+  std::array<std::string_view, kMaxTimedStages> stage_names{};
+  std::array<std::uint32_t, kMaxTimedStages> stage_ns{};
+  std::uint8_t stages_timed = 0;
+  void add_stage_time(std::string_view stage, std::uint64_t ns) noexcept;
+
   // First value of the header `name` (case-insensitive), or empty with *found == false.
   std::string_view header(std::string_view name, bool* found = nullptr) const noexcept;
 

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "core/clock.h"
+
 namespace portcullis {
 
 Pipeline::Pipeline(std::string name, Mode mode, std::vector<std::unique_ptr<Stage>> stages,
@@ -13,7 +15,10 @@ Pipeline::Pipeline(std::string name, Mode mode, std::vector<std::unique_ptr<Stag
 template <typename Hook>
 Verdict Pipeline::run(Exchange& exchange, Hook hook) const noexcept {
   for (const auto& stage : stages_) {
+    TimePoint start = Clock::now();
     Verdict verdict = hook(*stage, exchange);
+    exchange.add_stage_time(stage->name(),
+                            static_cast<std::uint64_t>((Clock::now() - start).count()));
     if (verdict.is_continue()) continue;
     if (mode_ == Mode::kBlock) return verdict;
     // Detect mode keeps the first finding: it is the one block mode would have enforced.

@@ -27,11 +27,14 @@ struct Verdict {
   std::uint32_t retry_after_s = 0;
   std::string_view stage;
   std::string_view reason;
+  // The rule that decided, when the stage has rules ("method", "host", a WAF rule id): the
+  // `rule` label of portcullis_blocks_total and the rule of the security event.
+  std::string_view rule;
 
   static constexpr Verdict pass() noexcept { return {}; }
   static constexpr Verdict block(std::uint16_t status, std::string_view stage,
-                                 std::string_view reason) noexcept {
-    return {Action::kBlock, status, 0, stage, reason};
+                                 std::string_view reason, std::string_view rule = {}) noexcept {
+    return {Action::kBlock, status, 0, stage, reason, rule};
   }
   bool is_continue() const noexcept { return action == Action::kContinue; }
 };

@@ -17,7 +17,6 @@
 #include "core/pipeline.h"
 #include "proxy/asio.h"
 #include "proxy/buffer.h"
-#include "proxy/events.h"
 #include "proxy/forwarded.h"
 #include "proxy/h2_upstream.h"
 #include "proxy/http1/chunked.h"
@@ -109,6 +108,7 @@ struct H2Stream {
   // Trailers for the client, sent after the body (gRPC's grpc-status).
   std::vector<std::pair<std::string, std::string>> trailers;
 
+  RequestRecord* record = nullptr;  // while its coroutine runs
   bool closed = false;    // the stream is closed (reset by the client, or done)
   bool finished = false;  // its coroutine is done: later DATA is dropped
   std::unique_ptr<UpstreamConnection> upstream;
@@ -117,8 +117,11 @@ struct H2Stream {
 template <typename Stream>
 class H2Session final : public SessionLink, public std::enable_shared_from_this<H2Session<Stream>> {
  public:
-  H2Session(Worker& worker, Stream stream, std::string initial)
-      : worker_(worker), socket_(std::move(stream)), initial_(std::move(initial)) {}
+  H2Session(Worker& worker, std::uint16_t listener, Stream stream, std::string initial)
+      : worker_(worker),
+        listener_(listener),
+        socket_(std::move(stream)),
+        initial_(std::move(initial)) {}
 
   ~H2Session() override {
     if (session_) nghttp2_session_del(session_);
@@ -485,6 +488,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
 
   void respond_local(H2Stream& st, LocalResponse r) {
     if (st.closed || closed_) return;
+    if (st.record) st.record->status = r.status;
     r.request_id = st.ex.request_id;
     if (r.request_id.empty()) {
       worker_.next_request_id(st.request_id);
@@ -526,6 +530,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     H2Stream* stream;
     ~FinishStream() {
       stream->finished = true;
+      stream->record = nullptr;
       if (!stream->request_body.empty() && !stream->closed && !session->closed_) {
         nghttp2_session_consume(session->session_, stream->id, stream->request_body.size());
         stream->request_body.clear();
@@ -536,7 +541,10 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
 
   awaitable<void> serve_stream(std::shared_ptr<H2Stream> stream) {
     H2Stream& st = *stream;
-    FinishStream finish{this, &st};
+    RequestRecord record(worker_, listener_, Protocol::kHttp2);
+    record.ex = &st.ex;
+    st.record = &record;
+    FinishStream finish{this, &st};  // destroyed first: unlinks st.record
     std::shared_ptr<const config::Snapshot> snap = worker_.snapshot();
     const config::Limits& limits = snap->limits;
 
@@ -612,9 +620,13 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     if (route == nullptr) co_return refuse(404, "no route for this host and path");
     ex.route_id = route->id;
     ex.policy_id = route->pipeline->name();
+    record.route = route->slot;
     Verdict verdict = route->pipeline->on_headers(ex);
-    if (!ex.detected.is_continue()) log_detected(ex);
+    bool detect_logged = !ex.detected.is_continue();
+    if (detect_logged) worker_.security_event(ex, ex.detected, true, ex.detected.status);
     if (!verdict.is_continue()) {
+      worker_.security_event(ex, verdict, false, verdict.status);
+      record.enforced = verdict;
       bool is405 = verdict.status == 405;
       co_return refuse(verdict.status, is405 ? "method not allowed" : verdict.reason,
                        is405 ? verdict.reason : std::string_view());
@@ -638,8 +650,14 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
                                       std::min(st.request_body.size(), inspection.limit));
       ex.body_complete = complete;
       Verdict body_verdict = route->pipeline->on_body(ex);
-      if (!ex.detected.is_continue()) log_detected(ex);
-      if (!body_verdict.is_continue()) co_return refuse(body_verdict.status, body_verdict.reason);
+      if (!ex.detected.is_continue() && !detect_logged) {
+        worker_.security_event(ex, ex.detected, true, ex.detected.status);
+      }
+      if (!body_verdict.is_continue()) {
+        worker_.security_event(ex, body_verdict, false, body_verdict.status);
+        record.enforced = body_verdict;
+        co_return refuse(body_verdict.status, body_verdict.reason);
+      }
     }
 
     const auto index = route->upstream;
@@ -818,6 +836,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     provider.source.ptr = &st;
     provider.read_callback = &H2Session::read_response;
     nghttp2_submit_response(session_, st.id, nva.data(), nva.size(), &provider);
+    if (st.record) st.record->status = resp.status;
     flush();
 
     // ---- response body, as fast as the client's window lets it out
@@ -998,6 +1017,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
         provider.source.ptr = &st;
         provider.read_callback = &H2Session::read_response;
         nghttp2_submit_response(session_, st.id, nva.data(), nva.size(), &provider);
+        if (st.record) st.record->status = up->status;
       }
       if (headers_sent) {
         if (!up->body.empty() &&
@@ -1034,6 +1054,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
   }
 
   Worker& worker_;
+  std::uint16_t listener_;
   Stream socket_;
   std::string initial_;
   nghttp2_session* session_ = nullptr;
@@ -1055,12 +1076,16 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
 
 }  // namespace
 
-void start_h2_session(Worker& worker, tcp::socket socket, std::string initial) {
-  std::make_shared<H2Session<tcp::socket>>(worker, std::move(socket), std::move(initial))->start();
+void start_h2_session(Worker& worker, std::uint16_t listener, tcp::socket socket,
+                      std::string initial) {
+  std::make_shared<H2Session<tcp::socket>>(worker, listener, std::move(socket), std::move(initial))
+      ->start();
 }
 
-void start_h2_session(Worker& worker, TlsStream stream, std::string initial) {
-  std::make_shared<H2Session<TlsStream>>(worker, std::move(stream), std::move(initial))->start();
+void start_h2_session(Worker& worker, std::uint16_t listener, TlsStream stream,
+                      std::string initial) {
+  std::make_shared<H2Session<TlsStream>>(worker, listener, std::move(stream), std::move(initial))
+      ->start();
 }
 
 }  // namespace portcullis::proxy

@@ -288,7 +288,10 @@ awaitable<void> H2UpstreamConnection::write_loop() {
 
 awaitable<H2UpstreamPool::Got> H2UpstreamPool::get(const config::Snapshot& snapshot,
                                                    std::size_t index) {
-  auto it = conns_.find(index);
+  // Keyed by name and identity, not index: a reload may renumber the upstreams.
+  const config::Upstream& upstream = snapshot.upstreams[index];
+  std::string key = upstream.name + '\n' + upstream.identity;
+  auto it = conns_.find(key);
   if (it != conns_.end() && it->second->usable()) co_return Got{it->second};
   auto acquired = co_await tcp_pool_.acquire(snapshot, index);
   if (acquired.status) co_return Got{nullptr, acquired.status, acquired.detail};
@@ -299,7 +302,7 @@ awaitable<H2UpstreamPool::Got> H2UpstreamPool::get(const config::Snapshot& snaps
     conn = std::make_shared<H2UpstreamConnection>(io_, std::move(acquired.conn->socket));
   }
   if (!conn->start()) co_return Got{nullptr, 502, "cannot start an HTTP/2 upstream session"};
-  conns_[index] = conn;
+  conns_[key] = conn;
   co_return Got{conn};
 }
 

@@ -129,7 +129,7 @@ class H2UpstreamPool {
  private:
   asio::io_context& io_;
   UpstreamPool& tcp_pool_;
-  std::map<std::size_t, std::shared_ptr<H2UpstreamConnection>> conns_;
+  std::map<std::string, std::shared_ptr<H2UpstreamConnection>> conns_;
 };
 
 }  // namespace portcullis::proxy

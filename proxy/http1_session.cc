@@ -14,7 +14,6 @@
 #include "core/pipeline.h"
 #include "proxy/asio.h"
 #include "proxy/buffer.h"
-#include "proxy/events.h"
 #include "proxy/forwarded.h"
 #include "proxy/h2_upstream.h"
 #include "proxy/http1/chunked.h"
@@ -67,8 +66,8 @@ template <typename Stream>
 class Http1Session final : public SessionLink,
                            public std::enable_shared_from_this<Http1Session<Stream>> {
  public:
-  Http1Session(Worker& worker, Stream stream)
-      : worker_(worker), socket_(std::move(stream)), timer_(worker.io()) {
+  Http1Session(Worker& worker, std::uint16_t listener, Stream stream)
+      : worker_(worker), listener_(listener), socket_(std::move(stream)), timer_(worker.io()) {
     const auto& snap = *worker_.snapshot();
     buffer_ = std::make_unique<Buffer>(snap.limits.header_bytes + kBodyRoom);
     fields_.resize(snap.limits.header_count);
@@ -131,7 +130,7 @@ class Http1Session final : public SessionLink,
     if (h2_preface_) {
       // The client speaks HTTP/2 with prior knowledge: the connection changes hands.
       worker_.detach(this);
-      start_h2_session(worker_, std::move(socket_), std::string(buffer_->pending()));
+      start_h2_session(worker_, listener_, std::move(socket_), std::string(buffer_->pending()));
       co_return;
     }
     boost::system::error_code ignored;
@@ -167,6 +166,7 @@ class Http1Session final : public SessionLink,
   // Sends a response made here and says whether the connection may serve another request.
   awaitable<bool> respond(LocalResponse r) {
     if (draining()) r.close = true;
+    if (record_) record_->status = r.status;
     if (r.request_id.empty()) {
       // Refused before an exchange existed (unparsable head): it still gets an id to quote.
       worker_.next_request_id(request_id_);
@@ -217,6 +217,14 @@ class Http1Session final : public SessionLink,
   awaitable<bool> serve_one() {
     std::shared_ptr<const config::Snapshot> snap = worker_.snapshot();
     const config::Limits& limits = snap->limits;
+    // Declared before the record, which reads it when it is destroyed.
+    Exchange ex;
+    RequestRecord record(worker_, listener_, Protocol::kHttp11);
+    record_ = &record;
+    struct Unlink {
+      RequestRecord*& p;
+      ~Unlink() { p = nullptr; }
+    } unlink{record_};
     buffer_->set_floor(0);
     buffer_->compact();
 
@@ -253,6 +261,7 @@ class Http1Session final : public SessionLink,
       }
     }
     waiting_for_request_ = false;
+    record.start = Clock::now();
 
     static constexpr std::string_view kH2Preface = "PRI * HTTP/2.0\r\n\r\n";
     if (requests_ == 0 && buffer_->pending().substr(0, kH2Preface.size()) == kH2Preface) {
@@ -277,7 +286,6 @@ class Http1Session final : public SessionLink,
     if (buffer_->empty()) buffer_->set_window(buffer_->floor(), buffer_->floor());
 
     // ---- the exchange
-    Exchange ex;
     ex.method = req.method;
     ex.target = req.target;
     ex.path = req.path;
@@ -285,6 +293,7 @@ class Http1Session final : public SessionLink,
     ex.host = req.host;
     ex.headers = req.headers;
     ex.protocol = req.version_minor == 0 ? Protocol::kHttp10 : Protocol::kHttp11;
+    record.ex = &ex;
     ex.tls = std::is_same_v<Stream, TlsStream>;
     ex.client_ip = client_ip_;
     ex.client_port = client_port_;
@@ -322,13 +331,16 @@ class Http1Session final : public SessionLink,
       co_return co_await respond(refuse(404, "no route for this host and path"));
     ex.route_id = route->id;
     ex.policy_id = route->pipeline->name();
+    record.route = route->slot;
 
     Verdict verdict = route->pipeline->on_headers(ex);
     if (!ex.detected.is_continue()) {
-      log_detected(ex);
+      worker_.security_event(ex, ex.detected, true, ex.detected.status);
       detected_logged_for_ = &ex;
     }
     if (!verdict.is_continue()) {
+      worker_.security_event(ex, verdict, false, verdict.status);
+      record.enforced = verdict;
       std::string_view allow = verdict.status == 405 ? verdict.reason : std::string_view();
       std::string_view detail = verdict.status == 405 ? "method not allowed" : verdict.reason;
       co_return co_await respond(refuse(verdict.status, detail, allow));
@@ -370,8 +382,12 @@ class Http1Session final : public SessionLink,
           std::span<const char>(body_.held.data(), std::min(body_.held.size(), inspection.limit));
       ex.body_complete = !body_unread;
       Verdict body_verdict = route->pipeline->on_body(ex);
-      if (!ex.detected.is_continue() && !detected_logged(ex)) log_detected(ex);
+      if (!ex.detected.is_continue() && !detected_logged(ex)) {
+        worker_.security_event(ex, ex.detected, true, ex.detected.status);
+      }
       if (!body_verdict.is_continue()) {
+        worker_.security_event(ex, body_verdict, false, body_verdict.status);
+        record.enforced = body_verdict;
         co_return co_await respond(refuse(body_verdict.status, body_verdict.reason));
       }
     }
@@ -693,6 +709,7 @@ class Http1Session final : public SessionLink,
                             (!client_11 && !has_length && !bodyless);
     out_.clear();
     out_ += "HTTP/1.1 ";
+    if (record_) record_->status = up->status;
     out_ += std::to_string(up->status);
     out_ += ' ';
     out_ += reason_phrase(static_cast<std::uint16_t>(up->status));
@@ -907,6 +924,7 @@ class Http1Session final : public SessionLink,
     }
 
     if (resp.status == 101) {
+      if (record_) record_->status = 101;
       if (!req.upgrade) {
         forward_detail_ = "upstream switched protocols without an upgrade request";
         upstream_.reset();
@@ -924,6 +942,7 @@ class Http1Session final : public SessionLink,
 
     out_.clear();
     out_ += "HTTP/1.1 ";
+    if (record_) record_->status = resp.status;
     char status_text[4] = {char('0' + resp.status / 100), char('0' + resp.status / 10 % 10),
                            char('0' + resp.status % 10), ' '};
     out_.append(status_text, 4);
@@ -1167,6 +1186,7 @@ class Http1Session final : public SessionLink,
   }
 
   Worker& worker_;
+  std::uint16_t listener_;
   Stream socket_;
   asio::steady_timer timer_;
   TimePoint deadline_ = TimePoint::max();
@@ -1186,6 +1206,7 @@ class Http1Session final : public SessionLink,
   std::unique_ptr<UpstreamConnection> upstream_;
   std::string_view forward_detail_;
   const Exchange* detected_logged_for_ = nullptr;
+  RequestRecord* record_ = nullptr;  // the request being served, while serve_one runs
 
   // The request body as far as it was taken before forwarding.
   struct HeldBody {
@@ -1214,12 +1235,12 @@ class Http1Session final : public SessionLink,
 
 }  // namespace
 
-void start_http1_session(Worker& worker, tcp::socket socket) {
-  std::make_shared<Http1Session<tcp::socket>>(worker, std::move(socket))->start();
+void start_http1_session(Worker& worker, std::uint16_t listener, tcp::socket socket) {
+  std::make_shared<Http1Session<tcp::socket>>(worker, listener, std::move(socket))->start();
 }
 
-void start_http1_session(Worker& worker, TlsStream stream) {
-  std::make_shared<Http1Session<TlsStream>>(worker, std::move(stream))->start();
+void start_http1_session(Worker& worker, std::uint16_t listener, TlsStream stream) {
+  std::make_shared<Http1Session<TlsStream>>(worker, listener, std::move(stream))->start();
 }
 
 }  // namespace portcullis::proxy

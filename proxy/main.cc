@@ -17,8 +17,8 @@ namespace {
 
 constexpr std::string_view kUsage = R"(Usage: portcullis [options]
 
-A WAAP reverse proxy: HTTP/1.1 in front of your service, with a request pipeline of
-inspection stages. Without -c it runs an embedded default config: listen on
+A WAAP reverse proxy: HTTP/1.1 and HTTP/2 in front of your service, with a request
+pipeline of inspection stages. Without -c it runs an embedded default config: listen on
 127.0.0.1:8080 in front of a built-in demo upstream on 127.0.0.1:8081.
 
 Options:
@@ -32,6 +32,9 @@ Options:
       --tls-key FILE      (PEM chain and key; ALPN h2 and http/1.1)
       --workers N         worker threads (default: the config's, else the number of cores)
       --mode MODE         block (enforce verdicts) or detect (log them, forward the request)
+      --admin ADDR        admin listener HOST:PORT (default 127.0.0.1:9901), or off
+      --events FILE       security event log: a file, - for standard output (default), off
+      --access-log FILE   access log (JSON lines): a file, - for standard output, off (default)
   -h, --help              print this help and exit
   -V, --version           print the version and exit
 
@@ -89,6 +92,12 @@ int main(int argc, char** argv) {
       overrides.workers = static_cast<int>(n);
     } else if (arg == "--mode") {
       if (!value(overrides.mode)) return usage_error("--mode needs block or detect");
+    } else if (arg == "--admin") {
+      if (!value(overrides.admin)) return usage_error("--admin needs HOST:PORT or off");
+    } else if (arg == "--events") {
+      if (!value(overrides.events)) return usage_error("--events needs a file, - or off");
+    } else if (arg == "--access-log") {
+      if (!value(overrides.access_log)) return usage_error("--access-log needs a file, - or off");
     } else {
       return usage_error("unknown option '" + std::string(arg) + "'");
     }
@@ -108,7 +117,7 @@ int main(int argc, char** argv) {
   }
 
   proxy::Server::block_signals();
-  proxy::Server server(loaded.value());
+  proxy::Server server(loaded.value(), proxy::ConfigSource{config_file, overrides});
   try {
     server.start();
   } catch (const std::exception& e) {

@@ -32,9 +32,10 @@ auto UpstreamConnection::async_write_some(const Buffers& buffers, Token&& token)
 class Worker;
 
 // Serves HTTP/1.1 on an established TLS stream (defined in http1_session.cc).
-void start_http1_session(Worker& worker, TlsStream stream);
+void start_http1_session(Worker& worker, std::uint16_t listener, TlsStream stream);
 
 // Serves HTTP/2 on an established TLS stream whose ALPN is h2 (defined in h2_session.cc).
-void start_h2_session(Worker& worker, TlsStream stream, std::string initial);
+void start_h2_session(Worker& worker, std::uint16_t listener, TlsStream stream,
+                      std::string initial);
 
 }  // namespace portcullis::proxy

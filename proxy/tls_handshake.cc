@@ -10,7 +10,7 @@
 namespace portcullis::proxy {
 namespace {
 
-awaitable<void> handshake(Worker& worker, tcp::socket socket,
+awaitable<void> handshake(Worker& worker, std::uint16_t listener, tcp::socket socket,
                           std::shared_ptr<const config::TlsServerContext> tls) {
   SSL_CTX* native = tls->default_context();
   SSL_CTX_up_ref(native);
@@ -29,7 +29,7 @@ awaitable<void> handshake(Worker& worker, tcp::socket socket,
   auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kNoThrow);
   timer.cancel();
   if (ec || timed_out) {
-    worker.tls_handshake_failures.fetch_add(1, std::memory_order_relaxed);
+    worker.metrics().tls_handshake_failures.add();
     boost::system::error_code ignored;
     stream.next_layer().close(ignored);
     co_return;
@@ -38,17 +38,18 @@ awaitable<void> handshake(Worker& worker, tcp::socket socket,
   unsigned int alpn_len = 0;
   SSL_get0_alpn_selected(stream.native_handle(), &alpn, &alpn_len);
   if (alpn_len == 2 && alpn[0] == 'h' && alpn[1] == '2') {
-    start_h2_session(worker, std::move(stream), {});
+    start_h2_session(worker, listener, std::move(stream), {});
   } else {
-    start_http1_session(worker, std::move(stream));
+    start_http1_session(worker, listener, std::move(stream));
   }
 }
 
 }  // namespace
 
-void start_tls_handshake(Worker& worker, tcp::socket socket,
+void start_tls_handshake(Worker& worker, std::uint16_t listener, tcp::socket socket,
                          std::shared_ptr<const config::TlsServerContext> tls) {
-  asio::co_spawn(worker.io(), handshake(worker, std::move(socket), std::move(tls)), asio::detached);
+  asio::co_spawn(worker.io(), handshake(worker, listener, std::move(socket), std::move(tls)),
+                 asio::detached);
 }
 
 }  // namespace portcullis::proxy

@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "config/snapshot.h"
+#include "proxy/metrics.h"
 #include "proxy/tls.h"
 
 namespace portcullis::proxy {
@@ -28,9 +29,24 @@ void UpstreamPool::PerUpstream::SessionFree::operator()(ssl_session_st* s) const
 
 void UpstreamPool::use_snapshot(const config::Snapshot* snapshot) {
   if (snapshot == snapshot_) return;
+  std::deque<PerUpstream> next(snapshot->upstreams.size());
+  if (snapshot_ != nullptr) {
+    for (std::size_t i = 0; i < next.size(); ++i) {
+      const config::Upstream& up = snapshot->upstreams[i];
+      for (std::size_t j = 0; j < upstreams_.size() && j < snapshot_->upstreams.size(); ++j) {
+        const config::Upstream& old = snapshot_->upstreams[j];
+        if (old.name != up.name || old.identity != up.identity) continue;
+        next[i] = std::move(upstreams_[j]);
+        for (auto& conn : next[i].idle) conn->upstream = i;
+        break;
+      }
+    }
+  }
+  std::int64_t closed = 0;  // what stayed behind is closed with the old table
+  for (const auto& u : upstreams_) closed += static_cast<std::int64_t>(u.idle.size());
+  metrics_.upstream_idle.add(-closed);
+  upstreams_ = std::move(next);
   snapshot_ = snapshot;
-  upstreams_.clear();
-  upstreams_.resize(snapshot->upstreams.size());
 }
 
 std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(std::size_t upstream) noexcept {
@@ -40,6 +56,7 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(std::size_t upstream
   while (!idle.empty()) {
     std::unique_ptr<UpstreamConnection> conn = std::move(idle.back());
     idle.pop_back();
+    metrics_.upstream_idle.add(-1);
     if (now - conn->idle_since < kProbeAfter) {
       conn->reused = true;
       return conn;
@@ -58,8 +75,8 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(std::size_t upstream
 
 void UpstreamPool::release(std::unique_ptr<UpstreamConnection> conn,
                            std::size_t max_idle) noexcept {
-  // A connection of an upstream that a newer snapshot no longer has at this index is closed.
-  if (conn->upstream >= upstreams_.size()) return;
+  // A connection taken under an older snapshot is closed: its index may mean another upstream.
+  if (conn->snapshot != snapshot_ || conn->upstream >= upstreams_.size()) return;
   auto& idle = upstreams_[conn->upstream].idle;
   if (conn->tls) {
     // By now a TLS 1.3 upstream has sent its session tickets (they come with the first
@@ -76,6 +93,7 @@ void UpstreamPool::release(std::unique_ptr<UpstreamConnection> conn,
   conn->buffer.compact();
   conn->idle_since = Clock::now();
   idle.push_back(std::move(conn));
+  metrics_.upstream_idle.add(1);
 }
 
 std::size_t UpstreamPool::next_endpoint(std::size_t upstream, std::size_t count) noexcept {
@@ -87,8 +105,15 @@ std::size_t UpstreamPool::next_endpoint(std::size_t upstream, std::size_t count)
 
 awaitable<UpstreamPool::Acquired> UpstreamPool::acquire(const config::Snapshot& snapshot,
                                                         std::size_t index) {
-  if (auto idle = take_idle(index)) co_return Acquired{std::move(idle)};
   const config::Upstream& upstream = snapshot.upstreams[index];
+  WorkerMetrics::PerUpstream& m = metrics_.upstream(upstream.slot);
+  m.requests.add();
+  if (&snapshot == snapshot_) {
+    if (auto idle = take_idle(index)) {
+      m.connections_reused.add();
+      co_return Acquired{std::move(idle)};
+    }
+  }
   const std::size_t attempts = upstream.endpoints.size();
   for (std::size_t i = 0; i < attempts; ++i) {
     const config::SocketAddress& ep = upstream.endpoints[next_endpoint(index, attempts)];
@@ -97,6 +122,7 @@ awaitable<UpstreamPool::Acquired> UpstreamPool::acquire(const config::Snapshot& 
     if (ec) continue;
     auto conn = std::make_unique<UpstreamConnection>(io_, kBufferBytes);
     conn->upstream = index;
+    conn->snapshot = &snapshot;
     asio::steady_timer timer(io_);
     timer.expires_after(snapshot.timeouts.upstream_connect);
     bool timed_out = false;
@@ -110,14 +136,24 @@ awaitable<UpstreamPool::Acquired> UpstreamPool::acquire(const config::Snapshot& 
     timer.cancel();
     if (!cec && !timed_out) {
       conn->socket.set_option(tcp::no_delay(true), ec);
+      m.connections_opened.add();
       if (!upstream.tls) co_return Acquired{std::move(conn)};
       auto tls = co_await handshake(snapshot, index, std::move(conn->socket));
-      if (!tls.stream) co_return Acquired{nullptr, tls.status, tls.detail};
+      if (!tls.stream) {
+        m.errors[static_cast<std::size_t>(tls.status == 504 ? UpstreamError::kTimeout
+                                                            : UpstreamError::kTls)]
+            .add();
+        co_return Acquired{nullptr, tls.status, tls.detail};
+      }
       conn->tls = std::move(tls.stream);
       co_return Acquired{std::move(conn)};
     }
-    if (timed_out) co_return Acquired{nullptr, 504, "upstream connect timeout"};
+    if (timed_out) {
+      m.errors[static_cast<std::size_t>(UpstreamError::kTimeout)].add();
+      co_return Acquired{nullptr, 504, "upstream connect timeout"};
+    }
   }
+  m.errors[static_cast<std::size_t>(UpstreamError::kConnect)].add();
   co_return Acquired{nullptr, 502, "upstream connection refused"};
 }
 

@@ -35,7 +35,8 @@ struct UpstreamConnection {
   tcp::socket socket;  // the connection; moved into `tls` by a TLS handshake
   std::unique_ptr<asio::ssl::stream<tcp::socket>> tls;
   Buffer buffer;
-  std::size_t upstream = 0;
+  std::size_t upstream = 0;                      // index in `snapshot`'s upstreams
+  const config::Snapshot* snapshot = nullptr;  // the snapshot it was opened under
   bool reused = false;  // taken from the idle set rather than freshly connected
   TimePoint idle_since{};
 
@@ -50,12 +51,15 @@ struct UpstreamConnection {
   auto async_write_some(const Buffers& buffers, Token&& token);
 };
 
+class WorkerMetrics;
+
 class UpstreamPool {
  public:
-  explicit UpstreamPool(asio::io_context& io) : io_(io) {}
+  UpstreamPool(asio::io_context& io, WorkerMetrics& metrics) : io_(io), metrics_(metrics) {}
 
-  // Drops every idle connection when the snapshot changed: upstream indexes belong to one
-  // snapshot.
+  // Follows a new snapshot: upstream indexes belong to one snapshot. The idle connections (and
+  // TLS session) of an upstream that the new snapshot has too, with the same identity, move to
+  // its new index; the others are closed.
   void use_snapshot(const config::Snapshot* snapshot);
 
   // An idle connection to `upstream` that the peer has not closed, or nullptr. A connection
@@ -109,6 +113,7 @@ class UpstreamPool {
                                  tcp::socket socket);
 
   asio::io_context& io_;
+  WorkerMetrics& metrics_;
   const config::Snapshot* snapshot_ = nullptr;
   std::deque<PerUpstream> upstreams_;  // deque: PerUpstream is not cheaply movable
 };

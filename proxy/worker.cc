@@ -6,15 +6,18 @@
 #include <cstdio>
 #include <random>
 
+#include "proxy/event_log.h"
 #include "proxy/h2_upstream.h"
 
 namespace portcullis::proxy {
 
-Worker::Worker(int index, SnapshotSource& snapshots)
+Worker::Worker(int index, SnapshotSource& snapshots, EventLog& log)
     : index_(index),
       snapshots_(snapshots),
+      log_(log),
+      metrics_(std::make_unique<WorkerMetrics>()),
       io_(1),
-      pool_(io_),
+      pool_(io_, *metrics_),
       h2_upstreams_(std::make_unique<H2UpstreamPool>(io_, pool_)) {
   std::random_device rd;
   id_seed_ = (std::uint64_t{rd()} << 32) ^ rd() ^ (std::uint64_t(index) << 56);
@@ -32,8 +35,7 @@ const std::shared_ptr<const config::Snapshot>& Worker::snapshot() noexcept {
   return snapshot_;
 }
 
-std::uint16_t Worker::listen(const config::Listener& listener) {
-  const config::SocketAddress& addr = listener.address;
+std::unique_ptr<tcp::acceptor> Worker::bind(const config::SocketAddress& addr) {
   tcp::endpoint endpoint(asio::ip::make_address(addr.ip), addr.port);
   auto acceptor = std::make_unique<tcp::acceptor>(io_);
   acceptor->open(endpoint.protocol());
@@ -44,22 +46,54 @@ std::uint16_t Worker::listen(const config::Listener& listener) {
   }
   acceptor->bind(endpoint);
   acceptor->listen(asio::socket_base::max_listen_connections);
-  std::uint16_t port = acceptor->local_endpoint().port();
-  acceptors_.push_back(Acceptor{std::move(acceptor), listener.tls});
-  return port;
+  return acceptor;
+}
+
+void Worker::add_listener(std::string key, std::unique_ptr<tcp::acceptor> acceptor,
+                          std::shared_ptr<const config::TlsServerContext> tls, std::uint16_t slot) {
+  auto a = std::make_shared<Acceptor>(
+      Acceptor{std::move(key), std::move(acceptor), std::move(tls), slot});
+  asio::post(io_, [this, a] {
+    if (draining()) return;
+    acceptors_.push_back(a);
+    asio::co_spawn(io_, accept_loop(a), asio::detached);
+  });
+}
+
+void Worker::update_listener(std::string key, std::shared_ptr<const config::TlsServerContext> tls,
+                             std::uint16_t slot) {
+  asio::post(io_, [this, key = std::move(key), tls = std::move(tls), slot] {
+    for (auto& a : acceptors_) {
+      if (a->key != key) continue;
+      a->tls = tls;
+      a->slot = slot;
+    }
+  });
+}
+
+void Worker::remove_listener(std::string key) {
+  asio::post(io_, [this, key = std::move(key)] {
+    std::erase_if(acceptors_, [&](const std::shared_ptr<Acceptor>& a) {
+      if (a->key != key) return false;
+      boost::system::error_code ignored;
+      a->acceptor->close(ignored);  // its accept loop ends; its connections go on
+      return true;
+    });
+  });
 }
 
 void Worker::run() {
   snapshot();
-  for (auto& a : acceptors_) asio::co_spawn(io_, accept_loop(a), asio::detached);
   io_.run();
 }
 
-awaitable<void> Worker::accept_loop(Acceptor& listener) {
+awaitable<void> Worker::accept_loop(std::shared_ptr<Acceptor> listener) {
   asio::steady_timer backoff(io_);
   while (!draining()) {
-    auto [ec, socket] = co_await listener.acceptor->async_accept(kNoThrow);
-    if (ec == asio::error::operation_aborted || draining()) break;
+    auto [ec, socket] = co_await listener->acceptor->async_accept(kNoThrow);
+    if (ec == asio::error::operation_aborted || draining() || !listener->acceptor->is_open()) {
+      break;
+    }
     if (ec) {
       // Out of descriptors or memory: wait a little rather than spin on the error.
       std::fprintf(stderr, "portcullis: accept failed: %s\n", ec.message().c_str());
@@ -67,10 +101,11 @@ awaitable<void> Worker::accept_loop(Acceptor& listener) {
       co_await backoff.async_wait(kNoThrow);
       continue;
     }
-    if (listener.tls) {
-      start_tls_handshake(*this, std::move(socket), listener.tls);
+    metrics_->connections_accepted(listener->slot).add();
+    if (listener->tls) {
+      start_tls_handshake(*this, listener->slot, std::move(socket), listener->tls);
     } else {
-      start_http1_session(*this, std::move(socket));
+      start_http1_session(*this, listener->slot, std::move(socket));
     }
   }
 }
@@ -80,7 +115,7 @@ void Worker::begin_drain() {
     draining_.store(true, std::memory_order_relaxed);
     for (auto& a : acceptors_) {
       boost::system::error_code ignored;
-      a.acceptor->close(ignored);
+      a->acceptor->close(ignored);
     }
     for (SessionLink* s = sessions_; s != nullptr;) {
       SessionLink* next = s->next_;  // on_drain may detach s
@@ -95,6 +130,7 @@ void Worker::attach(SessionLink* session) noexcept {
   if (sessions_) sessions_->prev_ = session;
   sessions_ = session;
   live_.fetch_add(1, std::memory_order_relaxed);
+  metrics_->connections_active.add(1);
 }
 
 void Worker::detach(SessionLink* session) noexcept {
@@ -103,6 +139,32 @@ void Worker::detach(SessionLink* session) noexcept {
   if (sessions_ == session) sessions_ = session->next_;
   session->prev_ = session->next_ = nullptr;
   live_.fetch_sub(1, std::memory_order_relaxed);
+  metrics_->connections_active.add(-1);
+}
+
+RequestRecord::~RequestRecord() {
+  if (status != 0) worker.finish_request(*this);
+}
+
+void Worker::security_event(const Exchange& ex, const Verdict& verdict, bool detected,
+                            std::uint16_t status) {
+  metrics_->block(verdict.stage, verdict.rule, detected);
+  log_.events(static_cast<std::size_t>(index_)).push(format_event(ex, verdict, detected, status));
+}
+
+void Worker::finish_request(const RequestRecord& r) {
+  Verdict detected = r.ex ? r.ex->detected : Verdict::pass();
+  VerdictLabel verdict = verdict_label(r.enforced, detected);
+  Duration elapsed = Clock::now() - r.start;
+  metrics_->request(r.listener, r.route, r.protocol, r.status, verdict, elapsed);
+  if (r.ex) metrics_->stages(*r.ex);
+  if (r.ex && log_.access_enabled()) {
+    static constexpr std::string_view kNames[] = {"pass", "block", "challenge", "rate_limit",
+                                                  "detect"};
+    log_.access(static_cast<std::size_t>(index_))
+        .push(format_access(*r.ex, static_cast<std::uint16_t>(r.status),
+                            kNames[static_cast<std::size_t>(verdict)], elapsed));
+  }
 }
 
 void Worker::next_request_id(char (&out)[16]) noexcept {

@@ -10,6 +10,7 @@
 
 #include "config/snapshot.h"
 #include "proxy/asio.h"
+#include "proxy/metrics.h"
 #include "proxy/snapshot_source.h"
 #include "proxy/upstream_pool.h"
 
@@ -30,10 +31,31 @@ class SessionLink {
 };
 
 class H2UpstreamPool;
+class EventLog;
+class Worker;
+
+// One request as the metrics and the access log see it; recorded when it goes out of scope.
+// Sessions keep one per request and fill it in as they learn more.
+struct RequestRecord {
+  RequestRecord(Worker& worker, std::uint16_t listener, Protocol protocol) noexcept
+      : worker(worker), listener(listener), protocol(protocol) {}
+  ~RequestRecord();
+  RequestRecord(const RequestRecord&) = delete;
+  RequestRecord& operator=(const RequestRecord&) = delete;
+
+  Worker& worker;
+  std::uint16_t listener;
+  Protocol protocol;
+  TimePoint start = Clock::now();
+  const Exchange* ex = nullptr;  // set once the request has one
+  std::uint16_t route = 0;       // route label slot; 0: none matched
+  int status = 0;                // the status sent; 0: no response (not recorded)
+  Verdict enforced;              // the verdict that refused the request, if any
+};
 
 class Worker {
  public:
-  Worker(int index, SnapshotSource& snapshots);
+  Worker(int index, SnapshotSource& snapshots, EventLog& log);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -46,8 +68,19 @@ class Worker {
   // The snapshot a new request uses. Worker thread only.
   const std::shared_ptr<const config::Snapshot>& snapshot() noexcept;
 
-  // Opens an acceptor for `listener` (port 0 picks one); returns the bound port. Before run().
-  std::uint16_t listen(const config::Listener& listener);
+  // Binds an SO_REUSEPORT acceptor to `address` on this worker's io_context (port 0 picks
+  // one). Any thread. Throws std::system_error when it cannot.
+  std::unique_ptr<tcp::acceptor> bind(const config::SocketAddress& address);
+  // Starts accepting on `acceptor` for the listener configured as `key` (its address as
+  // written). Any thread; takes effect on the worker's thread.
+  void add_listener(std::string key, std::unique_ptr<tcp::acceptor> acceptor,
+                    std::shared_ptr<const config::TlsServerContext> tls, std::uint16_t slot);
+  // A reload changed the listener's TLS (new certificates): new connections use `tls`,
+  // established ones keep theirs. Any thread.
+  void update_listener(std::string key, std::shared_ptr<const config::TlsServerContext> tls,
+                       std::uint16_t slot);
+  // Stops accepting on the listener; its connections go on. Any thread.
+  void remove_listener(std::string key);
 
   // Runs the event loop until stop(). The thread body.
   void run();
@@ -64,23 +97,34 @@ class Worker {
   void attach(SessionLink* session) noexcept;
   void detach(SessionLink* session) noexcept;
 
-  // Failed TLS handshakes (plain HTTP on a TLS port, truncated or refused handshakes).
-  std::atomic<std::uint64_t> tls_handshake_failures{0};
+  WorkerMetrics& metrics() noexcept { return *metrics_; }
+  const WorkerMetrics& metrics() const noexcept { return *metrics_; }
+
+  // A stage's verdict refused the request (or, `detected`, would have): counts it and queues
+  // its security event. Worker thread only.
+  void security_event(const Exchange& ex, const Verdict& verdict, bool detected,
+                      std::uint16_t status);
+  // Records a finished request (RequestRecord's destructor). Worker thread only.
+  void finish_request(const RequestRecord& record);
 
   // Writes a new 16-hex-digit request id into `out`. Worker thread only.
   void next_request_id(char (&out)[16]) noexcept;
 
  private:
   struct Acceptor {
+    std::string key;
     std::unique_ptr<tcp::acceptor> acceptor;
     std::shared_ptr<const config::TlsServerContext> tls;
+    std::uint16_t slot = 0;  // listener label slot
   };
-  awaitable<void> accept_loop(Acceptor& acceptor);
+  awaitable<void> accept_loop(std::shared_ptr<Acceptor> acceptor);
 
   int index_;
   SnapshotSource& snapshots_;
+  EventLog& log_;
+  std::unique_ptr<WorkerMetrics> metrics_;
   asio::io_context io_;
-  std::vector<Acceptor> acceptors_;
+  std::vector<std::shared_ptr<Acceptor>> acceptors_;  // worker thread only
   UpstreamPool pool_;
   std::unique_ptr<H2UpstreamPool> h2_upstreams_;
   std::shared_ptr<const config::Snapshot> snapshot_;
@@ -92,16 +136,18 @@ class Worker {
   std::uint64_t id_counter_ = 0;
 };
 
-// Starts serving one accepted client connection on `worker` (defined in http1_session.cc).
-void start_http1_session(Worker& worker, tcp::socket socket);
+// Starts serving one accepted client connection of listener slot `listener` on `worker`
+// (defined in http1_session.cc).
+void start_http1_session(Worker& worker, std::uint16_t listener, tcp::socket socket);
 
 // Serves HTTP/2 on a plain connection whose first bytes (`initial`, the client preface
 // included) were already read (defined in h2_session.cc).
-void start_h2_session(Worker& worker, tcp::socket socket, std::string initial);
+void start_h2_session(Worker& worker, std::uint16_t listener, tcp::socket socket,
+                      std::string initial);
 
 // Runs the TLS handshake on an accepted connection, then serves it (defined in
 // tls_handshake.cc).
-void start_tls_handshake(Worker& worker, tcp::socket socket,
+void start_tls_handshake(Worker& worker, std::uint16_t listener, tcp::socket socket,
                          std::shared_ptr<const config::TlsServerContext> tls);
 
 }  // namespace portcullis::proxy

@@ -43,7 +43,7 @@ class BodyInspectionTest : public ::testing::Test {
   // Starts the proxy with one route whose pipeline is the marker stage.
   void start(BodyInspection inspection, Mode mode = Mode::kBlock) {
     std::string yaml =
-        "listen: [127.0.0.1:0]\nworkers: 1\nlimits: {body_bytes: 1MiB}\n"
+        "listen: [127.0.0.1:0]\nworkers: 1\nadmin: {address: off}\nlimits: {body_bytes: 1MiB}\n"
         "upstreams: [{name: app, endpoints: [" +
         upstream_.endpoint() + "]}]\nroutes: [{upstream: app}]\n";
     auto loaded = config::load_string(yaml, "test.yaml");
@@ -55,7 +55,7 @@ class BodyInspectionTest : public ::testing::Test {
     stages.push_back(std::move(stage));
     snap->routes[0].pipeline =
         std::make_shared<const Pipeline>("inspect", mode, std::move(stages), inspection);
-    server_ = std::make_unique<proxy::Server>(snap);
+    server_ = std::make_unique<proxy::Server>(snap, proxy::ConfigSource{});
     server_->start();
     port_ = server_->ports().at(0);
   }

@@ -1010,6 +1010,13 @@ ProxyProcess::~ProxyProcess() {
     argv.push_back(config_path_.string());
   }
   argv.insert(argv.end(), args.begin(), args.end());
+  // Tests run side by side: the admin listener takes a free port unless the test chose one.
+  bool admin_chosen = std::find(args.begin(), args.end(), "--admin") != args.end() ||
+                      (config_yaml && config_yaml->find("admin:") != std::string::npos);
+  if (!admin_chosen) {
+    argv.push_back("--admin");
+    argv.push_back("127.0.0.1:0");
+  }
   std::string command_line;
   for (const std::string& arg : argv) command_line += (command_line.empty() ? "" : " ") + arg;
 
@@ -1084,6 +1091,20 @@ void ProxyProcess::drain_output() {
   changed_.notify_all();
 }
 
+uint16_t ProxyProcess::admin_port() const {
+  static constexpr std::string_view kAdmin = "portcullis: admin on http://127.0.0.1:";
+  uint16_t port = 0;
+  wait_for_log(
+      [&](const std::string& log) {
+        std::size_t at = log.find(kAdmin);
+        if (at == std::string::npos || log.find('\n', at) == std::string::npos) return false;
+        port = static_cast<uint16_t>(std::atoi(log.c_str() + at + kAdmin.size()));
+        return true;
+      },
+      milliseconds(5000));
+  return port;
+}
+
 std::string ProxyProcess::log() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return stderr_;
@@ -1098,6 +1119,12 @@ bool ProxyProcess::wait_for_log(const std::function<bool(const std::string&)>& p
                                 milliseconds timeout) const {
   std::unique_lock<std::mutex> lock(mutex_);
   return changed_.wait_for(lock, timeout, [&] { return predicate(stderr_); });
+}
+
+bool ProxyProcess::wait_for_stdout(const std::function<bool(const std::string&)>& predicate,
+                                   milliseconds timeout) const {
+  std::unique_lock<std::mutex> lock(mutex_);
+  return changed_.wait_for(lock, timeout, [&] { return predicate(stdout_); });
 }
 
 bool ProxyProcess::terminate(int signal) {

@@ -228,6 +228,9 @@ class ProxyProcess {
 
   // The port of the first listening line.
   uint16_t port() const { return port_; }
+  // The admin listener's port ("portcullis: admin on http://127.0.0.1:PORT"); 0 if none. Unless
+  // the test chose an admin address, start() gives the proxy "--admin 127.0.0.1:0".
+  uint16_t admin_port() const;
   pid_t pid() const { return pid_; }
   const std::filesystem::path& config_path() const { return config_path_; }
 
@@ -237,6 +240,9 @@ class ProxyProcess {
   // Waits until standard error satisfies `predicate`; false at the timeout.
   bool wait_for_log(const std::function<bool(const std::string&)>& predicate,
                     milliseconds timeout) const;
+  // The same for standard output (where the security event log goes by default).
+  bool wait_for_stdout(const std::function<bool(const std::string&)>& predicate,
+                       milliseconds timeout) const;
 
   // Sends `signal` to the child; false when it is no longer running.
   bool terminate(int signal);

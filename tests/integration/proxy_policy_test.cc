@@ -144,13 +144,16 @@ TEST_F(ProxyPolicyTest, DetectModeLogsTheWouldBeBlock) {
   std::optional<std::string> id = response->header("x-request-id");
   ASSERT_TRUE(id.has_value() && !id->empty()) << "no x-request-id to find in the log:\n"
                                               << *response;
-  const std::vector<std::string> words = {"405", "detect", "would", "block"};
-  bool logged = proxy_.wait_for_log(
+  // One JSON line in the security event log (standard output by default).
+  const std::vector<std::string> words = {"\"status\":405", "\"action\":\"detect\"",
+                                          "\"would\":\"block\"", "\"stage\":\"access\"",
+                                          "\"id\":\"method\""};
+  bool logged = proxy_.wait_for_stdout(
       [&](const std::string& log) { return find_log_line(log, *id, words).has_value(); },
       seconds(3));
-  EXPECT_TRUE(logged) << "no log line with request id " << *id
-                      << " mentions the would-be block; stderr:\n"
-                      << proxy_.log();
+  EXPECT_TRUE(logged) << "no event with request id " << *id
+                      << " records the would-be block; stdout:\n"
+                      << proxy_.stdout_log();
 }
 
 TEST_F(ProxyPolicyTest, ModeFlagOverridesPolicyMode) {

@@ -1,0 +1,322 @@
+#include "proxy/metrics.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace portcullis::proxy {
+
+void Histogram::observe(Duration d) noexcept {
+  const double s = std::chrono::duration<double>(d).count();
+  std::size_t i = 0;
+  while (i < kBounds.size() && s > kBounds[i]) ++i;
+  buckets_[i].add();
+  sum_ns_.add(static_cast<std::uint64_t>(std::max<std::int64_t>(0, d.count())));
+}
+
+VerdictLabel verdict_label(const Verdict& enforced, const Verdict& detected) noexcept {
+  switch (enforced.action) {
+    case Action::kBlock:
+      return VerdictLabel::kBlock;
+    case Action::kChallenge:
+      return VerdictLabel::kChallenge;
+    case Action::kRateLimit:
+      return VerdictLabel::kRateLimit;
+    case Action::kContinue:
+      break;
+  }
+  return detected.is_continue() ? VerdictLabel::kPass : VerdictLabel::kDetect;
+}
+
+std::size_t stage_index(std::string_view stage) noexcept {
+  for (std::size_t i = 0; i + 1 < kStageNames.size(); ++i) {
+    if (kStageNames[i] == stage) return i;
+  }
+  return kStageNames.size() - 1;
+}
+
+void WorkerMetrics::request(std::uint16_t listener, std::uint16_t route, Protocol protocol,
+                            int status, VerdictLabel verdict, Duration elapsed) noexcept {
+  std::size_t cls = status >= 100 && status < 600 ? static_cast<std::size_t>(status / 100 - 1) : 4;
+  std::size_t proto = protocol == Protocol::kHttp2 ? 1 : 0;
+  requests_[index(std::min<std::size_t>(listener, kListeners - 1),
+                  std::min<std::size_t>(route, kRoutes - 1), proto, cls,
+                  static_cast<std::size_t>(verdict))]
+      .add();
+  request_time_[proto].observe(elapsed);
+}
+
+void WorkerMetrics::block(std::string_view stage, std::string_view rule, bool detected) {
+  std::lock_guard lock(rules_mu_);
+  auto it = std::find_if(rules_.begin(), rules_.end(), [&](const RuleCount& r) {
+    return r.stage == stage && r.rule == rule;
+  });
+  if (it == rules_.end()) {
+    if (rules_.size() + 1 >= kMaxRuleKeys) {
+      // The label set stays bounded: further rules are counted together.
+      it = std::find_if(rules_.begin(), rules_.end(),
+                        [](const RuleCount& r) { return r.rule == "other"; });
+      if (it == rules_.end()) it = rules_.insert(rules_.end(), RuleCount{"other", "other"});
+    } else {
+      it = rules_.insert(rules_.end(), RuleCount{std::string(stage), std::string(rule)});
+    }
+  }
+  ++(detected ? it->detected : it->blocked);
+}
+
+std::vector<WorkerMetrics::RuleCount> WorkerMetrics::rules() const {
+  std::lock_guard lock(rules_mu_);
+  return rules_;
+}
+
+void WorkerMetrics::stages(const Exchange& ex) noexcept {
+  for (std::uint8_t i = 0; i < ex.stages_timed; ++i) {
+    stage_time_[stage_index(ex.stage_names[i])].observe(Duration(ex.stage_ns[i]));
+  }
+}
+
+namespace {
+
+constexpr std::string_view kClassNames[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+constexpr std::string_view kVerdictNames[] = {"pass", "block", "challenge", "rate_limit",
+                                              "detect"};
+constexpr std::string_view kProtocolNames[] = {"http1", "http2"};
+constexpr std::string_view kUpstreamErrorNames[] = {"connect", "timeout", "tls", "reset",
+                                                    "bad_response"};
+
+// Label values are escaped as the exposition format requires: backslash, quote, newline.
+std::string escape(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+class Writer {
+ public:
+  void header(std::string_view name, std::string_view type, std::string_view help) {
+    out_.append("# HELP ").append(name).append(" ").append(help).append("\n");
+    out_.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+  }
+  void sample(std::string_view name, std::string_view labels, double value) {
+    out_.append(name);
+    if (!labels.empty()) out_.append("{").append(labels).append("}");
+    char buf[64];
+    std::snprintf(buf, sizeof buf, " %.17g\n", value);
+    out_.append(buf);
+  }
+  void sample(std::string_view name, std::string_view labels, std::uint64_t value) {
+    out_.append(name);
+    if (!labels.empty()) out_.append("{").append(labels).append("}");
+    out_.append(" ").append(std::to_string(value)).append("\n");
+  }
+  // A histogram summed over `parts`, with `labels` (may be empty) on every series.
+  void histogram(std::string_view name, std::string_view labels,
+                 const std::vector<const Histogram*>& parts) {
+    std::uint64_t cumulative = 0;
+    std::string prefix = labels.empty() ? std::string() : std::string(labels) + ",";
+    for (std::size_t i = 0; i <= Histogram::kBounds.size(); ++i) {
+      for (const Histogram* h : parts) cumulative += h->bucket(i);
+      char le[32];
+      if (i < Histogram::kBounds.size()) {
+        std::snprintf(le, sizeof le, "%g", Histogram::kBounds[i]);
+      } else {
+        std::snprintf(le, sizeof le, "+Inf");
+      }
+      sample(std::string(name) + "_bucket", prefix + "le=\"" + le + "\"", cumulative);
+    }
+    std::uint64_t sum_ns = 0;
+    for (const Histogram* h : parts) sum_ns += h->sum_ns();
+    sample(std::string(name) + "_sum", labels, static_cast<double>(sum_ns) / 1e9);
+    sample(std::string(name) + "_count", labels, cumulative);
+  }
+  std::string take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+std::string label(std::string_view key, std::string_view value) {
+  return std::string(key) + "=\"" + escape(value) + "\"";
+}
+
+}  // namespace
+
+std::string render_metrics(const std::vector<const WorkerMetrics*>& workers,
+                           const ControlMetrics& control) {
+  using config::LabelKind;
+  const auto listeners = config::label_names(LabelKind::kListener);
+  const auto routes = config::label_names(LabelKind::kRoute);
+  const auto upstreams = config::label_names(LabelKind::kUpstream);
+  Writer w;
+
+  w.header("portcullis_requests_total", "counter",
+           "Requests answered, by listener, route, protocol, status class and verdict.");
+  for (std::size_t l = 0; l < listeners.size(); ++l) {
+    for (std::size_t r = 0; r < routes.size(); ++r) {
+      for (std::size_t p = 0; p < WorkerMetrics::kProtocols; ++p) {
+        for (std::size_t c = 0; c < WorkerMetrics::kClasses; ++c) {
+          for (std::size_t v = 0; v < WorkerMetrics::kVerdicts; ++v) {
+            std::uint64_t n = 0;
+            for (const WorkerMetrics* m : workers) n += m->requests(l, r, p, c, v);
+            if (n == 0) continue;
+            w.sample("portcullis_requests_total",
+                     label("listener", listeners[l]) + "," + label("route", routes[r]) + "," +
+                         label("protocol", kProtocolNames[p]) + "," +
+                         label("code_class", kClassNames[c]) + "," +
+                         label("verdict", kVerdictNames[v]),
+                     n);
+          }
+        }
+      }
+    }
+  }
+
+  w.header("portcullis_request_duration_seconds", "histogram",
+           "Time from a complete request head to the end of the response.");
+  for (std::size_t p = 0; p < WorkerMetrics::kProtocols; ++p) {
+    std::vector<const Histogram*> parts;
+    for (const WorkerMetrics* m : workers) parts.push_back(&m->request_time(p));
+    w.histogram("portcullis_request_duration_seconds", label("protocol", kProtocolNames[p]),
+                parts);
+  }
+
+  w.header("portcullis_stage_duration_seconds", "histogram",
+           "Time each inspection stage spent on a request.");
+  for (std::size_t s = 0; s < kStageNames.size(); ++s) {
+    std::vector<const Histogram*> parts;
+    std::uint64_t any = 0;
+    for (const WorkerMetrics* m : workers) {
+      parts.push_back(&m->stage_time(s));
+      for (std::size_t i = 0; i <= Histogram::kBounds.size(); ++i) any += m->stage_time(s).bucket(i);
+    }
+    if (any) w.histogram("portcullis_stage_duration_seconds", label("stage", kStageNames[s]), parts);
+  }
+
+  w.header("portcullis_blocks_total", "counter",
+           "Requests a stage refused (mode=block) or would have refused (mode=detect), by stage "
+           "and rule.");
+  {
+    std::vector<WorkerMetrics::RuleCount> sum;
+    for (const WorkerMetrics* m : workers) {
+      for (const auto& r : m->rules()) {
+        auto it = std::find_if(sum.begin(), sum.end(), [&](const auto& s) {
+          return s.stage == r.stage && s.rule == r.rule;
+        });
+        if (it == sum.end()) {
+          sum.push_back(r);
+        } else {
+          it->blocked += r.blocked;
+          it->detected += r.detected;
+        }
+      }
+    }
+    for (const auto& r : sum) {
+      std::string base = label("stage", r.stage) + "," + label("rule", r.rule);
+      if (r.blocked) w.sample("portcullis_blocks_total", base + ",mode=\"block\"", r.blocked);
+      if (r.detected) w.sample("portcullis_blocks_total", base + ",mode=\"detect\"", r.detected);
+    }
+  }
+
+  w.header("portcullis_connections_accepted_total", "counter",
+           "Client connections accepted, by listener.");
+  for (std::size_t l = 0; l < listeners.size(); ++l) {
+    std::uint64_t n = 0;
+    for (const WorkerMetrics* m : workers) n += m->accepted(l).value();
+    w.sample("portcullis_connections_accepted_total", label("listener", listeners[l]), n);
+  }
+  w.header("portcullis_connections_active", "gauge", "Client connections open now.");
+  {
+    std::int64_t n = 0;
+    for (const WorkerMetrics* m : workers) n += m->connections_active.value();
+    w.sample("portcullis_connections_active", "", static_cast<double>(n));
+  }
+  w.header("portcullis_tls_handshake_failures_total", "counter",
+           "TLS handshakes that failed or timed out (plain HTTP on a TLS port, unknown SNI with "
+           "no default, truncated handshakes, refused client certificates).");
+  {
+    std::uint64_t n = 0;
+    for (const WorkerMetrics* m : workers) n += m->tls_handshake_failures.value();
+    w.sample("portcullis_tls_handshake_failures_total", "", n);
+  }
+
+  w.header("portcullis_upstream_requests_total", "counter", "Requests sent to an upstream.");
+  for (std::size_t u = 0; u < upstreams.size(); ++u) {
+    std::uint64_t n = 0;
+    for (const WorkerMetrics* m : workers) n += m->upstream(u).requests.value();
+    w.sample("portcullis_upstream_requests_total", label("upstream", upstreams[u]), n);
+  }
+  w.header("portcullis_upstream_errors_total", "counter",
+           "Upstream attempts that failed, by upstream and kind.");
+  for (std::size_t u = 0; u < upstreams.size(); ++u) {
+    for (std::size_t e = 0; e < static_cast<std::size_t>(UpstreamError::kCount); ++e) {
+      std::uint64_t n = 0;
+      for (const WorkerMetrics* m : workers) n += m->upstream(u).errors[e].value();
+      w.sample("portcullis_upstream_errors_total",
+               label("upstream", upstreams[u]) + "," + label("kind", kUpstreamErrorNames[e]), n);
+    }
+  }
+  w.header("portcullis_upstream_connections_total", "counter",
+           "Upstream connections used for a request: opened anew or reused from the pool.");
+  for (std::size_t u = 0; u < upstreams.size(); ++u) {
+    std::uint64_t opened = 0, reused = 0;
+    for (const WorkerMetrics* m : workers) {
+      opened += m->upstream(u).connections_opened.value();
+      reused += m->upstream(u).connections_reused.value();
+    }
+    w.sample("portcullis_upstream_connections_total",
+             label("upstream", upstreams[u]) + ",state=\"opened\"", opened);
+    w.sample("portcullis_upstream_connections_total",
+             label("upstream", upstreams[u]) + ",state=\"reused\"", reused);
+  }
+  w.header("portcullis_upstream_idle_connections", "gauge",
+           "Idle keep-alive connections in the upstream pools.");
+  {
+    std::int64_t n = 0;
+    for (const WorkerMetrics* m : workers) n += m->upstream_idle.value();
+    w.sample("portcullis_upstream_idle_connections", "", static_cast<double>(n));
+  }
+  w.header("portcullis_upstream_response_seconds", "histogram",
+           "Time from sending a request upstream to its response head.");
+  for (std::size_t u = 0; u < upstreams.size(); ++u) {
+    std::vector<const Histogram*> parts;
+    for (const WorkerMetrics* m : workers) parts.push_back(&m->upstream(u).response_time);
+    w.histogram("portcullis_upstream_response_seconds", label("upstream", upstreams[u]), parts);
+  }
+
+  w.header("portcullis_config_reloads_total", "counter", "Configuration reloads, by result.");
+  w.sample("portcullis_config_reloads_total", "result=\"success\"", control.reloads_ok);
+  w.sample("portcullis_config_reloads_total", "result=\"failure\"", control.reloads_failed);
+  w.header("portcullis_config_last_reload_successful", "gauge",
+           "1 when the last reload attempt succeeded (or none was made), else 0.");
+  w.sample("portcullis_config_last_reload_successful", "", control.last_reload_ok ? 1.0 : 0.0);
+  w.header("portcullis_config_last_reload_success_timestamp_seconds", "gauge",
+           "Unix time the configuration in force was loaded.");
+  w.sample("portcullis_config_last_reload_success_timestamp_seconds", "",
+           control.last_reload_ok_unix);
+  w.header("portcullis_config_info", "gauge",
+           "The configuration in force: its hash and generation (1 at start).");
+  w.sample("portcullis_config_info",
+           label("hash", control.config_hash) + "," +
+               label("generation", std::to_string(control.generation)),
+           1.0);
+
+  w.header("portcullis_events_total", "counter",
+           "Security event log lines, written or dropped because the queue was full.");
+  w.sample("portcullis_events_total", "result=\"written\"", control.events_written);
+  w.sample("portcullis_events_total", "result=\"dropped\"", control.events_dropped);
+  w.header("portcullis_access_log_total", "counter",
+           "Access log lines, written or dropped because the queue was full.");
+  w.sample("portcullis_access_log_total", "result=\"written\"", control.access_written);
+  w.sample("portcullis_access_log_total", "result=\"dropped\"", control.access_dropped);
+  return w.take();
+}
+
+}  // namespace portcullis::proxy
