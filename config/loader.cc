@@ -34,7 +34,6 @@ namespace {
 // Defined at the end: the metric label slots and identities of a compiled snapshot, and the
 // hash of its text.
 void assign_labels(Snapshot& snap);
-std::string content_hash(std::string_view text);
 
 // Everything a compile step needs to say where a problem is.
 class Loader {
@@ -934,6 +933,8 @@ void assign_labels(Snapshot& snap) {
   }
 }
 
+}  // namespace
+
 std::string content_hash(std::string_view text) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
@@ -945,8 +946,6 @@ std::string content_hash(std::string_view text) {
   }
   return out;
 }
-
-}  // namespace
 
 Result<std::shared_ptr<const Snapshot>> load_string(std::string_view yaml, std::string source,
                                                     const Overrides& overrides) {

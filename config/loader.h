@@ -33,6 +33,9 @@ Result<std::shared_ptr<const Snapshot>> load_string(std::string_view yaml, std::
 Result<std::shared_ptr<const Snapshot>> load_file(const std::string& path,
                                                   const Overrides& overrides = {});
 
+// First 16 hex digits of the SHA-256 of a config text (Snapshot::hash).
+std::string content_hash(std::string_view text);
+
 // "250ms", "10s", "5m", "1h", or a bare integer of seconds.
 Result<Duration> parse_duration(std::string_view text);
 // 1024, "512B", "16KiB", "10MiB", "1GiB" (KB/MB/GB and k/m/g are the same powers of 1024).

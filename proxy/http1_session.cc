@@ -880,6 +880,13 @@ class Http1Session final : public SessionLink,
     http1::ParseError perr;
     bool got_bytes = false;
     arm(snap.timeouts.upstream_response);
+    const TimePoint sent_at = Clock::now();
+    WorkerMetrics::PerUpstream& metrics =
+        worker_.metrics().upstream(snap.upstreams[upstream_->upstream].slot);
+    auto failed = [&](UpstreamError kind) {
+      metrics.errors[static_cast<std::size_t>(kind)].add();
+      upstream_.reset();
+    };
     while (true) {
       ParseState st =
           http1::parse_response(ub.pending(), req.method, snap.limits.response_header_bytes,
@@ -893,7 +900,7 @@ class Http1Session final : public SessionLink,
       }
       if (st == ParseState::kError) {
         forward_detail_ = perr.reason;
-        upstream_.reset();
+        failed(UpstreamError::kBadResponse);
         co_return 502;
       }
       if (ub.write_space() == 0 &&
@@ -903,7 +910,7 @@ class Http1Session final : public SessionLink,
       }
       if (ub.write_space() == 0) {
         forward_detail_ = "upstream response head too large";
-        upstream_.reset();
+        failed(UpstreamError::kBadResponse);
         co_return 502;
       }
       auto [ec, n] = co_await upstream_->async_read_some(
@@ -911,17 +918,18 @@ class Http1Session final : public SessionLink,
       if (ec) {
         if (timed_out_) {
           forward_detail_ = "upstream response timeout";
-          upstream_.reset();
+          failed(UpstreamError::kTimeout);
           co_return 504;
         }
         if (!got_bytes && ub.empty() && retryable) co_return kRetry;
         forward_detail_ = "upstream closed the connection before responding";
-        upstream_.reset();
+        failed(UpstreamError::kReset);
         co_return 502;
       }
       got_bytes = true;
       ub.commit(n);
     }
+    metrics.response_time.observe(Clock::now() - sent_at);
 
     if (resp.status == 101) {
       if (record_) record_->status = 101;

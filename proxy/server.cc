@@ -1,7 +1,11 @@
 #include "proxy/server.h"
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 #include <future>
 #include <set>
 #include <system_error>
@@ -91,6 +95,7 @@ void Server::start() {
   std::fprintf(stderr, "portcullis: %d worker%s, config %s\n", n, n == 1 ? "" : "s",
                snap->source.c_str());
   last_ok_ = last_ = ReloadResult{true, true, "start", {}, {}, generation_, snap->hash, unix_now()};
+  last_attempt_hash_ = snap->hash;
   log_->start();
   for (auto& w : workers_) threads_.emplace_back([worker = w.get()] { worker->run(); });
   control_thread_ = std::thread([this] { admin_->run(); });
@@ -119,7 +124,7 @@ std::string Server::apply_listeners(const config::Snapshot& next) {
       }
       added.push_back(std::move(a));
     }
-  } catch (const std::system_error& e) {
+  } catch (const std::exception& e) {  // Asio throws boost::system::system_error
     return std::string("cannot listen: ") + e.what();  // the acceptors bound so far close here
   }
   for (Added& a : added) {
@@ -160,15 +165,27 @@ ReloadResult Server::reload(const std::string& trigger, bool only_if_changed) {
   r.trigger = trigger;
   r.unix_time = unix_now();
   auto current = snapshots_.current();
-  auto loaded = source_.path.empty()
-                    ? config::load_string(config::kEmbeddedDefault, "<embedded default>",
-                                          source_.overrides)
-                    : config::load_file(source_.path, source_.overrides);
+  std::string text(config::kEmbeddedDefault);
+  std::string name = "<embedded default>";
+  if (!source_.path.empty()) {
+    std::ifstream in(source_.path, std::ios::binary);
+    std::stringstream buf;
+    buf << in.rdbuf();
+    text = in ? buf.str() : std::string();
+    name = source_.path;
+    if (!in) r.error = source_.path + ": cannot open file: " + std::strerror(errno);
+  }
+  const std::string hash = config::content_hash(text);
+  if (only_if_changed && r.error.empty() && hash == last_attempt_hash_) {
+    // A touch, or an event of a write that changed nothing since the last attempt (good or
+    // bad): nothing new to load or to report.
+    return last_;
+  }
+  last_attempt_hash_ = hash;
+  auto loaded = r.error.empty() ? config::load_string(text, name, source_.overrides)
+                                : Result<std::shared_ptr<const config::Snapshot>>(Error{r.error});
   if (!loaded) {
     r.error = loaded.error().to_string();
-  } else if (only_if_changed && loaded.value()->hash == current->hash) {
-    // A touch, or an event of a write that changed nothing: the running config stays.
-    return last_;
   } else {
     const config::Snapshot& next = *loaded.value();
     int workers_now = static_cast<int>(workers_.size());

@@ -104,6 +104,7 @@ class Server {
   std::uint64_t reloads_ok_ = 0;
   std::uint64_t reloads_failed_ = 0;
   std::uint64_t generation_ = 1;
+  std::string last_attempt_hash_;  // of the config text last loaded (or tried)
 };
 
 }  // namespace portcullis::proxy
