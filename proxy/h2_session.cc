@@ -761,6 +761,12 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     }
 
     // ---- the response head
+    const TimePoint sent_at = Clock::now();
+    WorkerMetrics::PerUpstream& upstream_metrics =
+        worker_.metrics().upstream(snap->upstreams[index].slot);
+    auto count_error = [&](UpstreamError kind) {
+      upstream_metrics.errors[static_cast<std::size_t>(kind)].add();
+    };
     Buffer& ub = st.upstream->buffer;
     std::vector<HeaderField> resp_fields(256);
     http1::ResponseHead resp;
@@ -790,6 +796,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
       }
       if (ps == http1::ParseState::kError || ub.write_space() == 0) {
         timeout.cancel();
+        count_error(UpstreamError::kBadResponse);
         st.upstream.reset();
         co_return refuse(502, ps == http1::ParseState::kError ? perr.reason
                                                               : "upstream response head too large");
@@ -800,11 +807,14 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
       if (ec) {
         timeout.cancel();
         st.upstream.reset();
+        count_error(timed_out ? UpstreamError::kTimeout : UpstreamError::kReset);
         if (timed_out) co_return refuse(504, "upstream response timeout");
         co_return refuse(502, "upstream closed the connection before responding");
       }
       ub.commit(n);
     }
+
+    upstream_metrics.response_time.observe(Clock::now() - sent_at);
 
     // ---- response head to the client: lowercase names, no connection-specific fields
     std::string names;  // lowercased names, packed

@@ -185,6 +185,47 @@ TEST_F(ProxyTlsTest, PlainHttpOnTheTlsPortIsClosedAndCounted) {
   EXPECT_EQ(upstream_.head_count(), 0u);
   // The listener still serves TLS.
   EXPECT_EQ(curl_tls("api.test", "/hello").status, 200);
+  // The failed handshake is counted.
+  std::string metrics = run_curl({proxy_url(proxy_.admin_port(), "/metrics")}).body;
+  EXPECT_NE(metrics.find("\nportcullis_tls_handshake_failures_total 1\n"), std::string::npos)
+      << metrics;
+}
+
+TEST_F(ProxyTlsTest, CertificatesAreReReadOnReloadWithoutDroppingConnections) {
+  // The listener's files: api.test's certificate first, www.test's after the reload.
+  TempDir dir;
+  auto cert = dir.path() / "server.pem";
+  auto key = dir.path() / "server.key";
+  std::filesystem::copy_file(pki().file("api.pem"), cert);
+  std::filesystem::copy_file(pki().file("api.key"), key);
+  ASSERT_TRUE(proxy_.start_with_config(
+      "listen:\n  - address: 127.0.0.1:0\n    tls:\n      certificates:\n        - {cert: " +
+      cert.string() + ", key: " + key.string() + "}\nworkers: 1\nupstreams: [{name: app, " +
+      "endpoints: [" + upstream_.endpoint() + "]}]\nroutes: [{upstream: app}]\n"));
+  ASSERT_NE(presented_subject("api.test").find("api.test"), std::string::npos);
+
+  // A request in flight on an established connection while the certificate changes.
+  CurlResult slow;
+  std::thread in_flight([&] { slow = curl_tls("api.test", "/slow?ms=1500"); });
+  ASSERT_TRUE(upstream_.wait_for_heads(1, seconds(5)));
+  std::filesystem::copy_file(pki().file("www.pem"), cert,
+                             std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(pki().file("www.key"), key,
+                             std::filesystem::copy_options::overwrite_existing);
+  CurlResult reload = run_curl({"-X", "POST", proxy_url(proxy_.admin_port(), "/reload")});
+  EXPECT_EQ(reload.status, 200) << reload.body;
+  EXPECT_NE(presented_subject("api.test").find("www.test"), std::string::npos);
+  EXPECT_EQ(curl_tls("www.test", "/hello").status, 200);
+  in_flight.join();
+  EXPECT_EQ(slow.status, 200) << slow;
+  EXPECT_EQ(slow.body, "slow\n");
+
+  // A key that does not match its certificate fails the reload; the running one stays.
+  std::filesystem::copy_file(pki().file("api.key"), key,
+                             std::filesystem::copy_options::overwrite_existing);
+  CurlResult bad = run_curl({"-X", "POST", proxy_url(proxy_.admin_port(), "/reload")});
+  EXPECT_EQ(bad.status, 422) << bad.body;
+  EXPECT_EQ(curl_tls("www.test", "/hello").status, 200);
 }
 
 TEST_F(ProxyTlsTest, TruncatedHandshakeIsClosedAndOthersAreUnaffected) {
