@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <vector>
 
@@ -89,6 +91,21 @@ std::string query_value(std::string_view query, std::string_view key) {
     return out;
   }
   return {};
+}
+
+// Whether the inotify events in `buf` name the config file or Kubernetes' `..data` link that a
+// ConfigMap update swaps. Headers are copied out: the buffer need not be aligned.
+bool names_config(const char* buf, std::size_t n, std::string_view watched) {
+  for (std::size_t off = 0; off + sizeof(inotify_event) <= n;) {
+    inotify_event e;
+    std::memcpy(&e, buf + off, sizeof e);
+    const char* name_at = buf + off + sizeof e;
+    std::size_t len = std::min<std::size_t>(e.len, n - off - sizeof e);
+    std::string_view name(name_at, strnlen(name_at, len));
+    if (name == watched || name == "..data") return true;
+    off += sizeof e + e.len;
+  }
+  return false;
 }
 
 std::string reload_json(const ReloadResult& r) {
@@ -283,20 +300,14 @@ awaitable<void> AdminServer::Impl::serve(tcp::socket socket) {
 }
 
 awaitable<void> AdminServer::Impl::watch_loop() {
-  alignas(inotify_event) char events[4096];
+  std::vector<char> events(4096);
   while (inotify && inotify->is_open()) {
     auto [ec, n] = co_await inotify->async_read_some(asio::buffer(events), kNoThrow);
     if (ec) break;
-    bool relevant = false;
-    for (std::size_t off = 0; off + sizeof(inotify_event) <= n;) {
-      auto* e = reinterpret_cast<inotify_event*>(events + off);
-      std::string_view name = e->len ? std::string_view(e->name) : std::string_view();
-      // The file itself, or Kubernetes' `..data` link that a ConfigMap update swaps.
-      if (name == watched_name || name == "..data") relevant = true;
-      off += sizeof(inotify_event) + e->len;
-    }
-    if (!relevant) continue;
-    // An editor's save or a ConfigMap swap is several events: reload once they settle.
+    if (!names_config(events.data(), n, watched_name)) continue;
+    // An editor's save or a ConfigMap swap is several events: reload once they settle. Every
+    // write of a file being written (IN_MODIFY) pushes the reload back, so that a half-written
+    // file is not read.
     debounce.expires_after(std::chrono::milliseconds(50));
     debounce.async_wait([this](const boost::system::error_code& dec) {
       if (dec) return;
@@ -326,7 +337,8 @@ std::string AdminServer::watch(const std::string& path) {
   int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (fd < 0) return "inotify_init1 failed";
   if (::inotify_add_watch(fd, dir.c_str(),
-                          IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_ATTRIB) < 0) {
+                          IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE |
+                              IN_ATTRIB) < 0) {
     ::close(fd);
     return "cannot watch " + dir.string();
   }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
+#include <functional>
 
 namespace portcullis::proxy {
 
@@ -45,27 +47,54 @@ void WorkerMetrics::request(std::uint16_t listener, std::uint16_t route, Protoco
   request_time_[proto].observe(elapsed);
 }
 
-void WorkerMetrics::block(std::string_view stage, std::string_view rule, bool detected) {
-  std::lock_guard lock(rules_mu_);
-  auto it = std::find_if(rules_.begin(), rules_.end(), [&](const RuleCount& r) {
-    return r.stage == stage && r.rule == rule;
-  });
-  if (it == rules_.end()) {
-    if (rules_.size() + 1 >= kMaxRuleKeys) {
-      // The label set stays bounded: further rules are counted together.
-      it = std::find_if(rules_.begin(), rules_.end(),
-                        [](const RuleCount& r) { return r.rule == "other"; });
-      if (it == rules_.end()) it = rules_.insert(rules_.end(), RuleCount{"other", "other"});
-    } else {
-      it = rules_.insert(rules_.end(), RuleCount{std::string(stage), std::string(rule)});
+WorkerMetrics::RuleSlot* WorkerMetrics::rule_slot(std::string_view stage,
+                                                  std::string_view rule) noexcept {
+  stage = stage.substr(0, sizeof(RuleSlot::stage));
+  rule = rule.substr(0, sizeof(RuleSlot::rule));
+  std::size_t h = std::hash<std::string_view>{}(stage) * 31 + std::hash<std::string_view>{}(rule);
+  for (std::size_t probe = 0; probe < kMaxRuleKeys; ++probe) {
+    RuleSlot& slot = rule_slots_[(h + probe) % kMaxRuleKeys];
+    if (!slot.used.load(std::memory_order_relaxed)) {
+      if (rules_used_ + 1 >= kMaxRuleKeys) break;  // keep the table from filling up
+      std::memcpy(slot.stage, stage.data(), stage.size());
+      slot.stage_len = static_cast<std::uint8_t>(stage.size());
+      std::memcpy(slot.rule, rule.data(), rule.size());
+      slot.rule_len = static_cast<std::uint8_t>(rule.size());
+      slot.used.store(true, std::memory_order_release);
+      ++rules_used_;
+      return &slot;
+    }
+    if (std::string_view(slot.stage, slot.stage_len) == stage &&
+        std::string_view(slot.rule, slot.rule_len) == rule) {
+      return &slot;
     }
   }
-  ++(detected ? it->detected : it->blocked);
+  if (!other_rules_.used.load(std::memory_order_relaxed)) {
+    std::memcpy(other_rules_.stage, "other", 5);
+    other_rules_.stage_len = 5;
+    std::memcpy(other_rules_.rule, "other", 5);
+    other_rules_.rule_len = 5;
+    other_rules_.used.store(true, std::memory_order_release);
+  }
+  return &other_rules_;
+}
+
+void WorkerMetrics::block(std::string_view stage, std::string_view rule, bool detected) noexcept {
+  RuleSlot* slot = rule_slot(stage, rule);
+  (detected ? slot->detected : slot->blocked).add();
 }
 
 std::vector<WorkerMetrics::RuleCount> WorkerMetrics::rules() const {
-  std::lock_guard lock(rules_mu_);
-  return rules_;
+  std::vector<RuleCount> out;
+  auto take = [&](const RuleSlot& slot) {
+    if (!slot.used.load(std::memory_order_acquire)) return;
+    out.push_back(RuleCount{std::string(slot.stage, slot.stage_len),
+                            std::string(slot.rule, slot.rule_len), slot.blocked.value(),
+                            slot.detected.value()});
+  };
+  for (const RuleSlot& slot : rule_slots_) take(slot);
+  take(other_rules_);
+  return out;
 }
 
 void WorkerMetrics::stages(const Exchange& ex) noexcept {

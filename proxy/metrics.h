@@ -7,7 +7,6 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -93,7 +92,7 @@ class WorkerMetrics {
   void request(std::uint16_t listener, std::uint16_t route, Protocol protocol, int status,
                VerdictLabel verdict, Duration elapsed) noexcept;
   // A stage's verdict that blocked (or, in detect mode, would have): counted by stage and rule.
-  void block(std::string_view stage, std::string_view rule, bool detected);
+  void block(std::string_view stage, std::string_view rule, bool detected) noexcept;
 
   Counter& connections_accepted(std::uint16_t listener) noexcept { return accepted_[listener]; }
   Gauge connections_active;
@@ -142,10 +141,20 @@ class WorkerMetrics {
   std::array<Counter, kListeners> accepted_;
   std::array<PerUpstream, kUpstreams> upstreams_;
 
-  // Blocks by rule: the worker appends under its own mutex (blocks are not the common path),
-  // the scraper copies under it. Never shared with another worker.
-  mutable std::mutex rules_mu_;
-  std::vector<RuleCount> rules_;
+  // Blocks by (stage, rule): an open-addressing table the worker fills without a lock. A slot's
+  // names are written once, before `used` is set (release); the scraper reads only slots it
+  // sees used (acquire). When the table is full, further rules count as "other".
+  struct RuleSlot {
+    std::atomic<bool> used{false};
+    std::uint8_t stage_len = 0, rule_len = 0;
+    char stage[16] = {};
+    char rule[46] = {};
+    Counter blocked, detected;
+  };
+  RuleSlot* rule_slot(std::string_view stage, std::string_view rule) noexcept;
+  std::array<RuleSlot, kMaxRuleKeys> rule_slots_;
+  std::size_t rules_used_ = 0;  // worker only
+  RuleSlot other_rules_;
 };
 
 // What the control plane adds to the exposition.

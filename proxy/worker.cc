@@ -28,6 +28,9 @@ Worker::~Worker() = default;
 const std::shared_ptr<const config::Snapshot>& Worker::snapshot() noexcept {
   std::uint64_t gen = snapshots_.generation();
   if (gen != generation_) {
+    // The pool reads the previous snapshot to carry its idle connections over: keep it alive
+    // until then (this may hold its last reference).
+    std::shared_ptr<const config::Snapshot> previous = std::move(snapshot_);
     snapshot_ = snapshots_.current();
     generation_ = gen;
     pool_.use_snapshot(snapshot_.get());

@@ -87,9 +87,10 @@ class ProxyReloadUnderLoadTest : public ProxyTest {
   }
   // The policy in force: DELETE allowed (200) or refused (405).
   ::testing::AssertionResult policy_is(bool allow_delete, const std::string& when) const {
-    int status = run_curl({"-X", "DELETE", url("/hello")}).status;
-    if (status == (allow_delete ? 200 : 405)) return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure() << when << ": DELETE got " << status;
+    CurlResult r = run_curl({"-X", "DELETE", url("/hello")});
+    if (r.status == (allow_delete ? 200 : 405)) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << when << ": DELETE got " << r << "\nproxy log:\n"
+                                         << proxy_.log();
   }
   static void expect_clean(const std::string& wrk) {
     std::size_t summary = wrk.find("requests in");

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 
 namespace portcullis::config {
 namespace {
@@ -154,6 +155,11 @@ INSTANTIATE_TEST_SUITE_P(
                   "upstreams:\n  - name: a\n    endpoints: [127.0.0.1:1]\n"
                   "    tls: {ca: /nonexistent/ca.pem}\n",
                   4, "upstreams[0].tls.ca"},
+        BadConfig{"UnknownAdminKey", "admin:\n  adress: 127.0.0.1:1\n", 2, "admin.adress"},
+        BadConfig{"BadAdminAddress", "admin:\n  address: nowhere\n", 2, "admin.address"},
+        BadConfig{"EmptyEventsTarget", "logging:\n  events: \"\"\n", 2, "logging.events"},
+        BadConfig{"UnsetEnvironmentVariable",
+                  "admin:\n  token: ${PORTCULLIS_SURELY_UNSET_VARIABLE}\n", 2, "admin.token"},
         BadConfig{"BadPathPrefix",
                   "upstreams: [{name: a, endpoints: [127.0.0.1:1]}]\nroutes:\n  - {upstream: a, "
                   "path_prefix: api}\n",
@@ -196,6 +202,26 @@ TEST(LoaderTest, CommandLineOverrides) {
   o.upstream = {};
   o.mode = "enforce";
   EXPECT_FALSE(load_string(kEmbeddedDefault, "x", o).ok());
+}
+
+TEST(LoaderTest, EnvironmentVariablesFillValues) {
+  ::setenv("PORTCULLIS_TEST_ADMIN", "127.0.0.1:9999", 1);
+  ::setenv("PORTCULLIS_TEST_SECRET", "s3cr3t", 1);
+  auto snap = load_string(
+      "admin:\n  address: ${PORTCULLIS_TEST_ADMIN}\n  token: pre-${PORTCULLIS_TEST_SECRET}-post\n"
+      "logging:\n  events: ${PORTCULLIS_TEST_UNSET_LOG:-off}\n" +
+          std::string(kEmbeddedDefault),
+      "env.yaml");
+  ::unsetenv("PORTCULLIS_TEST_ADMIN");
+  ::unsetenv("PORTCULLIS_TEST_SECRET");
+  ASSERT_TRUE(snap.ok()) << snap.error().to_string();
+  ASSERT_TRUE((*snap)->admin.has_value());
+  EXPECT_EQ((*snap)->admin->port, 9999);
+  EXPECT_EQ((*snap)->admin_token, "pre-s3cr3t-post");
+  EXPECT_EQ((*snap)->events_log, "off");
+  auto off = load_string("admin: {address: \"off\"}\n" + std::string(kEmbeddedDefault), "x");
+  ASSERT_TRUE(off.ok()) << off.error().to_string();
+  EXPECT_FALSE((*off)->admin.has_value());
 }
 
 TEST(LoaderTest, MissingFileIsAnError) {
