@@ -28,6 +28,7 @@ struct AdminServer::Impl {
   std::unique_ptr<tcp::acceptor> acceptor;
   std::unique_ptr<asio::posix::stream_descriptor> inotify;
   std::string watched_name;  // the config file's name in its directory
+  bool writing = false;      // the file was written to and not yet closed
   asio::steady_timer debounce;
 
   awaitable<void> accept_loop();
@@ -94,18 +95,26 @@ std::string query_value(std::string_view query, std::string_view key) {
 }
 
 // Whether the inotify events in `buf` name the config file or Kubernetes' `..data` link that a
-// ConfigMap update swaps. Headers are copied out: the buffer need not be aligned.
-bool names_config(const char* buf, std::size_t n, std::string_view watched) {
+// ConfigMap update swaps. `writing` follows the file: a write (IN_MODIFY) opens it, a close, a
+// rename or a link change ends it. Headers are copied out: the buffer need not be aligned.
+bool names_config(const char* buf, std::size_t n, std::string_view watched, bool& writing) {
+  bool relevant = false;
   for (std::size_t off = 0; off + sizeof(inotify_event) <= n;) {
     inotify_event e;
     std::memcpy(&e, buf + off, sizeof e);
     const char* name_at = buf + off + sizeof e;
     std::size_t len = std::min<std::size_t>(e.len, n - off - sizeof e);
     std::string_view name(name_at, strnlen(name_at, len));
-    if (name == watched || name == "..data") return true;
+    if (name == watched || name == "..data") {
+      relevant = true;
+      if (e.mask & IN_MODIFY) writing = true;
+      if (e.mask & (IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_ATTRIB)) {
+        writing = false;
+      }
+    }
     off += sizeof e + e.len;
   }
-  return false;
+  return relevant;
 }
 
 std::string reload_json(const ReloadResult& r) {
@@ -304,13 +313,13 @@ awaitable<void> AdminServer::Impl::watch_loop() {
   while (inotify && inotify->is_open()) {
     auto [ec, n] = co_await inotify->async_read_some(asio::buffer(events), kNoThrow);
     if (ec) break;
-    if (!names_config(events.data(), n, watched_name)) continue;
-    // An editor's save or a ConfigMap swap is several events: reload once they settle. Every
-    // write of a file being written (IN_MODIFY) pushes the reload back, so that a half-written
-    // file is not read.
+    if (!names_config(events.data(), n, watched_name, writing)) continue;
+    // An editor's save or a ConfigMap swap is several events: reload once they settle, and
+    // never while the file is being written (a half-written file is not read).
     debounce.expires_after(std::chrono::milliseconds(50));
     debounce.async_wait([this](const boost::system::error_code& dec) {
-      if (dec) return;
+      // A file still open for writing is read once its writer closes it.
+      if (dec || writing) return;
       server.reload("file", /*only_if_changed=*/true);
     });
   }

@@ -56,9 +56,9 @@ WorkerMetrics::RuleSlot* WorkerMetrics::rule_slot(std::string_view stage,
     RuleSlot& slot = rule_slots_[(h + probe) % kMaxRuleKeys];
     if (!slot.used.load(std::memory_order_relaxed)) {
       if (rules_used_ + 1 >= kMaxRuleKeys) break;  // keep the table from filling up
-      std::memcpy(slot.stage, stage.data(), stage.size());
+      if (!stage.empty()) std::memcpy(slot.stage, stage.data(), stage.size());
       slot.stage_len = static_cast<std::uint8_t>(stage.size());
-      std::memcpy(slot.rule, rule.data(), rule.size());
+      if (!rule.empty()) std::memcpy(slot.rule, rule.data(), rule.size());
       slot.rule_len = static_cast<std::uint8_t>(rule.size());
       slot.used.store(true, std::memory_order_release);
       ++rules_used_;

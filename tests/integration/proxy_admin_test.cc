@@ -261,6 +261,21 @@ TEST_F(ProxyAdminTest, SighupAndFileChangesReload) {
   EXPECT_NE(proxy_.log().find("reloaded (SIGHUP)"), std::string::npos);
 }
 
+TEST_F(ProxyAdminTest, AFileIsReadOnlyOnceItsWriterClosesIt) {
+  ASSERT_TRUE(proxy_.start_with_config(config("GET")));
+  std::string next = config("GET, DELETE");
+  {
+    // A slow writer: half the file, a pause longer than the watcher's settling time, the rest.
+    std::ofstream out(proxy_.config_path(), std::ios::binary | std::ios::trunc);
+    out << next.substr(0, next.size() / 2) << std::flush;
+    std::this_thread::sleep_for(milliseconds(300));
+    out << next.substr(next.size() / 2);
+  }
+  ASSERT_TRUE(wait_generation(2)) << proxy_.log();
+  EXPECT_EQ(status_of("DELETE"), 200);
+  EXPECT_EQ(proxy_.log().find("failed"), std::string::npos) << proxy_.log();
+}
+
 TEST_F(ProxyAdminTest, KubernetesConfigMapSymlinkSwapReloads) {
   // The layout a ConfigMap volume has: FILE -> ..data/FILE, ..data -> ..VERSION.
   TempDir dir;
