@@ -34,6 +34,8 @@ struct AdminServer::Impl {
   awaitable<void> accept_loop();
   awaitable<void> serve(tcp::socket socket);
   awaitable<void> watch_loop();
+  void settle();
+  bool take_pending_events();
   std::string respond(const http1::RequestHead& req, std::string_view body);
 };
 
@@ -314,15 +316,40 @@ awaitable<void> AdminServer::Impl::watch_loop() {
     auto [ec, n] = co_await inotify->async_read_some(asio::buffer(events), kNoThrow);
     if (ec) break;
     if (!names_config(events.data(), n, watched_name, writing)) continue;
-    // An editor's save or a ConfigMap swap is several events: reload once they settle, and
-    // never while the file is being written (a half-written file is not read).
-    debounce.expires_after(std::chrono::milliseconds(50));
-    debounce.async_wait([this](const boost::system::error_code& dec) {
-      // A file still open for writing is read once its writer closes it.
-      if (dec || writing) return;
-      server.reload("file", /*only_if_changed=*/true);
-    });
+    settle();
   }
+}
+
+// An editor's save or a ConfigMap swap is several events: reload once they settle, and never
+// while the file is being written (a half-written file is not read).
+void AdminServer::Impl::settle() {
+  debounce.expires_after(std::chrono::milliseconds(50));
+  debounce.async_wait([this](const boost::system::error_code& dec) {
+    if (dec) return;
+    // Events the kernel has queued but the watch loop has not read yet (a writer may have
+    // just truncated the file) count before deciding.
+    if (take_pending_events()) return settle();
+    if (writing) return;  // read once its writer closes it
+    bool again = false;
+    server.reload("file", /*only_if_changed=*/true, [this, &again] {
+      again = take_pending_events();
+      return again;
+    });
+    if (again) settle();
+  });
+}
+
+// Reads the events already queued, without waiting; true when one concerns the config file.
+bool AdminServer::Impl::take_pending_events() {
+  if (!inotify) return false;
+  char buf[4096];
+  bool relevant = false;
+  while (true) {
+    ssize_t n = ::read(inotify->native_handle(), buf, sizeof buf);
+    if (n <= 0) break;
+    relevant = names_config(buf, static_cast<std::size_t>(n), watched_name, writing) || relevant;
+  }
+  return relevant;
 }
 
 AdminServer::AdminServer(Server& server) : impl_(std::make_unique<Impl>(server)) {}

@@ -160,7 +160,8 @@ std::string Server::apply_listeners(const config::Snapshot& next) {
   return {};
 }
 
-ReloadResult Server::reload(const std::string& trigger, bool only_if_changed) {
+ReloadResult Server::reload(const std::string& trigger, bool only_if_changed,
+                            const std::function<bool()>& superseded) {
   ReloadResult r;
   r.trigger = trigger;
   r.unix_time = unix_now();
@@ -205,6 +206,10 @@ ReloadResult Server::reload(const std::string& trigger, bool only_if_changed) {
     }
     r.error = apply_listeners(next);
     if (r.error.empty()) r.error = log_->open({next.events_log, next.access_log});
+  }
+  if (!r.error.empty() && superseded && superseded()) {
+    last_attempt_hash_.clear();  // what was read is not what is there now: read it again
+    return last_;
   }
   if (!r.error.empty()) {
     ++reloads_failed_;

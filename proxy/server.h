@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -65,7 +66,11 @@ class Server {
 
   // Loads the configuration again and publishes it when it compiles and its listeners bind;
   // a bad one leaves the running configuration in force.
-  ReloadResult reload(const std::string& trigger, bool only_if_changed = false);
+  // `superseded`, when given, is asked after a failed load: true means the file changed while
+  // it was read (a writer was at work), so the failure is not reported and the next change
+  // brings another reload.
+  ReloadResult reload(const std::string& trigger, bool only_if_changed = false,
+                      const std::function<bool()>& superseded = {});
   const ReloadResult& last_reload() const noexcept { return last_; }
   const ReloadResult& last_success() const noexcept { return last_ok_; }
   std::uint64_t reloads_ok() const noexcept { return reloads_ok_; }

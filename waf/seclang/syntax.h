@@ -4,8 +4,7 @@
 // references, an operator reference and an action list. Control plane only; every function
 // is safe for concurrent use on distinct inputs.
 //
-//   SecRule REQUEST_HEADERS:User-Agent|!ARGS:q "@rx (?i)curl" \
-//       "id:1001,phase:1,deny,t:lowercase,msg:'curl is not welcome'"
+//   SecRule REQUEST_HEADERS:User-Agent|!ARGS:q "@rx (?i)curl" "id:1001,phase:1,deny,msg:'no'"
 #pragma once
 
 #include <string>

@@ -1,0 +1,49 @@
+// An Aho-Corasick automaton over ASCII-case-folded bytes: finds, in one pass, the first place
+// where any of a set of phrases ends. Used by @pm and @pmFromFile. Internal to waf/operators.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace portcullis::waf::operators {
+
+// Built once from the phrases, then immutable: find() is safe for concurrent use by multiple
+// threads and allocates nothing. Memory is linear in the total length of the phrases (sorted
+// edge lists, no 256-wide tables).
+class PhraseAutomaton {
+ public:
+  // Empty phrases are ignored; A-Z and a-z are the same letter, other bytes are themselves.
+  explicit PhraseAutomaton(const std::vector<std::string>& phrases);
+
+  // The phrase (as given) that ends first in `text`, the longest one when several end at the
+  // same byte, or nullptr when none occurs.
+  const std::string* find(std::string_view text) const noexcept;
+
+  std::size_t phrase_count() const noexcept { return phrases_.size(); }
+
+ private:
+  static constexpr std::int32_t kNone = -1;
+
+  struct Edge {
+    unsigned char byte;
+    std::int32_t target;
+  };
+
+  struct Node {
+    std::uint32_t first_edge = 0;  // edges_[first_edge, first_edge + edge_count), by byte
+    std::uint32_t edge_count = 0;
+    std::int32_t fail = 0;
+    std::int32_t phrase = kNone;  // the phrase that ends exactly here
+    std::int32_t output = kNone;  // the longest phrase that ends here, this node's or a suffix's
+  };
+
+  std::int32_t child(const Node& node, unsigned char byte) const noexcept;
+
+  std::vector<std::string> phrases_;
+  std::vector<Node> nodes_;
+  std::vector<Edge> edges_;
+};
+
+}  // namespace portcullis::waf::operators
