@@ -152,7 +152,7 @@ for kind in "${kinds[@]}"; do
     mkdir -p "$tmp/portcullis-$kind"
     log="$tmp/portcullis-$kind/stderr.log"
     args=(--listen "127.0.0.1:${port[$kind,portcullis]}" --upstream "http://127.0.0.1:$upstream_port"
-        --workers 1)
+        --workers 1 --admin off)
     [[ $kind == tls ]] && args+=(--tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem")
     spawn proxy "$log" "$binary" "${args[@]}"
     measured_pid[$kind,portcullis]=$spawned_pid
@@ -429,7 +429,7 @@ echo "- nginx proxy: two instances, master + 1 worker each: \`listen … ssl htt
     "\`ssl_protocols TLSv1.2 TLSv1.3\` (1.22 defaults to TLS ≤ 1.2), session cache and tickets at" \
     "defaults; \`listen … http2\` for h2c; upstream \`keepalive 64\`, \`proxy_http_version 1.1\`." \
     "RSS and CPU are of the worker (master peak RSS: $(mib "${master_hwm[tls]}") / $(mib "${master_hwm[h2c]}") MiB, not included)"
-echo "- portcullis: two processes, \`$binary --workers 1\`, with \`--tls-cert/--tls-key\` and without;" \
+echo "- portcullis: two processes, \`$binary --workers 1 --admin off\`, with \`--tls-cert/--tls-key\` and without;" \
     "RSS and CPU are of the whole process (all threads)"
 for proxy in "${proxies[@]}"; do
     echo "- negotiated with $proxy: h2load ${negotiated[$proxy]:-?}, ALPN h2;" \

@@ -117,7 +117,7 @@ nginx_master=$nginx_master_pid
 nginx_worker=$nginx_worker_pid
 
 spawn proxy "$tmp/portcullis/stderr.log" "$binary" --listen "127.0.0.1:$portcullis_port" \
-    --upstream "http://127.0.0.1:$upstream_port" --workers 1
+    --upstream "http://127.0.0.1:$upstream_port" --workers 1 --admin off
 portcullis_pid=$spawned_pid
 wait_http "http://127.0.0.1:$portcullis_port/" "$portcullis_pid" "$tmp/portcullis/stderr.log"
 
@@ -244,7 +244,7 @@ echo "- upstream: nginx, 1 process; \`GET /\` -> 200 \"hello\\n\"; \`POST /post\
     "JSON body -> 200 \"ok\\n\""
 echo "- nginx proxy: master + 1 worker, \`keepalive 64\`, \`proxy_http_version 1.1\`; RSS and CPU are" \
     "of the worker (master peak RSS: $(mib "$nginx_master_hwm") MiB, not included)"
-echo "- portcullis: \`$binary --workers 1\`; RSS and CPU are of the whole process (all threads)"
+echo "- portcullis: \`$binary --workers 1 --admin off\`; RSS and CPU are of the whole process (all threads)"
 if ((hwm_reset_ok)); then
     echo "- peak RSS: VmHWM, reset at the start of each workload (so per workload, incl. warm-up)"
 else
