@@ -83,7 +83,13 @@ void Server::start() {
   }
   admin_ = std::make_unique<AdminServer>(*this);
   if (snap->admin) {
-    std::uint16_t port = admin_->listen(*snap->admin);
+    std::uint16_t port = 0;
+    try {
+      port = admin_->listen(*snap->admin);
+    } catch (const std::exception& e) {
+      throw std::runtime_error("admin listener " + snap->admin->to_string() + ": " + e.what() +
+                               " (set admin.address, or --admin ADDR|off)");
+    }
     config::SocketAddress shown{snap->admin->ip, port};
     std::fprintf(stderr, "portcullis: admin on http://%s\n", shown.to_string().c_str());
   }

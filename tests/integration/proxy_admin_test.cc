@@ -107,6 +107,15 @@ TEST_F(ProxyAdminTest, AdminOffOpensNoAdminListener) {
   EXPECT_EQ(status_of("GET"), 200);
 }
 
+TEST_F(ProxyAdminTest, AdminPortInUseIsAClearStartError) {
+  std::string taken = "127.0.0.1:" + std::to_string(upstream_.port());
+  ProcessResult r = run_portcullis({"--listen", "127.0.0.1:0", "--admin", taken, "--upstream",
+                                    "http://" + upstream_.endpoint()});
+  ASSERT_TRUE(r.exit.has_value());
+  EXPECT_EQ(r.exit->code, 1);
+  EXPECT_NE(r.err.find("admin listener " + taken), std::string::npos) << r.err;
+}
+
 TEST_F(ProxyAdminTest, MetricsPassPromtoolAndCountTheTraffic) {
   ASSERT_TRUE(proxy_.start_with_config(config("GET")));
   for (int i = 0; i < 7; ++i) ASSERT_EQ(status_of("GET"), 200);
