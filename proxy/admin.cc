@@ -29,6 +29,7 @@ struct AdminServer::Impl {
   std::unique_ptr<asio::posix::stream_descriptor> inotify;
   std::string watched_name;  // the config file's name in its directory
   bool writing = false;      // the file was written to and not yet closed
+  bool retrying = false;     // the last file read failed and is being tried once more
   asio::steady_timer debounce;
 
   awaitable<void> accept_loop();
@@ -330,11 +331,15 @@ void AdminServer::Impl::settle() {
     // just truncated the file) count before deciding.
     if (take_pending_events()) return settle();
     if (writing) return;  // read once its writer closes it
+    // A failed read is reported only when a second read, after the file settled again, fails
+    // too: the events of a writer that has just truncated the file may already be read off the
+    // descriptor by the event loop and not yet seen here.
     bool again = false;
     server.reload("file", /*only_if_changed=*/true, [this, &again] {
-      again = take_pending_events();
+      again = take_pending_events() || !retrying;
       return again;
     });
+    retrying = again;
     if (again) settle();
   });
 }
