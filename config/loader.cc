@@ -7,8 +7,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cctype>
+#include <charconv>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -636,8 +636,8 @@ Status Loader::compile_upstreams(const YAML::Node& node, Snapshot& snap) const {
         return error_at(t["verify"], tkey + ".verify", "expected true or false");
       }
       settings.verify = verify == "true";
-      up.identity = "tls " + settings.ca + "|" + settings.cert_file + "|" + settings.key_file +
-                    "|" + verify;
+      up.identity =
+          "tls " + settings.ca + "|" + settings.cert_file + "|" + settings.key_file + "|" + verify;
       auto ctx = TlsClientContext::build(settings);
       if (!ctx) {
         const Error& e = ctx.error();
@@ -788,10 +788,10 @@ Result<std::shared_ptr<const Snapshot>> Loader::load(std::string_view yaml) {
     return Error{e.msg, source_, e.mark.line >= 0 ? e.mark.line + 1 : 0, ""};
   }
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
-  if (auto st = check_keys(root, "",
-                           {"workers", "listen", "demo_upstream", "admin", "logging",
-                            "trusted_proxies", "limits",
-                            "http2", "timeouts", "upstreams", "routes", "policies"});
+  if (auto st =
+          check_keys(root, "",
+                     {"workers", "listen", "demo_upstream", "admin", "logging", "trusted_proxies",
+                      "limits", "http2", "timeouts", "upstreams", "routes", "policies"});
       !st) {
     return st.error();
   }
@@ -858,8 +858,8 @@ Result<std::shared_ptr<const Snapshot>> Loader::load(std::string_view yaml) {
       snap->admin.reset();
     } else {
       auto addr = resolve(overrides_.admin);
-      if (!addr) return Error{"--admin " + overrides_.admin + ": " + addr.error().message, "", 0,
-                              "--admin"};
+      if (!addr)
+        return Error{"--admin " + overrides_.admin + ": " + addr.error().message, "", 0, "--admin"};
       snap->admin = std::move(addr.value());
     }
   }

@@ -4,8 +4,8 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <algorithm>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -269,15 +269,15 @@ awaitable<void> AdminServer::Impl::serve(tcp::socket socket) {
       state = http1::parse_request(buf.pending(), {kMaxRequestBytes, fields.size(), 4096}, fields,
                                    req, perr);
       if (state != http1::ParseState::kIncomplete || buf.write_space() == 0) break;
-      auto [ec, n] =
-          co_await socket.async_read_some(asio::buffer(buf.write_ptr(), buf.write_space()), kNoThrow);
+      auto [ec, n] = co_await socket.async_read_some(
+          asio::buffer(buf.write_ptr(), buf.write_space()), kNoThrow);
       if (ec) co_return;
       buf.commit(n);
     }
     if (state != http1::ParseState::kComplete) {
-      std::string out = response(state == http1::ParseState::kError ? perr.status : 431,
-                                 "application/json", json_error("malformed request"),
-                                 "connection: close\r\n");
+      std::string out =
+          response(state == http1::ParseState::kError ? perr.status : 431, "application/json",
+                   json_error("malformed request"), "connection: close\r\n");
       co_await asio::async_write(socket, asio::buffer(out), kNoThrow);
       co_return;
     }
@@ -377,9 +377,9 @@ std::string AdminServer::watch(const std::string& path) {
   std::filesystem::path dir = p.parent_path().empty() ? "." : p.parent_path();
   int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (fd < 0) return "inotify_init1 failed";
-  if (::inotify_add_watch(fd, dir.c_str(),
-                          IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE |
-                              IN_ATTRIB) < 0) {
+  if (::inotify_add_watch(
+          fd, dir.c_str(),
+          IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_ATTRIB) < 0) {
     ::close(fd);
     return "cannot watch " + dir.string();
   }

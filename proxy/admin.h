@@ -29,8 +29,8 @@ class AdminServer {
   // directory) are returned as text; the proxy runs on without watching.
   std::string watch(const std::string& path);
 
-  void run();   // the control thread's body
-  void stop();  // any thread
+  void run();                           // the control thread's body
+  void stop();                          // any thread
   void post(std::function<void()> fn);  // any thread: runs `fn` on the control thread
 
  private:

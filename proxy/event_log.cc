@@ -253,9 +253,10 @@ std::string format_event(const Exchange& ex, const Verdict& verdict, bool detect
     append_json_string(out, verdict.rule);
     out += ",\"message\":";
     // The access stage's method refusal carries the allowed methods as its reason.
-    append_json_string(out, verdict.rule == "method"
-                                ? "method not allowed (allowed: " + std::string(verdict.reason) + ")"
-                                : std::string(verdict.reason));
+    append_json_string(out,
+                       verdict.rule == "method"
+                           ? "method not allowed (allowed: " + std::string(verdict.reason) + ")"
+                           : std::string(verdict.reason));
     out += "}";
   }
   out += "]";

@@ -864,10 +864,9 @@ class Http1Session final : public SessionLink,
       request_body_done_ = true;
       co_return RelayEnd::kDone;
     }
-    RelayEnd end =
-        co_await relay_body(*buffer_, socket_, *upstream_, req.body, body_.decoder,
-                            body_.remaining, req.body == BodyKind::kChunked, limit,
-                            snap.timeouts.body, snap.timeouts.upstream_response, out_);
+    RelayEnd end = co_await relay_body(*buffer_, socket_, *upstream_, req.body, body_.decoder,
+                                       body_.remaining, req.body == BodyKind::kChunked, limit,
+                                       snap.timeouts.body, snap.timeouts.upstream_response, out_);
     if (end == RelayEnd::kDone) request_body_done_ = true;
     co_return end;
   }
@@ -985,8 +984,8 @@ class Http1Session final : public SessionLink,
       ub.consume(resp.head_bytes);
       http1::ChunkedDecoder decoder;
       std::uint64_t remaining = resp.content_length;
-      RelayEnd end = co_await relay_body(ub, *upstream_, socket_, resp.body, decoder,
-                                         remaining, chunk_out, 0, snap.timeouts.upstream_response,
+      RelayEnd end = co_await relay_body(ub, *upstream_, socket_, resp.body, decoder, remaining,
+                                         chunk_out, 0, snap.timeouts.upstream_response,
                                          snap.timeouts.upstream_response, out_);
       if (end != RelayEnd::kDone) {
         upstream_.reset();

@@ -51,7 +51,7 @@ WorkerMetrics::RuleSlot* WorkerMetrics::rule_slot(std::string_view stage,
                                                   std::string_view rule) noexcept {
   stage = stage.substr(0, sizeof(RuleSlot::stage));
   rule = rule.substr(0, sizeof(RuleSlot::rule));
-  std::size_t h = std::hash<std::string_view>{}(stage) * 31 + std::hash<std::string_view>{}(rule);
+  std::size_t h = std::hash<std::string_view>{}(stage)*31 + std::hash<std::string_view>{}(rule);
   for (std::size_t probe = 0; probe < kMaxRuleKeys; ++probe) {
     RuleSlot& slot = rule_slots_[(h + probe) % kMaxRuleKeys];
     if (!slot.used.load(std::memory_order_relaxed)) {
@@ -106,8 +106,7 @@ void WorkerMetrics::stages(const Exchange& ex) noexcept {
 namespace {
 
 constexpr std::string_view kClassNames[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
-constexpr std::string_view kVerdictNames[] = {"pass", "block", "challenge", "rate_limit",
-                                              "detect"};
+constexpr std::string_view kVerdictNames[] = {"pass", "block", "challenge", "rate_limit", "detect"};
 constexpr std::string_view kProtocolNames[] = {"http1", "http2"};
 constexpr std::string_view kUpstreamErrorNames[] = {"connect", "timeout", "tls", "reset",
                                                     "bad_response"};
@@ -213,8 +212,7 @@ std::string render_metrics(const std::vector<const WorkerMetrics*>& workers,
   for (std::size_t p = 0; p < WorkerMetrics::kProtocols; ++p) {
     std::vector<const Histogram*> parts;
     for (const WorkerMetrics* m : workers) parts.push_back(&m->request_time(p));
-    w.histogram("portcullis_request_duration_seconds", label("protocol", kProtocolNames[p]),
-                parts);
+    w.histogram("portcullis_request_duration_seconds", label("protocol", kProtocolNames[p]), parts);
   }
 
   w.header("portcullis_stage_duration_seconds", "histogram",
@@ -224,9 +222,11 @@ std::string render_metrics(const std::vector<const WorkerMetrics*>& workers,
     std::uint64_t any = 0;
     for (const WorkerMetrics* m : workers) {
       parts.push_back(&m->stage_time(s));
-      for (std::size_t i = 0; i <= Histogram::kBounds.size(); ++i) any += m->stage_time(s).bucket(i);
+      for (std::size_t i = 0; i <= Histogram::kBounds.size(); ++i)
+        any += m->stage_time(s).bucket(i);
     }
-    if (any) w.histogram("portcullis_stage_duration_seconds", label("stage", kStageNames[s]), parts);
+    if (any)
+      w.histogram("portcullis_stage_duration_seconds", label("stage", kStageNames[s]), parts);
   }
 
   w.header("portcullis_blocks_total", "counter",

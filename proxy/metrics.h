@@ -45,9 +45,8 @@ class Gauge {
 // Latency histogram with fixed bucket bounds (seconds), one writer.
 class Histogram {
  public:
-  static constexpr std::array<double, 14> kBounds = {0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                     0.025,  0.05,  0.1,    0.25,  0.5,
-                                                     1,      2.5,   5,      10};
+  static constexpr std::array<double, 14> kBounds = {
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
   void observe(Duration d) noexcept;
   // Cumulative count of observations <= kBounds[i] (i == kBounds.size(): all of them).
   std::uint64_t bucket(std::size_t i) const noexcept { return buckets_[i].value(); }
@@ -73,8 +72,8 @@ enum class UpstreamError : std::uint8_t {
 };
 
 // Stages by name; the table is small and fixed (DESIGN.md's stages and access).
-inline constexpr std::array<std::string_view, 6> kStageNames = {"access", "bots",  "ratelimit",
-                                                               "schema", "waf",   "other"};
+inline constexpr std::array<std::string_view, 6> kStageNames = {"access", "bots", "ratelimit",
+                                                                "schema", "waf",  "other"};
 std::size_t stage_index(std::string_view stage) noexcept;
 
 // One worker's metrics.

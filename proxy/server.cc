@@ -5,9 +5,9 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 #include <future>
 #include <set>
+#include <sstream>
 #include <system_error>
 #include <thread>
 
@@ -21,8 +21,7 @@ namespace portcullis::proxy {
 namespace {
 
 double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 std::string key_of(const config::Listener& l) { return l.address.to_string(); }
@@ -130,7 +129,7 @@ std::string Server::apply_listeners(const config::Snapshot& next) {
       }
       added.push_back(std::move(a));
     }
-  } catch (const std::exception& e) {  // Asio throws boost::system::system_error
+  } catch (const std::exception& e) {                  // Asio throws boost::system::system_error
     return std::string("cannot listen: ") + e.what();  // the acceptors bound so far close here
   }
   for (Added& a : added) {

@@ -32,9 +32,9 @@ struct ConfigSource {
 // The outcome of one reload, as /config/status and POST /reload report it.
 struct ReloadResult {
   bool ok = false;
-  bool changed = false;     // a new snapshot was published
-  std::string trigger;      // "SIGHUP", "file", "POST /reload"
-  std::string error;        // when !ok: what is wrong, with file, line and key
+  bool changed = false;               // a new snapshot was published
+  std::string trigger;                // "SIGHUP", "file", "POST /reload"
+  std::string error;                  // when !ok: what is wrong, with file, line and key
   std::vector<std::string> warnings;  // settings that take effect only at restart
   std::uint64_t generation = 0;
   std::string hash;

@@ -22,7 +22,7 @@ class stream;
 namespace portcullis::config {
 struct Snapshot;
 struct Upstream;
-}
+}  // namespace portcullis::config
 
 namespace portcullis::proxy {
 
@@ -35,7 +35,7 @@ struct UpstreamConnection {
   tcp::socket socket;  // the connection; moved into `tls` by a TLS handshake
   std::unique_ptr<asio::ssl::stream<tcp::socket>> tls;
   Buffer buffer;
-  std::size_t upstream = 0;                      // index in `snapshot`'s upstreams
+  std::size_t upstream = 0;                    // index in `snapshot`'s upstreams
   const config::Snapshot* snapshot = nullptr;  // the snapshot it was opened under
   bool reused = false;  // taken from the idle set rather than freshly connected
   TimePoint idle_since{};

@@ -145,11 +145,25 @@ bool split_field_line(std::string_view line, std::string_view& name,
 }
 
 bool is_forwardable_trailer(std::string_view name) noexcept {
-  static constexpr std::string_view kNever[] = {
-      "content-length", "transfer-encoding", "content-encoding", "content-type", "content-range",
-      "host",           "connection",        "keep-alive",       "te",           "trailer",
-      "upgrade",        "proxy-connection",  "authorization",    "set-cookie",   "cookie",
-      "cache-control",  "expect",            "max-forwards",     "x-request-id"};
+  static constexpr std::string_view kNever[] = {"content-length",
+                                                "transfer-encoding",
+                                                "content-encoding",
+                                                "content-type",
+                                                "content-range",
+                                                "host",
+                                                "connection",
+                                                "keep-alive",
+                                                "te",
+                                                "trailer",
+                                                "upgrade",
+                                                "proxy-connection",
+                                                "authorization",
+                                                "set-cookie",
+                                                "cookie",
+                                                "cache-control",
+                                                "expect",
+                                                "max-forwards",
+                                                "x-request-id"};
   for (std::string_view never : kNever) {
     if (iequals(name, never)) return false;
   }

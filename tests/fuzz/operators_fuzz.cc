@@ -85,11 +85,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   bool pm = run("pm", argument, value, pm_ctx);
   if (pm && !pm_ctx.captures[0]) std::abort();
   if (pm && lower(value).find(lower(*pm_ctx.captures[0])) == std::string::npos) std::abort();
-  bool single_word = !argument.empty() &&
-                     std::none_of(argument.begin(), argument.end(), [](char c) {
-                       return c == ' ' || (c >= '\t' && c <= '\r') || c == '"' || c == '|' ||
-                              c == '\\';
-                     });
+  bool single_word =
+      !argument.empty() && std::none_of(argument.begin(), argument.end(), [](char c) {
+        return c == ' ' || (c >= '\t' && c <= '\r') || c == '"' || c == '|' || c == '\\';
+      });
   if (single_word && pm != (lower(value).find(lower(argument)) != std::string::npos)) {
     std::abort();
   }

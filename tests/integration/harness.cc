@@ -1524,8 +1524,8 @@ Nghttpd::Nghttpd(const std::string& cert, const std::string& key) {
   dir_.write("stream.bin", test_payload(2 * 1024 * 1024, 9));
   dir_.write("index.html", "hello from nghttpd\n");
   port_ = free_port();
-  std::vector<std::string> argv = {"nghttpd",   "-v",        "--echo-upload",     "--trailer",
-                                   "grpc-status: 0", "--address", "127.0.0.1", "-d",
+  std::vector<std::string> argv = {"nghttpd",           "-v",        "--echo-upload", "--trailer",
+                                   "grpc-status: 0",    "--address", "127.0.0.1",     "-d",
                                    dir_.path().string()};
   if (cert.empty()) argv.push_back("--no-tls");
   argv.push_back(std::to_string(port_));

@@ -143,8 +143,8 @@ TEST_F(ProxyAdminTest, MetricsPassPromtoolAndCountTheTraffic) {
   EXPECT_EQ(metric(text, "portcullis_requests_total{" + labels +
                              "protocol=\"http2\",code_class=\"2xx\",verdict=\"pass\"}"),
             1);
-  EXPECT_EQ(metric(text, "portcullis_blocks_total{stage=\"access\",rule=\"method\",mode=\"block\"}"),
-            3);
+  EXPECT_EQ(
+      metric(text, "portcullis_blocks_total{stage=\"access\",rule=\"method\",mode=\"block\"}"), 3);
   EXPECT_EQ(metric(text, "portcullis_upstream_requests_total{upstream=\"app\"}"), 8);
   EXPECT_EQ(metric(text, "portcullis_request_duration_seconds_count{protocol=\"http1\"}"), 10);
   EXPECT_EQ(metric(text, "portcullis_stage_duration_seconds_count{stage=\"access\"}"), 11);
@@ -186,7 +186,8 @@ TEST_F(ProxyAdminTest, EventAndAccessLogsGoToFiles) {
   for (int i = 0; i < 100; ++i) {
     access_text = read_text(access);
     events_text = read_text(events);
-    if (std::count(access_text.begin(), access_text.end(), '\n') == 2 && !events_text.empty()) break;
+    if (std::count(access_text.begin(), access_text.end(), '\n') == 2 && !events_text.empty())
+      break;
     std::this_thread::sleep_for(milliseconds(20));
   }
   EXPECT_EQ(std::count(access_text.begin(), access_text.end(), '\n'), 2) << access_text;
@@ -337,9 +338,9 @@ TEST_F(ProxyAdminTest, ListenerChangesApplyWithoutDroppingConnections) {
 
   // A port that is taken makes the reload fail and changes nothing.
   std::string taken = config("GET");
-  taken.replace(taken.find("127.0.0.1:0"), 11,
-                "127.0.0.2:" + std::to_string(new_port) + ", 127.0.0.1:" +
-                    std::to_string(upstream_.port()));
+  taken.replace(
+      taken.find("127.0.0.1:0"), 11,
+      "127.0.0.2:" + std::to_string(new_port) + ", 127.0.0.1:" + std::to_string(upstream_.port()));
   write_file(proxy_.config_path(), taken);
   CurlResult refused = post_reload();
   EXPECT_EQ(refused.status, 422) << proxy_.log();

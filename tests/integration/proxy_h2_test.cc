@@ -391,9 +391,9 @@ TEST_F(ProxyH2UpstreamTest, RequestTrailersReachTheUpstream) {
   // From an HTTP/1.1 client's chunked body to the upstream stream's trailing HEADERS frame.
   RawClient client(proxy_.port());
   ASSERT_TRUE(client.connected()) << client.error();
-  ASSERT_TRUE(client.send(
-      request_head("POST", "/echo", "test.local", "Transfer-Encoding: chunked\r\n") +
-      "5\r\nhello\r\n0\r\nX-Checksum: 42\r\nAuthorization: Basic eA==\r\n\r\n"));
+  ASSERT_TRUE(
+      client.send(request_head("POST", "/echo", "test.local", "Transfer-Encoding: chunked\r\n") +
+                  "5\r\nhello\r\n0\r\nX-Checksum: 42\r\nAuthorization: Basic eA==\r\n\r\n"));
   std::optional<HttpResponse> response = client.read_response();
   ASSERT_TRUE(response.has_value()) << client.error();
   EXPECT_EQ(response->body, "hello");

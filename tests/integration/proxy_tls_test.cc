@@ -402,24 +402,25 @@ class ProxyHttpsUpstreamTest : public ProxyTest {
     return "    tls: {ca: " + pki().file("ca.pem") + ", server_name: api.test" + extra + "}";
   }
 
-  Nginx origin_{"ssl",
-                "    ssl_certificate " + pki().file("api.pem") + ";\n    ssl_certificate_key " +
-                    pki().file("api.key") + ";\n    ssl_client_certificate " +
-                    pki().file("ca.pem") +
-                    ";\n    ssl_verify_client optional;\n    client_max_body_size 0;\n"
-                    "    location / {\n"
-                    "      proxy_pass http://" + upstream_.endpoint() + ";\n"
-                    "      proxy_http_version 1.1;\n"
-                    "      proxy_request_buffering off;\n"
-                    "      proxy_buffering off;\n"
-                    "      proxy_set_header Connection \"\";\n"
-                    "      proxy_set_header Host $host;\n"
-                    "      proxy_set_header x-tls-sni $ssl_server_name;\n"
-                    "      proxy_set_header x-tls-alpn $ssl_alpn_protocol;\n"
-                    "      proxy_set_header x-tls-reused $ssl_session_reused;\n"
-                    "      proxy_set_header x-tls-client $ssl_client_s_dn;\n"
-                    "      proxy_set_header x-tls-connection $connection;\n"
-                    "    }"};
+  Nginx origin_{"ssl", "    ssl_certificate " + pki().file("api.pem") +
+                           ";\n    ssl_certificate_key " + pki().file("api.key") +
+                           ";\n    ssl_client_certificate " + pki().file("ca.pem") +
+                           ";\n    ssl_verify_client optional;\n    client_max_body_size 0;\n"
+                           "    location / {\n"
+                           "      proxy_pass http://" +
+                           upstream_.endpoint() +
+                           ";\n"
+                           "      proxy_http_version 1.1;\n"
+                           "      proxy_request_buffering off;\n"
+                           "      proxy_buffering off;\n"
+                           "      proxy_set_header Connection \"\";\n"
+                           "      proxy_set_header Host $host;\n"
+                           "      proxy_set_header x-tls-sni $ssl_server_name;\n"
+                           "      proxy_set_header x-tls-alpn $ssl_alpn_protocol;\n"
+                           "      proxy_set_header x-tls-reused $ssl_session_reused;\n"
+                           "      proxy_set_header x-tls-client $ssl_client_s_dn;\n"
+                           "      proxy_set_header x-tls-connection $connection;\n"
+                           "    }"};
 };
 
 TEST_F(ProxyHttpsUpstreamTest, RequestsGoOverVerifiedTlsOnKeptAliveConnections) {
@@ -448,8 +449,8 @@ TEST_F(ProxyHttpsUpstreamTest, BodiesStreamBothWaysIntact) {
   TempDir dir;
   std::string payload = test_payload(3 * 1024 * 1024 + 17, 5);
   auto file = dir.write("body.bin", payload);
-  CurlResult up = run_curl({"-H", "Transfer-Encoding: chunked", "--data-binary",
-                            "@" + file.string(), url("/echo")});
+  CurlResult up = run_curl(
+      {"-H", "Transfer-Encoding: chunked", "--data-binary", "@" + file.string(), url("/echo")});
   ASSERT_EQ(up.status, 200) << up;
   EXPECT_TRUE(up.body == payload) << "echoed body differs, " << up.body.size() << " bytes";
   CurlResult down = run_curl({url("/big?bytes=5000000")});
@@ -478,8 +479,8 @@ TEST_F(ProxyHttpsUpstreamTest, NewConnectionsResumeTheTlsSession) {
 }
 
 TEST_F(ProxyHttpsUpstreamTest, ClientCertificateIsPresented) {
-  ASSERT_TRUE(start(tls_yaml(", cert: " + pki().file("client.pem") +
-                             ", key: " + pki().file("client.key"))));
+  ASSERT_TRUE(start(
+      tls_yaml(", cert: " + pki().file("client.pem") + ", key: " + pki().file("client.key"))));
   ASSERT_EQ(run_curl({url("/hello")}).status, 200);
   ASSERT_EQ(upstream_.request_count(), 1u);
   EXPECT_EQ(upstream_.requests()[0].header("x-tls-client"), "CN=client.test");

@@ -1,12 +1,12 @@
 #include "waf/seclang/parser.h"
 
 #include <glob.h>
+#include <strings.h>
 
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <strings.h>
 
 namespace portcullis::waf::seclang {
 namespace {

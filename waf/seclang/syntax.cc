@@ -175,8 +175,10 @@ Result<std::vector<VariableRef>> parse_variables(std::string_view text) {
         }
       } else if (i < text.size() && text[i] == '/' && v.collection != "XML") {
         std::size_t j = i + 1;
-        while (j < text.size() && text[j] != '/') j += (text[j] == '\\' && j + 1 < text.size()) ? 2 : 1;
-        if (j >= text.size()) return Error{"unterminated /regex/ in variable '" + v.collection + "'"};
+        while (j < text.size() && text[j] != '/')
+          j += (text[j] == '\\' && j + 1 < text.size()) ? 2 : 1;
+        if (j >= text.size())
+          return Error{"unterminated /regex/ in variable '" + v.collection + "'"};
         v.key = std::string(text.substr(i + 1, j - i - 1));
         v.key_is_regex = true;
         i = j + 1;

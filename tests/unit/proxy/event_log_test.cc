@@ -57,8 +57,8 @@ TEST(EventFormatTest, IsOneLineOfValidJsonWhateverTheRequestHeld) {
   EXPECT_EQ(d["action"], "detect");
   EXPECT_EQ(d["would"], "block");
 
-  nlohmann::json a = nlohmann::json::parse(
-      format_access(ex, 200, "pass", std::chrono::microseconds(1500)));
+  nlohmann::json a =
+      nlohmann::json::parse(format_access(ex, 200, "pass", std::chrono::microseconds(1500)));
   EXPECT_EQ(a["status"], 200);
   EXPECT_EQ(a["verdict"], "pass");
   EXPECT_DOUBLE_EQ(a["duration_ms"].get<double>(), 1.5);

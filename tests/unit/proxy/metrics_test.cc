@@ -35,19 +35,21 @@ TEST(MetricsTest, ShardsAreSummedAndHistogramsAreCumulative) {
                        "portcullis_requests_total{listener=\"127.0.0.1:8080\",route=\"api\\\"v1\","
                        "protocol=\"http2\",code_class=\"4xx\",verdict=\"block\"} 1"));
   // 0.3 ms falls in le=0.0005, 20 ms in le=0.025: the buckets count everything at or below.
-  EXPECT_TRUE(has_line(text,
-                       "portcullis_request_duration_seconds_bucket{protocol=\"http1\",le=\"0.0005\"} 1"));
-  EXPECT_TRUE(has_line(text,
-                       "portcullis_request_duration_seconds_bucket{protocol=\"http1\",le=\"0.01\"} 1"));
-  EXPECT_TRUE(has_line(text,
-                       "portcullis_request_duration_seconds_bucket{protocol=\"http1\",le=\"0.025\"} 2"));
-  EXPECT_TRUE(has_line(text,
-                       "portcullis_request_duration_seconds_bucket{protocol=\"http2\",le=\"10\"} 0"));
-  EXPECT_TRUE(has_line(text,
-                       "portcullis_request_duration_seconds_bucket{protocol=\"http2\",le=\"+Inf\"} 1"));
+  EXPECT_TRUE(has_line(
+      text, "portcullis_request_duration_seconds_bucket{protocol=\"http1\",le=\"0.0005\"} 1"));
+  EXPECT_TRUE(has_line(
+      text, "portcullis_request_duration_seconds_bucket{protocol=\"http1\",le=\"0.01\"} 1"));
+  EXPECT_TRUE(has_line(
+      text, "portcullis_request_duration_seconds_bucket{protocol=\"http1\",le=\"0.025\"} 2"));
+  EXPECT_TRUE(
+      has_line(text, "portcullis_request_duration_seconds_bucket{protocol=\"http2\",le=\"10\"} 0"));
+  EXPECT_TRUE(has_line(
+      text, "portcullis_request_duration_seconds_bucket{protocol=\"http2\",le=\"+Inf\"} 1"));
   EXPECT_TRUE(has_line(text, "portcullis_request_duration_seconds_count{protocol=\"http1\"} 2"));
-  EXPECT_TRUE(has_line(text, "portcullis_blocks_total{stage=\"waf\",rule=\"942100\",mode=\"block\"} 1"));
-  EXPECT_TRUE(has_line(text, "portcullis_blocks_total{stage=\"waf\",rule=\"942100\",mode=\"detect\"} 1"));
+  EXPECT_TRUE(
+      has_line(text, "portcullis_blocks_total{stage=\"waf\",rule=\"942100\",mode=\"block\"} 1"));
+  EXPECT_TRUE(
+      has_line(text, "portcullis_blocks_total{stage=\"waf\",rule=\"942100\",mode=\"detect\"} 1"));
 }
 
 TEST(MetricsTest, RuleLabelsAreBounded) {

@@ -20,9 +20,12 @@ TEST(PmOperatorTest, FindsAnyPhraseIgnoringAsciiCase) {
 
 TEST(PmOperatorTest, FindsOverlappingAndNestedPhrases) {
   constexpr MatchRow kRows[] = {
-      {"he she his hers", "ushers", true}, {"abcd bc", "xabcx", true},  // "bc" inside the failed
-                                                                        // "abcd" branch
-      {"abcd bcx", "abcx", true},          {"aab", "aaab", true},      {"abcd", "abcabc", false},
+      {"he she his hers", "ushers", true},
+      {"abcd bc", "xabcx", true},  // "bc" inside the failed
+                                   // "abcd" branch
+      {"abcd bcx", "abcx", true},
+      {"aab", "aaab", true},
+      {"abcd", "abcabc", false},
   };
   expect_rows("pm", kRows);
 }

@@ -61,13 +61,12 @@ TEST(ParseRulesTest, ShapeErrorsNameTheLine) {
     const char* text;
     int line;
   };
-  for (const Case& c : {Case{"SecRule ARGS\n", 1},
-                        Case{"\nSecRule ARGS \"@rx a\" \"id:1,chain\"\n", 2},
-                        Case{"SecRule ARGS \"@rx a\" \"id:1,chain\"\nSecMarker X\n", 2},
-                        Case{"SecAction\n", 1},
-                        Case{"SecRule ARGS| \"@rx a\" \"id:1\"\n", 1},
-                        Case{"SecRule ARGS \"@rx a\" \"id:1,msg:'x\"\n", 1},
-                        Case{"Include /nonexistent/file.conf\n", 1}}) {
+  for (const Case& c :
+       {Case{"SecRule ARGS\n", 1}, Case{"\nSecRule ARGS \"@rx a\" \"id:1,chain\"\n", 2},
+        Case{"SecRule ARGS \"@rx a\" \"id:1,chain\"\nSecMarker X\n", 2}, Case{"SecAction\n", 1},
+        Case{"SecRule ARGS| \"@rx a\" \"id:1\"\n", 1},
+        Case{"SecRule ARGS \"@rx a\" \"id:1,msg:'x\"\n", 1},
+        Case{"Include /nonexistent/file.conf\n", 1}}) {
     auto items = parse_rules(c.text, "bad.conf");
     ASSERT_FALSE(items.ok()) << c.text;
     EXPECT_EQ(items.error().file, "bad.conf") << c.text;
@@ -80,8 +79,8 @@ TEST(ParseRulesTest, IncludeIsRelativeAndGlobbed) {
   dir.write("rules/b.conf", "SecRule ARGS \"@rx b\" \"id:2\"\n");
   dir.write("rules/a.conf", "SecRule ARGS \"@rx a\" \"id:1\"\n");
   dir.write("rules/empty/.keep", "");
-  auto main = dir.write("main.conf",
-                        "Include rules/*.conf\nInclude rules/empty/*.conf\nSecMarker END\n");
+  auto main =
+      dir.write("main.conf", "Include rules/*.conf\nInclude rules/empty/*.conf\nSecMarker END\n");
   auto items = parse_rule_files(main.string());
   ASSERT_TRUE(items.ok()) << items.error().to_string();
   ASSERT_EQ(items->size(), 3u);
