@@ -109,8 +109,8 @@ struct H2Stream {
   std::vector<std::pair<std::string, std::string>> trailers;
 
   RequestRecord* record = nullptr;  // while its coroutine runs
-  bool closed = false;    // the stream is closed (reset by the client, or done)
-  bool finished = false;  // its coroutine is done: later DATA is dropped
+  bool closed = false;              // the stream is closed (reset by the client, or done)
+  bool finished = false;            // its coroutine is done: later DATA is dropped
   std::unique_ptr<UpstreamConnection> upstream;
 };
 
@@ -326,17 +326,11 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
                                std::size_t length, std::uint32_t* flags, nghttp2_data_source* src,
                                void*) {
     auto* st = static_cast<H2Stream*>(src->ptr);
-    std::size_t n = take_pending(st->response_body, st->response_offset, buf, length);
+    std::size_t n = 0;
+    ssize_t r = provide_data(session, stream_id, st->response_body, st->response_offset,
+                             st->response_end, st->trailers, st->deferred, buf, length, flags, n);
     if (n) st->wake.notify();
-    if (st->response_end && st->response_offset == st->response_body.size()) {
-      end_data(session, stream_id, flags, st->trailers);
-      return static_cast<ssize_t>(n);
-    }
-    if (n == 0) {
-      st->deferred = true;
-      return NGHTTP2_ERR_DEFERRED;
-    }
-    return static_cast<ssize_t>(n);
+    return r;
   }
 
   // ---- I/O

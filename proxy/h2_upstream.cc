@@ -32,32 +32,40 @@ void collect_output(nghttp2_session* session, std::string& out, std::size_t max)
   }
 }
 
-std::size_t take_pending(std::string& pending, std::size_t& offset, std::uint8_t* out,
-                         std::size_t length) noexcept {
-  std::size_t n = std::min(pending.size() - offset, length);
-  if (n == 0) return 0;
-  std::memcpy(out, pending.data() + offset, n);
-  offset += n;
-  if (offset == pending.size()) {
-    pending.clear();
-    offset = 0;
+ssize_t provide_data(nghttp2_session* session, std::int32_t stream_id, std::string& pending,
+                     std::size_t& offset, bool ended,
+                     const std::vector<std::pair<std::string, std::string>>& trailers,
+                     bool& deferred, std::uint8_t* out, std::size_t length, std::uint32_t* flags,
+                     std::size_t& taken) {
+  taken = std::min(pending.size() - offset, length);
+  if (taken) {
+    std::memcpy(out, pending.data() + offset, taken);
+    offset += taken;
+    if (offset == pending.size()) {
+      pending.clear();
+      offset = 0;
+    }
   }
-  return n;
-}
-
-void end_data(nghttp2_session* session, std::int32_t stream_id, std::uint32_t* flags,
-              const std::vector<std::pair<std::string, std::string>>& trailers) {
-  *flags |= NGHTTP2_DATA_FLAG_EOF;
-  if (trailers.empty()) return;
-  *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
-  std::vector<nghttp2_nv> nva;
-  nva.reserve(trailers.size());
-  for (const auto& [name, value] : trailers) {
-    nva.push_back({reinterpret_cast<std::uint8_t*>(const_cast<char*>(name.data())),
-                   reinterpret_cast<std::uint8_t*>(const_cast<char*>(value.data())), name.size(),
-                   value.size(), NGHTTP2_NV_FLAG_NONE});
+  if (ended && offset == pending.size()) {
+    *flags |= NGHTTP2_DATA_FLAG_EOF;
+    if (!trailers.empty()) {
+      *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+      std::vector<nghttp2_nv> nva;
+      nva.reserve(trailers.size());
+      for (const auto& [name, value] : trailers) {
+        nva.push_back({reinterpret_cast<std::uint8_t*>(const_cast<char*>(name.data())),
+                       reinterpret_cast<std::uint8_t*>(const_cast<char*>(value.data())),
+                       name.size(), value.size(), NGHTTP2_NV_FLAG_NONE});
+      }
+      nghttp2_submit_trailer(session, stream_id, nva.data(), nva.size());
+    }
+    return static_cast<ssize_t>(taken);
   }
-  nghttp2_submit_trailer(session, stream_id, nva.data(), nva.size());
+  if (taken == 0) {
+    deferred = true;
+    return NGHTTP2_ERR_DEFERRED;
+  }
+  return static_cast<ssize_t>(taken);
 }
 
 struct H2UpstreamConnection::Callbacks {
@@ -126,20 +134,14 @@ struct H2UpstreamConnection::Callbacks {
   }
 
   static ssize_t read_request(nghttp2_session* session, std::int32_t stream_id, std::uint8_t* buf,
-                              std::size_t length,
-                              std::uint32_t* flags, nghttp2_data_source* src, void*) {
+                              std::size_t length, std::uint32_t* flags, nghttp2_data_source* src,
+                              void*) {
     auto* s = static_cast<H2UpstreamStream*>(src->ptr);
-    std::size_t n = take_pending(s->request_body, s->request_offset, buf, length);
+    std::size_t n = 0;
+    ssize_t r = provide_data(session, stream_id, s->request_body, s->request_offset, s->request_end,
+                             s->request_trailers, s->deferred, buf, length, flags, n);
     if (n && s->on_request_sent) s->on_request_sent(n);
-    if (s->request_end && s->request_offset == s->request_body.size()) {
-      end_data(session, stream_id, flags, s->request_trailers);
-      return static_cast<ssize_t>(n);
-    }
-    if (n == 0) {
-      s->deferred = true;
-      return NGHTTP2_ERR_DEFERRED;
-    }
-    return static_cast<ssize_t>(n);
+    return r;
   }
 };
 
@@ -198,8 +200,8 @@ bool H2UpstreamConnection::submit(const std::shared_ptr<H2UpstreamStream>& strea
   nghttp2_data_provider provider{};
   provider.source.ptr = stream.get();
   provider.read_callback = &Callbacks::read_request;
-  bool has_body = !stream->request_end || !stream->request_body.empty() ||
-                  !stream->request_trailers.empty();
+  bool has_body =
+      !stream->request_end || !stream->request_body.empty() || !stream->request_trailers.empty();
   std::int32_t id = nghttp2_submit_request(session_, nullptr, nva.data(), nva.size(),
                                            has_body ? &provider : nullptr, stream.get());
   if (id < 0) return false;

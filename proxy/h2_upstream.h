@@ -31,15 +31,16 @@ class UpstreamPool;
 // write carries many frames.
 void collect_output(nghttp2_session* session, std::string& out, std::size_t max = 64 * 1024);
 
-// Copies up to `length` bytes of `pending` from `offset` into `out` for an nghttp2 data
-// provider, advancing `offset` (and emptying `pending` once it is all taken). Returns the count.
-std::size_t take_pending(std::string& pending, std::size_t& offset, std::uint8_t* out,
-                         std::size_t length) noexcept;
-
-// Ends the DATA of a stream from inside a data provider: with `trailers`, END_STREAM is left to
-// the HEADERS frame that carries them.
-void end_data(nghttp2_session* session, std::int32_t stream_id, std::uint32_t* flags,
-              const std::vector<std::pair<std::string, std::string>>& trailers);
+// The body side of one stream for an nghttp2 data-provider callback: copies up to `length`
+// bytes of `pending` from `offset` into `out` (emptying `pending` once all is taken), ends the
+// DATA once `ended` and nothing is left — leaving END_STREAM to a HEADERS frame with `trailers`
+// when there are any — or defers (setting `deferred`) when there is nothing to send yet.
+// `taken` receives the number of bytes copied. Returns what the callback returns.
+ssize_t provide_data(nghttp2_session* session, std::int32_t stream_id, std::string& pending,
+                     std::size_t& offset, bool ended,
+                     const std::vector<std::pair<std::string, std::string>>& trailers,
+                     bool& deferred, std::uint8_t* out, std::size_t length, std::uint32_t* flags,
+                     std::size_t& taken);
 
 // One request stream to an HTTP/2 upstream, shared by the connection (which fills the response
 // fields) and the downstream coroutine (which fills the request fields and waits on `wake`).
