@@ -11,6 +11,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <initializer_list>
 #include <map>
@@ -18,6 +19,7 @@
 
 #include "access/access_list.h"
 #include "config/labels.h"
+#include "waf/engine/waf_stage.h"
 
 namespace portcullis::config {
 
@@ -62,11 +64,14 @@ class Loader {
   Status compile_timeouts(const YAML::Node& node, Timeouts& timeouts) const;
   Status compile_http2(const YAML::Node& node, Http2& http2) const;
   Status compile_policies(const YAML::Node& node);
+  Result<std::unique_ptr<Stage>> compile_waf(const YAML::Node& w, const std::string& key);
+  std::string resolve_path(const std::string& path) const;
   Status compile_upstreams(const YAML::Node& node, Snapshot& snap) const;
   Status compile_routes(const YAML::Node& node, Snapshot& snap) const;
   Status apply_upstream_override(Snapshot& snap) const;
 
   std::string source_;
+  std::vector<std::string> waf_warnings_;
   const Overrides& overrides_;
   std::map<std::string, std::shared_ptr<const Pipeline>, std::less<>> policies_;
 };
@@ -501,7 +506,8 @@ Status Loader::compile_policies(const YAML::Node& node) {
     for (std::size_t i = 0; i < node.size(); ++i) {
       const YAML::Node p = node[i];
       std::string where = "policies[" + std::to_string(i) + "]";
-      if (auto st = check_keys(p, where, {"name", "mode", "access", "body_inspection"}); !st) {
+      if (auto st = check_keys(p, where, {"name", "mode", "access", "waf", "body_inspection"});
+          !st) {
         return st;
       }
       if (!p["name"]) return error_at(p, where + ".name", "required");
@@ -539,6 +545,11 @@ Status Loader::compile_policies(const YAML::Node& node) {
         stages.push_back(
             std::make_unique<access::AccessList>(std::move(methods), std::move(hosts)));
       }
+      if (p["waf"] || !overrides_.rules.empty()) {
+        auto waf = compile_waf(p["waf"], where + ".waf");
+        if (!waf) return waf.error();
+        stages.push_back(std::move(waf.value()));
+      }
       BodyInspection body;
       if (const YAML::Node b = p["body_inspection"]) {
         std::string bkey = where + ".body_inspection";
@@ -566,8 +577,94 @@ Status Loader::compile_policies(const YAML::Node& node) {
       make(name.value(), mode, std::move(stages), body);
     }
   }
-  if (!policies_.count("default")) make("default", Mode::kBlock, {}, {});
+  if (!policies_.count("default")) {
+    std::vector<std::unique_ptr<Stage>> stages;
+    if (!overrides_.rules.empty()) {
+      auto waf = compile_waf(YAML::Node(), "--rules");
+      if (!waf) return waf.error();
+      stages.push_back(std::move(waf.value()));
+    }
+    make("default", Mode::kBlock, std::move(stages), {});
+  }
   return Ok{};
+}
+
+// A path in the config is relative to the config file's folder.
+std::string Loader::resolve_path(const std::string& path) const {
+  std::filesystem::path p(path);
+  if (p.is_absolute() || source_.empty() || !std::filesystem::is_regular_file(source_)) return path;
+  return (std::filesystem::path(source_).parent_path() / p).lexically_normal().string();
+}
+
+Result<std::unique_ptr<Stage>> Loader::compile_waf(const YAML::Node& w, const std::string& key) {
+  waf::WafConfig config;
+  if (w && !w.IsNull()) {
+    if (auto st = check_keys(w, key, {"rules", "inline", "paranoia", "inbound_threshold",
+                                      "outbound_threshold", "mask"});
+        !st) {
+      return st.error();
+    }
+    if (w["rules"]) {
+      std::vector<std::string> files;
+      if (w["rules"].IsScalar()) {
+        auto one = scalar(w["rules"], key + ".rules");
+        if (!one) return one.error();
+        files.push_back(one.value());
+      } else {
+        auto list = string_list(w["rules"], key + ".rules");
+        if (!list) return list.error();
+        files = std::move(list.value());
+      }
+      for (const std::string& f : files) config.rule_files.push_back(resolve_path(f));
+    }
+    if (w["inline"]) {
+      auto text = scalar(w["inline"], key + ".inline");
+      if (!text) return text.error();
+      config.inline_rules = text.value();
+      config.inline_origin = source_ + ":" + key + ".inline";
+    }
+    auto int_key = [&](const char* name, int lo, int hi, int& out) -> Status {
+      if (!w[name]) return Ok{};
+      auto text = scalar(w[name], key + "." + name);
+      if (!text) return text.error();
+      char* end = nullptr;
+      long v = std::strtol(text.value().c_str(), &end, 10);
+      if (text.value().empty() || *end != '\0' || v < lo || v > hi) {
+        return error_at(w[name], key + "." + name,
+                        "expected a number from " + std::to_string(lo) + " to " + std::to_string(hi));
+      }
+      out = static_cast<int>(v);
+      return Ok{};
+    };
+    if (auto st = int_key("paranoia", 1, 4, config.paranoia); !st) return st.error();
+    if (auto st = int_key("inbound_threshold", 1, 100000, config.inbound_threshold); !st) {
+      return st.error();
+    }
+    if (auto st = int_key("outbound_threshold", 1, 100000, config.outbound_threshold); !st) {
+      return st.error();
+    }
+    if (w["mask"]) {
+      auto list = string_list(w["mask"], key + ".mask");
+      if (!list) return list.error();
+      config.mask = std::move(list.value());
+    }
+  }
+  if (!overrides_.rules.empty()) config.rule_files = overrides_.rules;
+  if (overrides_.paranoia > 0) config.paranoia = overrides_.paranoia;
+  if (config.rule_files.empty() && config.inline_rules.empty()) {
+    return error_at(w, key + ".rules", "a WAF needs rule files or inline rules");
+  }
+  auto stage = waf::make_waf_stage(config);
+  if (!stage) {
+    Error e = stage.error();
+    if (e.file.empty()) {
+      e.file = source_;
+      e.key = key;
+    }
+    return e;
+  }
+  for (const std::string& w2 : stage.value()->rules().warnings) waf_warnings_.push_back(w2);
+  return std::unique_ptr<Stage>(std::move(stage.value()));
 }
 
 Status Loader::compile_upstreams(const YAML::Node& node, Snapshot& snap) const {
@@ -887,6 +984,7 @@ Result<std::shared_ptr<const Snapshot>> Loader::load(std::string_view yaml) {
     if (auto st = compile_timeouts(root["timeouts"], snap->timeouts); !st) return st.error();
   }
   if (auto st = compile_policies(root["policies"]); !st) return st.error();
+  snap->waf_warnings = waf_warnings_;
 
   if (!overrides_.upstream.empty()) {
     if (auto st = apply_upstream_override(*snap); !st) return st.error();

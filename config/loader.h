@@ -25,6 +25,8 @@ struct Overrides {
   std::string admin;       // "" = keep; "off" or HOST:PORT
   std::string events;      // "" = keep; "-" (stdout), "stderr", "off" or a file
   std::string access_log;  // "" = keep; as `events`
+  std::vector<std::string> rules;  // --rules: every policy runs the WAF with these rule files
+  int paranoia = 0;                // --paranoia: 1..4 for every WAF stage; 0 = keep
 };
 
 // Parses and compiles `yaml`; `source` names it in errors. Errors carry the file, line and key.

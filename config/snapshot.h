@@ -108,6 +108,9 @@ struct Route {
 struct Snapshot {
   std::string source;  // file name, or "<embedded default>" / "<command line>"
   std::string hash;    // first 16 hex digits of the SHA-256 of the config text
+  // What the WAF rules asked for that the engine accepts without effect, one line each
+  // ("FILE:LINE: what"): printed at load and counted in portcullis_waf_load_warnings.
+  std::vector<std::string> waf_warnings;
   int workers = 0;     // 0 = number of cores
   std::vector<Listener> listen;
   std::optional<SocketAddress> demo_upstream;

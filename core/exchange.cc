@@ -17,6 +17,10 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
   return true;
 }
 
+Exchange::~Exchange() {
+  for (std::size_t i = states_used_; i > 0; --i) states_[i - 1].destroy(states_[i - 1].ptr);
+}
+
 std::string_view Exchange::header(std::string_view name, bool* found) const noexcept {
   for (const HeaderField& field : headers) {
     if (iequals(field.name, name)) {

@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory_resource>
+#include <new>
+#include <utility>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -22,6 +24,18 @@ struct HeaderField {
 
 enum class Protocol : std::uint8_t { kHttp10, kHttp11, kHttp2 };
 
+// One rule that matched a request, for its security event: WAF rules, and any stage's own.
+// The views point into the config snapshot or the exchange's arena.
+struct Finding {
+  std::string_view stage;
+  std::string_view rule;      // "942100"
+  std::string_view message;   // the rule's msg, macros expanded
+  std::string_view data;      // its logdata, expanded, masked and cut to a bounded excerpt
+  std::string_view variable;  // the variable that matched, "ARGS:id"
+  std::int8_t severity = -1;  // 0 EMERGENCY .. 7 DEBUG; -1 none
+  std::uint8_t phase = 0;
+};
+
 // ASCII case-insensitive equality, as header names compare.
 bool iequals(std::string_view a, std::string_view b) noexcept;
 
@@ -30,6 +44,7 @@ class Exchange {
   Exchange() noexcept : arena_(inline_.data(), inline_.size()) {}
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
+  ~Exchange();
 
   // --- What was received (filled by the session before the first stage runs).
   std::string_view method;
@@ -54,6 +69,13 @@ class Exchange {
   std::span<const char> body;
   bool body_complete = false;
 
+  // --- The upstream's response: set before the response hooks run (Stage::on_response_*).
+  std::uint16_t response_status = 0;
+  Protocol response_protocol = Protocol::kHttp11;
+  std::span<const HeaderField> response_headers;
+  std::span<const char> response_body;  // the held body, or its first bytes
+  bool response_body_complete = false;
+
   // --- Annotations that stages write for later stages and for the event log.
   std::string_view route_id;
   std::string_view policy_id;
@@ -63,6 +85,8 @@ class Exchange {
   std::string_view limiter_key;
   // A verdict that detect mode let through; the session logs it. Empty action kContinue if none.
   Verdict detected;
+  // Rules that matched (logged with the request's security event even when nothing blocked).
+  std::span<const Finding> findings;
 
   // Time each stage took (both hooks added up), in the order the pipeline ran them.
   static constexpr std::size_t kMaxTimedStages = 8;
@@ -77,7 +101,34 @@ class Exchange {
   // Per-request memory: freed all at once when the exchange ends.
   std::pmr::memory_resource* arena() noexcept { return &arena_; }
 
+  // Per-request state a stage keeps between its hooks, found by the stage's address. make_state
+  // builds a T in the arena (nullptr when kMaxStates stages already keep state); the exchange
+  // destroys it when it ends.
+  static constexpr std::size_t kMaxStates = 4;
+  template <typename T, typename... Args>
+  T* make_state(const void* owner, Args&&... args) {
+    if (states_used_ == kMaxStates) return nullptr;
+    void* mem = arena_.allocate(sizeof(T), alignof(T));
+    T* state = new (mem) T(std::forward<Args>(args)...);
+    states_[states_used_++] = {owner, state, [](void* p) { static_cast<T*>(p)->~T(); }};
+    return state;
+  }
+  template <typename T>
+  T* state(const void* owner) const noexcept {
+    for (std::size_t i = 0; i < states_used_; ++i) {
+      if (states_[i].owner == owner) return static_cast<T*>(states_[i].ptr);
+    }
+    return nullptr;
+  }
+
  private:
+  struct StateSlot {
+    const void* owner = nullptr;
+    void* ptr = nullptr;
+    void (*destroy)(void*) = nullptr;
+  };
+  std::array<StateSlot, kMaxStates> states_{};
+  std::size_t states_used_ = 0;
   alignas(std::max_align_t) std::array<std::byte, 2048> inline_;
   std::pmr::monotonic_buffer_resource arena_;
 };

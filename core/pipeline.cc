@@ -1,5 +1,6 @@
 #include "core/pipeline.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "core/clock.h"
@@ -9,7 +10,10 @@ namespace portcullis {
 Pipeline::Pipeline(std::string name, Mode mode, std::vector<std::unique_ptr<Stage>> stages,
                    BodyInspection body)
     : name_(std::move(name)), mode_(mode), stages_(std::move(stages)), body_(body) {
-  for (const auto& stage : stages_) wants_body_ = wants_body_ || stage->wants_body();
+  for (const auto& stage : stages_) {
+    wants_body_ = wants_body_ || stage->wants_body();
+    inspects_responses_ = inspects_responses_ || stage->inspects_responses();
+  }
 }
 
 template <typename Hook>
@@ -34,6 +38,26 @@ Verdict Pipeline::on_headers(Exchange& exchange) const noexcept {
 Verdict Pipeline::on_body(Exchange& exchange) const noexcept {
   return run(exchange, [](const Stage& s, Exchange& e) {
     return s.wants_body() ? s.on_body(e) : Verdict::pass();
+  });
+}
+
+Verdict Pipeline::on_response_headers(Exchange& exchange) const noexcept {
+  return run(exchange, [](const Stage& s, Exchange& e) {
+    return s.inspects_responses() ? s.on_response_headers(e) : Verdict::pass();
+  });
+}
+
+std::size_t Pipeline::response_body_limit(const Exchange& exchange) const noexcept {
+  std::size_t limit = 0;
+  for (const auto& stage : stages_) {
+    if (stage->inspects_responses()) limit = std::max(limit, stage->response_body_limit(exchange));
+  }
+  return limit;
+}
+
+Verdict Pipeline::on_response_body(Exchange& exchange) const noexcept {
+  return run(exchange, [](const Stage& s, Exchange& e) {
+    return s.inspects_responses() ? s.on_response_body(e) : Verdict::pass();
   });
 }
 

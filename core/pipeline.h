@@ -45,6 +45,13 @@ class Pipeline {
   // True when any stage wants the body buffered.
   bool wants_body() const noexcept { return wants_body_; }
 
+  // The response hooks of the stages (Stage::on_response_headers ...), with the same verdict
+  // rules as on_headers. inspects_responses() is false when no stage has them.
+  bool inspects_responses() const noexcept { return inspects_responses_; }
+  Verdict on_response_headers(Exchange& exchange) const noexcept;
+  std::size_t response_body_limit(const Exchange& exchange) const noexcept;
+  Verdict on_response_body(Exchange& exchange) const noexcept;
+
   const BodyInspection& body_inspection() const noexcept { return body_; }
   const std::string& name() const noexcept { return name_; }
   Mode mode() const noexcept { return mode_; }
@@ -59,6 +66,7 @@ class Pipeline {
   std::vector<std::unique_ptr<Stage>> stages_;
   BodyInspection body_;
   bool wants_body_ = false;
+  bool inspects_responses_ = false;
 };
 
 }  // namespace portcullis

@@ -1,6 +1,7 @@
 // Stage: one inspection step of the request path (bots, ratelimit, schema, waf, access).
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 
 #include "core/exchange.h"
@@ -27,6 +28,27 @@ class Stage {
   // Whether this stage needs the body buffered for on_body. A pipeline whose stages all say no
   // streams bodies straight through.
   virtual bool wants_body() const noexcept { return false; }
+
+  // Whether on_response_headers / on_response_body may do anything; a pipeline whose stages
+  // all say no relays responses without calling them.
+  virtual bool inspects_responses() const noexcept { return false; }
+
+  // Runs once the upstream's response head is here (Exchange::response_*), before any of it
+  // reaches the client. A refusal replaces the response with the proxy's own.
+  virtual Verdict on_response_headers(Exchange& /*exchange*/) const noexcept {
+    return Verdict::pass();
+  }
+
+  // How many bytes of this response's body the stage wants held for on_response_body; 0: none.
+  // Asked after on_response_headers. Bodies longer than that are inspected by their prefix.
+  virtual std::size_t response_body_limit(const Exchange& /*exchange*/) const noexcept {
+    return 0;
+  }
+
+  // Runs once the response body (or its first response_body_limit bytes) is held.
+  virtual Verdict on_response_body(Exchange& /*exchange*/) const noexcept {
+    return Verdict::pass();
+  }
 };
 
 }  // namespace portcullis

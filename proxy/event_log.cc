@@ -240,15 +240,26 @@ void common(std::string& out, const Exchange& ex) {
 
 std::string format_event(const Exchange& ex, const Verdict& verdict, bool detected,
                          std::uint16_t status) {
+  static constexpr std::string_view kSeverities[] = {"EMERGENCY", "ALERT",  "CRITICAL", "ERROR",
+                                                     "WARNING",   "NOTICE", "INFO",     "DEBUG"};
   std::string out;
-  out.reserve(512);
+  out.reserve(512 + ex.findings.size() * 256);
   common(out, ex);
-  field(out, "stage", verdict.stage);
-  field(out, "action", detected ? "detect" : to_string(verdict.action));
+  const bool only_findings = verdict.is_continue();
+  std::string_view stage = verdict.stage;
+  if (only_findings && !ex.findings.empty()) stage = ex.findings.front().stage;
+  field(out, "stage", stage);
+  field(out, "action", only_findings ? "log" : detected ? "detect" : to_string(verdict.action));
   field(out, "would", to_string(verdict.action));
   field(out, "status", status);
   out += ",\"rules\":[";
-  if (!verdict.rule.empty() || !verdict.reason.empty()) {
+  bool first = true;
+  // The deciding rule first, unless it is among the findings (a WAF rule).
+  bool in_findings = false;
+  for (const Finding& f : ex.findings) {
+    if (!verdict.rule.empty() && f.stage == verdict.stage && f.rule == verdict.rule) in_findings = true;
+  }
+  if (!only_findings && !in_findings && (!verdict.rule.empty() || !verdict.reason.empty())) {
     out += "{\"id\":";
     append_json_string(out, verdict.rule);
     out += ",\"message\":";
@@ -257,6 +268,28 @@ std::string format_event(const Exchange& ex, const Verdict& verdict, bool detect
                        verdict.rule == "method"
                            ? "method not allowed (allowed: " + std::string(verdict.reason) + ")"
                            : std::string(verdict.reason));
+    out += "}";
+    first = false;
+  }
+  for (const Finding& f : ex.findings) {
+    if (!first) out += ',';
+    first = false;
+    out += "{\"id\":";
+    append_json_string(out, f.rule);
+    out += ",\"message\":";
+    append_json_string(out, f.message);
+    out += ",\"data\":";
+    append_json_string(out, f.data);
+    out += ",\"variable\":";
+    append_json_string(out, f.variable);
+    if (f.severity >= 0 && f.severity < 8) {
+      out += ",\"severity\":";
+      append_json_string(out, kSeverities[f.severity]);
+    }
+    out += ",\"phase\":";
+    out += std::to_string(f.phase);
+    out += ",\"stage\":";
+    append_json_string(out, f.stage);
     out += "}";
   }
   out += "]";

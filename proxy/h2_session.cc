@@ -589,7 +589,8 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
           std::from_chars(cl_text.data(), cl_text.data() + cl_text.size(), content_length);
       if (ec != std::errc() || p != cl_text.data() + cl_text.size()) has_cl = false;
     }
-    ex.has_body = !st.request_end;
+    // DATA may already be here (and the stream ended) by the time this coroutine runs.
+    ex.has_body = !st.request_end || !st.request_body.empty();
     ex.content_length = content_length;
     std::string_view accept = ex.header("accept");
     auto refuse = [&](std::uint16_t status, std::string_view detail, std::string_view allow = {}) {
@@ -616,8 +617,6 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     ex.policy_id = route->pipeline->name();
     record.route = route->slot;
     Verdict verdict = route->pipeline->on_headers(ex);
-    bool detect_logged = !ex.detected.is_continue();
-    if (detect_logged) worker_.security_event(ex, ex.detected, true, ex.detected.status);
     if (!verdict.is_continue()) {
       worker_.security_event(ex, verdict, false, verdict.status);
       record.enforced = verdict;
@@ -629,7 +628,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
       co_return refuse(413, "request body larger than the limit");
     }
 
-    if (route->pipeline->wants_body() && !st.request_end) {
+    if (route->pipeline->wants_body() && ex.has_body) {
       // Hold the body (bounded) for the stages that inspect it.
       const BodyInspection& inspection = route->pipeline->body_inspection();
       while (!st.request_end && !st.closed && st.request_body.size() <= inspection.limit) {
@@ -644,9 +643,6 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
                                       std::min(st.request_body.size(), inspection.limit));
       ex.body_complete = complete;
       Verdict body_verdict = route->pipeline->on_body(ex);
-      if (!ex.detected.is_continue() && !detect_logged) {
-        worker_.security_event(ex, ex.detected, true, ex.detected.status);
-      }
       if (!body_verdict.is_continue()) {
         worker_.security_event(ex, body_verdict, false, body_verdict.status);
         record.enforced = body_verdict;

@@ -334,10 +334,6 @@ class Http1Session final : public SessionLink,
     record.route = route->slot;
 
     Verdict verdict = route->pipeline->on_headers(ex);
-    if (!ex.detected.is_continue()) {
-      worker_.security_event(ex, ex.detected, true, ex.detected.status);
-      detected_logged_for_ = &ex;
-    }
     if (!verdict.is_continue()) {
       worker_.security_event(ex, verdict, false, verdict.status);
       record.enforced = verdict;
@@ -382,9 +378,6 @@ class Http1Session final : public SessionLink,
           std::span<const char>(body_.held.data(), std::min(body_.held.size(), inspection.limit));
       ex.body_complete = !body_unread;
       Verdict body_verdict = route->pipeline->on_body(ex);
-      if (!ex.detected.is_continue() && !detected_logged(ex)) {
-        worker_.security_event(ex, ex.detected, true, ex.detected.status);
-      }
       if (!body_verdict.is_continue()) {
         worker_.security_event(ex, body_verdict, false, body_verdict.status);
         record.enforced = body_verdict;
@@ -399,7 +392,9 @@ class Http1Session final : public SessionLink,
       status = co_await forward_h2(*snap, route->upstream, req, ex, trusted);
     } else {
       build_upstream_head(req, ex, trusted, upstream);
+      pipeline_ = route->pipeline.get();
       status = co_await forward(*snap, upstream, req, ex);
+      pipeline_ = nullptr;
     }
     if (status > 0) {
       // Nothing of a response was sent yet: answer with the proxy's own.
@@ -445,8 +440,6 @@ class Http1Session final : public SessionLink,
     }
     co_return RelayEnd::kDone;
   }
-
-  bool detected_logged(const Exchange& ex) const noexcept { return detected_logged_for_ == &ex; }
 
   void build_upstream_head(const http1::RequestHead& req, const Exchange& ex, bool trusted,
                            const config::Upstream& upstream) {
@@ -783,7 +776,7 @@ class Http1Session final : public SessionLink,
   // (502/504/413/400/408) when the proxy must answer itself, -1 when the client connection must
   // be dropped (the response had started, or the client went away).
   awaitable<int> forward(const config::Snapshot& snap, const config::Upstream& upstream,
-                         const http1::RequestHead& req, const Exchange& ex) {
+                         const http1::RequestHead& req, Exchange& ex) {
     const auto index = static_cast<std::size_t>(&upstream - snap.upstreams.data());
     request_body_done_ = req.body == BodyKind::kNone;
     close_after_response_ = false;
@@ -873,7 +866,7 @@ class Http1Session final : public SessionLink,
 
   // Reads the upstream response and relays it. See forward() for the result.
   awaitable<int> relay_response(const config::Snapshot& snap, const http1::RequestHead& req,
-                                const Exchange& ex, bool retryable) {
+                                Exchange& ex, bool retryable) {
     Buffer& ub = upstream_->buffer;
     http1::ResponseHead resp;
     http1::ParseError perr;
@@ -940,6 +933,62 @@ class Http1Session final : public SessionLink,
       co_return co_await tunnel(snap, resp, ex);
     }
 
+    // The stages that inspect responses see the head, and maybe the body, before the client.
+    std::string held;  // the inspected body prefix, decoded
+    http1::ChunkedDecoder decoder;
+    std::uint64_t remaining = resp.content_length;
+    bool body_done = resp.body == BodyKind::kNone;
+    std::string held_trailers;
+    if (pipeline_ != nullptr && pipeline_->inspects_responses()) {
+      ex.response_status = static_cast<std::uint16_t>(resp.status);
+      ex.response_protocol = resp.version_minor == 0 ? Protocol::kHttp10 : Protocol::kHttp11;
+      ex.response_headers = resp.headers;
+      Verdict v = pipeline_->on_response_headers(ex);
+      std::size_t limit = v.is_continue() ? pipeline_->response_body_limit(ex) : 0;
+      if (v.is_continue() && limit > 0 && !body_done) {
+        // Reading the body reuses the buffer the head is in: the head moves to the arena.
+        auto* arena = ex.arena();
+        auto copy = [arena](std::string_view text) -> std::string_view {
+          if (text.empty()) return {};
+          char* p = static_cast<char*>(arena->allocate(text.size(), 1));
+          std::memcpy(p, text.data(), text.size());
+          return {p, text.size()};
+        };
+        auto* fields = static_cast<HeaderField*>(
+            arena->allocate(sizeof(HeaderField) * resp.headers.size(), alignof(HeaderField)));
+        for (std::size_t i = 0; i < resp.headers.size(); ++i) {
+          new (&fields[i]) HeaderField{copy(resp.headers[i].name), copy(resp.headers[i].value)};
+        }
+        resp.headers = std::span<HeaderField>(fields, resp.headers.size());
+        resp.reason = copy(resp.reason);
+        ex.response_headers = resp.headers;
+        ub.consume(resp.head_bytes);
+        ub.set_floor(0);
+        RelayEnd read = co_await read_response_prefix(snap, resp.body, decoder, remaining, limit,
+                                                      held, held_trailers, body_done);
+        if (read != RelayEnd::kDone) {
+          forward_detail_ = read == RelayEnd::kBadFraming ? "invalid chunked response body"
+                            : timed_out_                  ? "upstream response timeout"
+                                                          : "upstream closed the connection";
+          failed(read == RelayEnd::kBadFraming ? UpstreamError::kBadResponse
+                 : timed_out_                  ? UpstreamError::kTimeout
+                                               : UpstreamError::kReset);
+          co_return timed_out_ ? 504 : 502;
+        }
+        ex.response_body = std::span<const char>(held.data(), std::min(held.size(), limit));
+        ex.response_body_complete = body_done;
+        v = pipeline_->on_response_body(ex);
+        resp.head_bytes = 0;  // consumed above
+      }
+      if (!v.is_continue()) {
+        worker_.security_event(ex, v, false, v.status);
+        if (record_) record_->enforced = v;
+        forward_detail_ = v.reason;
+        upstream_.reset();
+        co_return v.status;
+      }
+    }
+
     const bool client_11 = req.version_minor == 1;
     const bool chunk_out =
         client_11 && (resp.body == BodyKind::kChunked || resp.body == BodyKind::kUntilClose);
@@ -973,7 +1022,23 @@ class Http1Session final : public SessionLink,
     out_ += "\r\n";
 
     ub.set_floor(0);
-    if (resp.body == BodyKind::kNone) {
+    if (!held.empty()) {
+      // The inspected prefix goes out with the head, in the framing the client gets.
+      if (chunk_out) {
+        char size[20];
+        auto [end, ec] = std::to_chars(size, size + sizeof size, held.size(), 16);
+        out_.append(size, end);
+        out_ += "\r\n";
+        out_ += held;
+        out_ += "\r\n";
+      } else {
+        out_ += held;
+      }
+    }
+    if (body_done && chunk_out && resp.body != BodyKind::kNone) {
+      http1::append_last_chunk(out_, http1::trailer_fields(held_trailers));
+    }
+    if (body_done) {
       ub.consume(resp.head_bytes);
       arm(snap.timeouts.upstream_response);
       if (!co_await write_client(out_)) {
@@ -982,8 +1047,6 @@ class Http1Session final : public SessionLink,
       }
     } else {
       ub.consume(resp.head_bytes);
-      http1::ChunkedDecoder decoder;
-      std::uint64_t remaining = resp.content_length;
       RelayEnd end = co_await relay_body(ub, *upstream_, socket_, resp.body, decoder, remaining,
                                          chunk_out, 0, snap.timeouts.upstream_response,
                                          snap.timeouts.upstream_response, out_);
@@ -998,6 +1061,57 @@ class Http1Session final : public SessionLink,
     }
     upstream_.reset();
     co_return 0;
+  }
+
+  // Reads up to `limit` (+1) decoded bytes of the upstream's response body into `held`, for
+  // the stages that inspect responses; `done` when the body ended within them.
+  awaitable<RelayEnd> read_response_prefix(const config::Snapshot& snap, BodyKind kind,
+                                           http1::ChunkedDecoder& decoder,
+                                           std::uint64_t& remaining, std::size_t limit,
+                                           std::string& held, std::string& trailers, bool& done) {
+    Buffer& ub = upstream_->buffer;
+    done = false;
+    while (!done && held.size() <= limit) {
+      if (ub.empty()) {
+        arm(snap.timeouts.upstream_response);
+        auto [ec, n] = co_await upstream_->async_read_some(
+            asio::buffer(ub.write_ptr(), ub.write_space()), kNoThrow);
+        if (ec) {
+          if (kind == BodyKind::kUntilClose && !timed_out_ &&
+              (ec == asio::error::eof || ec == asio::error::connection_reset)) {
+            done = true;
+            break;
+          }
+          co_return timed_out_ ? RelayEnd::kSourceTimeout : RelayEnd::kSourceClosed;
+        }
+        ub.commit(n);
+      }
+      if (kind == BodyKind::kContentLength) {
+        std::size_t n = static_cast<std::size_t>(
+            std::min<std::uint64_t>({remaining, ub.size(), limit + 1 - held.size()}));
+        held.append(ub.begin_ptr(), n);
+        remaining -= n;
+        ub.consume(n);
+        done = remaining == 0;
+      } else if (kind == BodyKind::kChunked) {
+        std::string_view in = ub.pending();
+        std::size_t used = 0;
+        while (used < in.size() && !decoder.done() && held.size() <= limit) {
+          auto step = decoder.next(in.substr(used));
+          if (!decoder.error().empty()) co_return RelayEnd::kBadFraming;
+          held.append(step.data);
+          trailers.append(step.trailer);
+          used += step.consumed;
+        }
+        ub.consume(used);
+        done = decoder.done();
+      } else {
+        std::size_t n = std::min(ub.size(), limit + 1 - held.size());
+        held.append(ub.begin_ptr(), n);
+        ub.consume(n);
+      }
+    }
+    co_return RelayEnd::kDone;
   }
 
   // Relays one body from `src` (with its buffer) to `dst`. `prefix` (a head) goes out with the
@@ -1212,7 +1326,7 @@ class Http1Session final : public SessionLink,
   std::string out_;
   std::unique_ptr<UpstreamConnection> upstream_;
   std::string_view forward_detail_;
-  const Exchange* detected_logged_for_ = nullptr;
+  const Pipeline* pipeline_ = nullptr;  // the route's, while a request is forwarded
   RequestRecord* record_ = nullptr;  // the request being served, while serve_one runs
 
   // The request body as far as it was taken before forwarding.

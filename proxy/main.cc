@@ -32,6 +32,9 @@ Options:
       --tls-key FILE      (PEM chain and key; ALPN h2 and http/1.1)
       --workers N         worker threads (default: the config's, else the number of cores)
       --mode MODE         block (enforce verdicts) or detect (log them, forward the request)
+      --rules FILES       run the WAF with these SecLang rule files or globs, in order
+                          (repeatable: a CRS setup file first, then 'rules/*.conf')
+      --paranoia N        CRS paranoia level 1..4 for the WAF
       --admin ADDR        admin listener HOST:PORT (default 127.0.0.1:9901), or off
       --events FILE       security event log: a file, - for standard output (default), off
       --access-log FILE   access log (JSON lines): a file, - for standard output, off (default)
@@ -92,6 +95,13 @@ int main(int argc, char** argv) {
       overrides.workers = static_cast<int>(n);
     } else if (arg == "--mode") {
       if (!value(overrides.mode)) return usage_error("--mode needs block or detect");
+    } else if (arg == "--rules") {
+      if (!value(v)) return usage_error("--rules needs a file or a glob");
+      overrides.rules.push_back(v);
+    } else if (arg == "--paranoia") {
+      if (!value(v)) return usage_error("--paranoia needs a level 1..4");
+      if (v.size() != 1 || v[0] < '1' || v[0] > '4') return usage_error("--paranoia must be 1..4");
+      overrides.paranoia = v[0] - '0';
     } else if (arg == "--admin") {
       if (!value(overrides.admin)) return usage_error("--admin needs HOST:PORT or off");
     } else if (arg == "--events") {
@@ -110,6 +120,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "portcullis: invalid configuration: %s\n",
                  loaded.error().to_string().c_str());
     return 1;
+  }
+  for (const std::string& w : loaded.value()->waf_warnings) {
+    std::fprintf(stderr, "portcullis: waf: %s\n", w.c_str());
   }
   if (check) {
     std::fprintf(stderr, "portcullis: configuration %s is valid\n", loaded.value()->source.c_str());

@@ -337,6 +337,10 @@ std::string render_metrics(const std::vector<const WorkerMetrics*>& workers,
                label("generation", std::to_string(control.generation)),
            1.0);
 
+  w.header("portcullis_waf_load_warnings", "gauge",
+           "Rule-file features the WAF accepted without effect in the configuration in force "
+           "(each is printed at load; docs/waf.md lists them).");
+  w.sample("portcullis_waf_load_warnings", "", static_cast<double>(control.waf_load_warnings));
   w.header("portcullis_events_total", "counter",
            "Security event log lines, written or dropped because the queue was full.");
   w.sample("portcullis_events_total", "result=\"written\"", control.events_written);

@@ -168,6 +168,7 @@ struct ControlMetrics {
   std::uint64_t events_dropped = 0;
   std::uint64_t access_written = 0;
   std::uint64_t access_dropped = 0;
+  std::uint64_t waf_load_warnings = 0;  // of the configuration in force
 };
 
 // The Prometheus text exposition (format 0.0.4) of the sum of `workers` and `control`.

@@ -252,6 +252,7 @@ std::string Server::render_metrics() const {
   c.events_dropped = log_->events_dropped();
   c.access_written = log_->access_written();
   c.access_dropped = log_->access_dropped();
+  c.waf_load_warnings = snapshots_.current()->waf_warnings.size();
   return proxy::render_metrics(shards, c);
 }
 

@@ -157,6 +157,16 @@ void Worker::security_event(const Exchange& ex, const Verdict& verdict, bool det
 
 void Worker::finish_request(const RequestRecord& r) {
   Verdict detected = r.ex ? r.ex->detected : Verdict::pass();
+  // An enforced verdict was logged when it was enforced. What detect mode let through, and
+  // rules that matched without deciding anything, are logged now, with every finding.
+  if (r.ex && r.enforced.is_continue()) {
+    if (!detected.is_continue()) {
+      security_event(*r.ex, detected, true, detected.status);
+    } else if (!r.ex->findings.empty()) {
+      log_.events(static_cast<std::size_t>(index_))
+          .push(format_event(*r.ex, Verdict::pass(), false, static_cast<std::uint16_t>(r.status)));
+    }
+  }
   VerdictLabel verdict = verdict_label(r.enforced, detected);
   Duration elapsed = Clock::now() - r.start;
   metrics_->request(r.listener, r.route, r.protocol, r.status, verdict, elapsed);

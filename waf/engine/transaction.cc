@@ -1,0 +1,876 @@
+// One request's run through the rules (see transaction.h). The evaluation order follows
+// ModSecurity v3: per phase, rules in load order; per rule, each target's values, transformed,
+// tested; setvar runs for each matched value; ctl, logging and the disruptive action once the
+// whole chain matched.
+#include "waf/engine/transaction.h"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+namespace portcullis::waf {
+namespace {
+
+constexpr std::size_t idx(Var v) noexcept { return static_cast<std::size_t>(v); }
+
+int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// %XX decoding where both digits are hex; everything else is kept (ModSecurity's uri_decode).
+std::string_view uri_decode(std::string_view in, std::pmr::memory_resource* arena) noexcept {
+  if (in.find('%') == std::string_view::npos) return in;
+  char* out = static_cast<char*>(arena->allocate(in.size(), 1));
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%' && i + 2 < in.size()) {
+      int hi = hex_value(in[i + 1]);
+      int lo = hex_value(in[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out[n++] = static_cast<char>(hi * 16 + lo);
+        i += 2;
+        continue;
+      }
+    }
+    out[n++] = in[i];
+  }
+  return {out, n};
+}
+
+bool starts_with_ci(std::string_view s, std::string_view prefix) noexcept {
+  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+std::string_view media_type(std::string_view content_type) noexcept {
+  std::size_t semi = content_type.find(';');
+  std::string_view t = content_type.substr(0, semi);
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+  while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+  return t;
+}
+
+bool ends_with_ci(std::string_view s, std::string_view suffix) noexcept {
+  return s.size() >= suffix.size() && iequals(s.substr(s.size() - suffix.size()), suffix);
+}
+
+bool key_matches(const Target& t, std::string_view key) noexcept {
+  if (t.key_re) return RE2::PartialMatch(key, *t.key_re);
+  if (t.key.empty()) return true;
+  return iequals(t.key, key);
+}
+
+bool parse_int(std::string_view s, std::int64_t& out) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  if (s.empty()) {
+    out = 0;
+    return true;
+  }
+  const char* begin = s.data();
+  if (*begin == '+') ++begin;
+  auto [p, ec] = std::from_chars(begin, s.data() + s.size(), out);
+  if (ec != std::errc()) {
+    out = 0;
+    return false;
+  }
+  (void)p;
+  return true;
+}
+
+constexpr std::string_view kProtocols[] = {"HTTP/1.0", "HTTP/1.1", "HTTP/2.0"};
+
+}  // namespace
+
+Transaction::Transaction(const RuleSet& rules, const RunOptions& options,
+                         Exchange& exchange) noexcept
+    : rules_(rules),
+      options_(options),
+      ex_(exchange),
+      arena_(exchange.arena()),
+      get_(arena_),
+      post_(arena_),
+      cookies_(arena_),
+      entries_(arena_),
+      matched_vars_(arena_),
+      removed_ids_(arena_),
+      removed_tags_(arena_),
+      removed_targets_(arena_),
+      findings_(arena_),
+      scratch_{std::pmr::string(arena_), std::pmr::string(arena_)} {
+  engine_mode_ = rules.settings.engine_mode;
+  body_access_ = rules.settings.request_body_access;
+  prepare_request();
+}
+
+void Transaction::prepare_request() noexcept {
+  bodies::Limits limits;
+  limits.max_args = rules_.settings.arguments_limit;
+  if (!ex_.query.empty()) bodies::parse_urlencoded(ex_.query, limits, get_);
+  for (const HeaderField& h : ex_.headers) {
+    if (iequals(h.name, "cookie")) bodies::parse_cookies(h.value, cookies_);
+  }
+  std::string_view type = media_type(ex_.header("content-type"));
+  if (iequals(type, "application/x-www-form-urlencoded")) {
+    body_processor_ = "URLENCODED";
+  } else if (iequals(type, "multipart/form-data")) {
+    body_processor_ = "MULTIPART";
+  } else if (starts_with_ci(type, "application/") &&
+             (iequals(type, "application/json") || ends_with_ci(type, "+json"))) {
+    body_processor_ = "JSON";
+  } else if (iequals(type, "application/xml") || iequals(type, "text/xml") ||
+             ends_with_ci(type, "+xml")) {
+    body_processor_ = "XML";
+  }
+}
+
+// ---------------------------------------------------------------- phases
+
+void Transaction::request_headers() noexcept { run_phase(1); }
+
+void Transaction::request_body() noexcept {
+  parse_body();
+  run_phase(2);
+}
+
+void Transaction::response_headers() noexcept { run_phase(3); }
+
+void Transaction::response_body() noexcept { run_phase(4); }
+
+void Transaction::parse_body() noexcept {
+  if (body_parsed_) return;
+  body_parsed_ = true;
+  if (!body_access_ || ex_.body.empty()) return;
+  std::string_view body(ex_.body.data(), ex_.body.size());
+  bodies::Limits limits;
+  limits.max_args = rules_.settings.arguments_limit;
+  limits.json_max_depth = rules_.settings.json_depth_limit;
+  if (body_processor_ == "URLENCODED") {
+    bodies::parse_urlencoded(body, limits, post_);
+  } else if (body_processor_ == "MULTIPART") {
+    bodies::parse_multipart(body, ex_.header("content-type"), limits, post_);
+  } else if (body_processor_ == "JSON") {
+    bodies::parse_json(body, limits, post_);
+  } else if (body_processor_ == "XML") {
+    bodies::parse_xml(body, limits, post_);
+  }
+}
+
+void Transaction::run_phase(int phase) noexcept {
+  if (engine_mode_ == 0 || intervention_.disrupted) return;
+  if (allow_all_ || (allow_request_ && phase <= 2)) return;
+  allow_phase_ = false;
+  skip_to_marker_ = {};
+  skip_next_ = 0;
+  for (const auto& ptr : rules_.phases[static_cast<std::size_t>(phase - 1)]) {
+    const Rule& rule = *ptr;
+    if (!skip_to_marker_.empty()) {
+      if (rule.is_marker && rule.marker == skip_to_marker_) skip_to_marker_ = {};
+      continue;
+    }
+    if (rule.is_marker) continue;
+    if (skip_next_ > 0) {
+      --skip_next_;
+      continue;
+    }
+    if (allow_phase_ || allow_all_ || (allow_request_ && phase <= 2)) break;
+    if (removed(rule)) continue;
+    current_ = &rule;
+    matched_vars_.clear();
+    matched_var_ = {};
+    matched_var_name_ = {};
+    evaluate(rule, rule, phase);
+    if (intervention_.disrupted) break;
+  }
+  current_ = nullptr;
+  if (phase <= 2) {
+    std::int64_t score = 0;
+    if (auto v = tx("blocking_inbound_anomaly_score")) {
+      parse_int(*v, score);
+    } else if (auto v3 = tx("anomaly_score")) {
+      parse_int(*v3, score);
+    } else if (auto v4 = tx("inbound_anomaly_score")) {
+      parse_int(*v4, score);
+    }
+    ex_.anomaly_score = static_cast<int>(score);
+  }
+}
+
+bool Transaction::removed(const Rule& rule) const noexcept {
+  for (const auto& [from, to] : removed_ids_) {
+    if (rule.id >= from && rule.id <= to) return true;
+  }
+  for (std::string_view tag : removed_tags_) {
+    if (rule.has_tag(tag)) return true;
+  }
+  return false;
+}
+
+bool Transaction::target_removed(const Rule& head, Var var, std::string_view key) const noexcept {
+  for (const TargetRemoval& r : removed_targets_) {
+    if (r.var != var) continue;
+    if (!r.key.empty() && !iequals(r.key, key)) continue;
+    if (r.id != 0 ? r.id == head.id : head.has_tag(r.tag)) return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------- evaluation
+
+bool Transaction::evaluate(const Rule& rule, const Rule& head, int phase) noexcept {
+  bool any = false;
+  capturing_ = rule.capture;
+  auto excluded = [&](Var var, std::string_view key) {
+    for (const Target& e : rule.exclusions) {
+      if (e.var == var && key_matches(e, key)) return true;
+    }
+    return target_removed(head, var, key);
+  };
+  if (rule.targets.empty()) {  // SecAction
+    if (rule.op->match(std::string_view(), *this) != rule.negated) {
+      any = true;
+      for (const SetVar& sv : rule.setvars) apply_setvar(sv);
+    }
+  }
+  for (const Target& target : rule.targets) {
+    for_each_value(target, [&](Var var, std::string_view key, std::string_view value) {
+      if (!target.count && excluded(var, key)) return;
+      auto test = [&](std::string_view v) {
+        if (rule.op->match(v, *this) == rule.negated) return;
+        // A match: remember it (the transformed value, as ModSecurity does) and run setvar.
+        std::string_view name;
+        {
+          std::string_view coll = variable_name(var);
+          std::size_t size = coll.size() + (key.empty() ? 0 : key.size() + 1);
+          char* p = static_cast<char*>(arena_->allocate(size, 1));
+          std::copy(coll.begin(), coll.end(), p);
+          if (!key.empty()) {
+            p[coll.size()] = ':';
+            std::copy(key.begin(), key.end(), p + coll.size() + 1);
+          }
+          name = {p, size};
+        }
+        matched_var_ = copy(v);
+        matched_var_name_ = name;
+        matched_vars_.push_back({name, matched_var_});
+        for (const SetVar& sv : rule.setvars) apply_setvar(sv);
+        any = true;
+      };
+      if (rule.transforms.empty()) {
+        test(value);
+        return;
+      }
+      std::string_view current = value;
+      int slot = 0;
+      if (rule.multi_match) test(current);
+      for (TransformFn fn : rule.transforms) {
+        std::pmr::string& out = scratch_[slot];
+        if (fn(current, out)) {
+          current = out;
+          slot ^= 1;
+          if (rule.multi_match) test(current);
+        }
+      }
+      if (!rule.multi_match) test(current);
+    });
+  }
+  if (!any) {
+    matched_vars_.clear();
+    return false;
+  }
+  if (rule.chained && !evaluate(*rule.chained, head, phase)) return false;
+  after_full_match(rule, head);
+  if (&rule != &head) return true;
+
+  // The head of a fully matched chain: log, then its disruptive action.
+  bool log = rule.log_set ? rule.log : rules_.default_log[static_cast<std::size_t>(phase - 1)];
+  if (log) add_finding(head);
+  if (head.severity >= 0 && head.severity < highest_severity_) highest_severity_ = head.severity;
+  Disruptive d = head.disruptive;
+  if (d == Disruptive::kAllow) {
+    if (engine_mode_ != 2) return true;
+    if (head.allow_scope == AllowScope::kPhase) {
+      allow_phase_ = true;
+    } else if (head.allow_scope == AllowScope::kRequest) {
+      allow_request_ = true;
+    } else {
+      allow_all_ = true;
+    }
+    return true;
+  }
+  if (d == Disruptive::kDeny || d == Disruptive::kDrop || d == Disruptive::kRedirect) {
+    Intervention& iv = intervention_;
+    int status = head.status ? head.status
+                             : rules_.default_status[static_cast<std::size_t>(phase - 1)];
+    if (status == 0) status = 403;
+    if (engine_mode_ == 2) {
+      iv.disrupted = true;
+    } else if (iv.would_disrupt) {
+      return true;
+    } else {
+      iv.would_disrupt = true;
+    }
+    iv.status = status;
+    iv.drop = d == Disruptive::kDrop;
+    iv.rule = &head;
+    iv.message = expand(head.msg);
+  }
+  return true;
+}
+
+void Transaction::after_full_match(const Rule& link, const Rule& head) noexcept {
+  (void)head;
+  for (const Ctl& ctl : link.ctls) apply_ctl(ctl);
+  if (link.skip > 0) skip_next_ = link.skip;
+  if (!link.skip_after.empty()) skip_to_marker_ = link.skip_after;
+}
+
+void Transaction::add_finding(const Rule& head) noexcept {
+  if (findings_.size() >= options_.max_findings) return;
+  Finding f;
+  f.stage = "waf";
+  f.rule = head.id_text;
+  f.message = expand(head.msg);
+  std::string_view data = expand(head.logdata);
+  if (options_.mask && !matched_var_.empty() && RE2::PartialMatch(matched_var_name_, *options_.mask)) {
+    std::pmr::string masked(arena_);
+    std::size_t pos = 0;
+    while (true) {
+      std::size_t hit = data.find(matched_var_, pos);
+      masked.append(data.substr(pos, hit == std::string_view::npos ? data.npos : hit - pos));
+      if (hit == std::string_view::npos) break;
+      masked.append("[masked]");
+      pos = hit + matched_var_.size();
+    }
+    data = copy(masked);
+  }
+  if (data.size() > options_.max_data_bytes) data = data.substr(0, options_.max_data_bytes);
+  f.data = data;
+  f.variable = matched_var_name_;
+  f.severity = static_cast<std::int8_t>(head.severity);
+  f.phase = static_cast<std::uint8_t>(head.phase);
+  findings_.push_back(f);
+  ex_.findings = std::span<const Finding>(findings_.data(), findings_.size());
+}
+
+// ---------------------------------------------------------------- actions
+
+Transaction::Entry* Transaction::find_entry(Var collection, std::string_view key) noexcept {
+  for (Entry& e : entries_) {
+    if (e.collection == collection && iequals(e.key, key)) return &e;
+  }
+  return nullptr;
+}
+
+std::optional<std::string_view> Transaction::tx(std::string_view key) const noexcept {
+  for (const Entry& e : entries_) {
+    if (e.collection == Var::kTx && iequals(e.key, key)) return std::string_view(e.value);
+  }
+  return std::nullopt;
+}
+
+void Transaction::apply_setvar(const SetVar& sv) noexcept {
+  std::string_view key = expand(sv.key);
+  Entry* e = find_entry(sv.collection, key);
+  if (sv.op == SetVar::Op::kDelete) {
+    if (e != nullptr) {
+      std::size_t i = static_cast<std::size_t>(e - entries_.data());
+      entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+    return;
+  }
+  std::string_view value = expand(sv.value);
+  if (e == nullptr) {
+    entries_.push_back(Entry{sv.collection, std::pmr::string(key, arena_),
+                             std::pmr::string(arena_)});
+    e = &entries_.back();
+    for (char& c : e->key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (sv.op == SetVar::Op::kSet) {
+    e->value.assign(value);
+    return;
+  }
+  std::int64_t current = 0;
+  std::int64_t delta = 0;
+  parse_int(e->value, current);
+  parse_int(value, delta);
+  std::int64_t result = sv.op == SetVar::Op::kAdd ? current + delta : current - delta;
+  char buf[24];
+  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, result);
+  (void)ec;
+  e->value.assign(buf, p);
+}
+
+void Transaction::apply_ctl(const Ctl& ctl) noexcept {
+  switch (ctl.kind) {
+    case Ctl::Kind::kRuleEngine:
+      engine_mode_ = ctl.engine_mode;
+      break;
+    case Ctl::Kind::kRuleRemoveById:
+      removed_ids_.emplace_back(ctl.id_from, ctl.id_to);
+      break;
+    case Ctl::Kind::kRuleRemoveByTag:
+      removed_tags_.push_back(ctl.text);
+      break;
+    case Ctl::Kind::kRuleRemoveTargetById:
+      removed_targets_.push_back({ctl.id_from, {}, ctl.target_var, ctl.target_key});
+      break;
+    case Ctl::Kind::kRuleRemoveTargetByTag:
+      removed_targets_.push_back({0, ctl.text, ctl.target_var, ctl.target_key});
+      break;
+    case Ctl::Kind::kRequestBodyProcessor:
+      body_processor_ = ctl.text;
+      break;
+    case Ctl::Kind::kRequestBodyAccess:
+      body_access_ = ctl.flag;
+      break;
+    case Ctl::Kind::kForceRequestBodyVariable:
+    case Ctl::Kind::kIgnored:
+      break;
+  }
+}
+
+void Transaction::set_capture(int index, std::string_view value) noexcept {
+  if (index < 0 || index > 9) return;
+  char key[2] = {static_cast<char>('0' + index), 0};
+  std::string_view k(key, 1);
+  Entry* e = find_entry(Var::kTx, k);
+  if (e == nullptr) {
+    entries_.push_back(Entry{Var::kTx, std::pmr::string(k, arena_), std::pmr::string(arena_)});
+    e = &entries_.back();
+  }
+  e->value.assign(value);
+}
+
+// ---------------------------------------------------------------- variables
+
+std::string_view Transaction::copy(std::string_view s) noexcept {
+  if (s.empty()) return {};
+  char* p = static_cast<char*>(arena_->allocate(s.size(), 1));
+  std::copy(s.begin(), s.end(), p);
+  return {p, s.size()};
+}
+
+std::string_view Transaction::number(std::uint64_t n) noexcept {
+  char buf[24];
+  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, n);
+  (void)ec;
+  return copy(std::string_view(buf, static_cast<std::size_t>(p - buf)));
+}
+
+template <typename F>
+void Transaction::for_each_member(Var var, F&& f) noexcept {
+  switch (var) {
+    case Var::kRequestHeaders:
+      for (const HeaderField& h : ex_.headers) f(h.name, h.value);
+      return;
+    case Var::kRequestHeadersNames:
+      for (const HeaderField& h : ex_.headers) f(h.name, h.name);
+      return;
+    case Var::kRequestCookies:
+      for (const auto& c : cookies_) f(c.name, c.value);
+      return;
+    case Var::kRequestCookiesNames:
+      for (const auto& c : cookies_) f(c.name, c.name);
+      return;
+    case Var::kArgs:
+      for (const auto& a : get_.args) f(a.name, a.value);
+      for (const auto& a : post_.args) f(a.name, a.value);
+      return;
+    case Var::kArgsNames:
+      for (const auto& a : get_.args) f(a.name, a.name);
+      for (const auto& a : post_.args) f(a.name, a.name);
+      return;
+    case Var::kArgsGet:
+      for (const auto& a : get_.args) f(a.name, a.value);
+      return;
+    case Var::kArgsGetNames:
+      for (const auto& a : get_.args) f(a.name, a.name);
+      return;
+    case Var::kArgsPost:
+      for (const auto& a : post_.args) f(a.name, a.value);
+      return;
+    case Var::kArgsPostNames:
+      for (const auto& a : post_.args) f(a.name, a.name);
+      return;
+    case Var::kFiles:
+      for (const auto& file : post_.files) f(file.name, file.filename);
+      return;
+    case Var::kFilesNames:
+      for (const auto& file : post_.files) f(file.name, file.name);
+      return;
+    case Var::kFilesSizes:
+      for (const auto& file : post_.files) f(file.name, number(file.size));
+      return;
+    case Var::kMultipartPartHeaders:
+      for (const auto& h : post_.part_headers) f(h.name, h.value);
+      return;
+    case Var::kXml:
+      if (body_processor_ != "XML" || post_.error || !body_parsed_ || ex_.body.empty()) return;
+      f(std::string_view(), post_.xml_text);
+      return;
+    case Var::kResponseHeaders:
+      for (const HeaderField& h : ex_.response_headers) f(h.name, h.value);
+      return;
+    case Var::kResponseHeadersNames:
+      for (const HeaderField& h : ex_.response_headers) f(h.name, h.name);
+      return;
+    case Var::kMatchedVars:
+      for (std::size_t i = 0; i < matched_vars_.size(); ++i) {
+        f(matched_vars_[i].name, matched_vars_[i].value);
+      }
+      return;
+    case Var::kMatchedVarsNames:
+      for (std::size_t i = 0; i < matched_vars_.size(); ++i) {
+        f(matched_vars_[i].name, matched_vars_[i].name);
+      }
+      return;
+    case Var::kRule:
+      if (current_ != nullptr) {
+        f("id", std::string_view(current_->id_text));
+        f("msg", expand(current_->msg));
+        f("logdata", expand(current_->logdata));
+        f("phase", number(static_cast<std::uint64_t>(current_->phase)));
+        if (current_->severity >= 0) f("severity", number(static_cast<std::uint64_t>(current_->severity)));
+      }
+      return;
+    case Var::kTx:
+    case Var::kIp:
+    case Var::kGlobal:
+    case Var::kSession:
+    case Var::kUser:
+    case Var::kResource:
+      // By index: a setvar run by an earlier member's match may append to entries_.
+      for (std::size_t i = 0; i < entries_.size(); ++i) {
+        if (entries_[i].collection == var) f(std::string_view(entries_[i].key), std::string_view(entries_[i].value));
+      }
+      return;
+    default:
+      return;  // ENV, GEO, response collections before phase 3: empty
+  }
+}
+
+template <typename F>
+void Transaction::for_each_value(const Target& target, F&& f) noexcept {
+  const VariableInfo* info = find_variable(variable_name(target.var));
+  const bool collection = info != nullptr && info->collection;
+  if (target.var == Var::kXml && target.xml_attributes) {
+    if (body_processor_ != "XML" || post_.error || !body_parsed_) return;
+    if (target.count) {
+      f(target.var, std::string_view(), number(post_.xml_attributes.size()));
+      return;
+    }
+    for (std::string_view a : post_.xml_attributes) f(target.var, std::string_view(), a);
+    return;
+  }
+  if (!collection) {
+    if (target.count) {
+      f(target.var, std::string_view(), std::string_view("1"));
+      return;
+    }
+    f(target.var, std::string_view(), single(target.var));
+    return;
+  }
+  if (target.count) {
+    std::uint64_t n = 0;
+    for_each_member(target.var, [&](std::string_view key, std::string_view) {
+      if (target.var == Var::kXml || key_matches(target, key)) ++n;
+    });
+    f(target.var, std::string_view(), number(n));
+    return;
+  }
+  for_each_member(target.var, [&](std::string_view key, std::string_view value) {
+    if (target.var == Var::kXml || key_matches(target, key)) f(target.var, key, value);
+  });
+}
+
+std::string_view Transaction::single(Var var) noexcept {
+  const std::size_t i = idx(var);
+  switch (var) {
+    case Var::kMatchedVar:
+      return matched_var_;
+    case Var::kMatchedVarName:
+      return matched_var_name_;
+    case Var::kReqbodyProcessor:
+      return body_processor_;
+    case Var::kReqbodyError:
+    case Var::kReqbodyProcessorError:
+      return post_.error ? "1" : "0";
+    case Var::kReqbodyErrorMsg:
+    case Var::kReqbodyProcessorErrorMsg:
+      return post_.error_message;
+    case Var::kHighestSeverity:
+      return highest_severity_ == 255 ? std::string_view("255")
+                                      : number(static_cast<std::uint64_t>(highest_severity_));
+    case Var::kArgsCombinedSize: {
+      std::uint64_t n = 0;
+      for (const auto& a : get_.args) n += a.name.size() + a.value.size();
+      for (const auto& a : post_.args) n += a.name.size() + a.value.size();
+      return number(n);
+    }
+    case Var::kDuration:
+      return "0";
+    case Var::kResponseStatus:
+      return ex_.response_status ? number(ex_.response_status) : std::string_view();
+    case Var::kResponseProtocol:
+      return ex_.response_status ? kProtocols[static_cast<std::size_t>(ex_.response_protocol)]
+                                 : std::string_view();
+    case Var::kResponseContentType:
+      for (const HeaderField& h : ex_.response_headers) {
+        if (iequals(h.name, "content-type")) return h.value;
+      }
+      return {};
+    case Var::kResponseContentLength:
+      for (const HeaderField& h : ex_.response_headers) {
+        if (iequals(h.name, "content-length")) return h.value;
+      }
+      return {};
+    case Var::kResponseBody:
+      return std::string_view(ex_.response_body.data(), ex_.response_body.size());
+    case Var::kOutboundDataError:
+      return !ex_.response_body.empty() && !ex_.response_body_complete ? "1" : "0";
+    case Var::kStatusLine:
+      return {};
+    default:
+      break;
+  }
+  if (has_cached_[i]) return cached_[i];
+  std::string_view v;
+  const auto& mp = post_.multipart;
+  auto flag = [](bool b) { return b ? std::string_view("1") : std::string_view("0"); };
+  switch (var) {
+    case Var::kRequestMethod:
+      v = ex_.method;
+      break;
+    case Var::kRequestProtocol:
+      v = kProtocols[static_cast<std::size_t>(ex_.protocol)];
+      break;
+    case Var::kRequestLine: {
+      std::string_view proto = kProtocols[static_cast<std::size_t>(ex_.protocol)];
+      std::pmr::string s(arena_);
+      s.append(ex_.method).append(" ").append(ex_.target).append(" ").append(proto);
+      v = copy(s);
+      break;
+    }
+    case Var::kRequestUri: {
+      std::string_view t = ex_.target.substr(0, ex_.target.find('#'));
+      v = uri_decode(t, arena_);
+      if (!v.empty() && v.front() != '/') {
+        std::size_t scheme = v.find("://");
+        if (scheme != std::string_view::npos) {
+          std::size_t path = v.find('/', scheme + 3);
+          if (path != std::string_view::npos) v = v.substr(path);
+        }
+      }
+      break;
+    }
+    case Var::kRequestUriRaw:
+      v = ex_.target;
+      break;
+    case Var::kRequestFilename:
+      v = uri_decode(ex_.path, arena_);
+      break;
+    case Var::kRequestBasename: {
+      std::string_view path = single(Var::kRequestFilename);
+      std::size_t slash = path.find_last_of("/\\");
+      if (slash != std::string_view::npos && slash + 1 < path.size()) v = path.substr(slash + 1);
+      break;
+    }
+    case Var::kQueryString:
+      v = ex_.query;
+      break;
+    case Var::kRemoteAddr:
+      v = ex_.client_ip;
+      break;
+    case Var::kRemotePort:
+      v = number(ex_.client_port);
+      break;
+    case Var::kServerName:
+      v = ex_.host;
+      break;
+    case Var::kUniqueId:
+      v = ex_.request_id;
+      break;
+    case Var::kRequestBody:
+      v = std::string_view(ex_.body.data(), ex_.body.size());
+      break;
+    case Var::kRequestBodyLength:
+      v = number(ex_.body.size());
+      break;
+    case Var::kInboundDataError:
+      v = flag(ex_.has_body && !ex_.body.empty() && !ex_.body_complete);
+      break;
+    case Var::kFullRequest: {
+      std::pmr::string s(arena_);
+      for (const HeaderField& h : ex_.headers) s.append(h.name).append(": ").append(h.value).append("\n");
+      s.append("\n\n").append(ex_.body.data(), ex_.body.size());
+      v = copy(s);
+      break;
+    }
+    case Var::kFullRequestLength:
+      v = number(single(Var::kFullRequest).size());
+      break;
+    case Var::kFilesCombinedSize: {
+      std::uint64_t n = 0;
+      for (const auto& file : post_.files) n += file.size;
+      v = number(n);
+      break;
+    }
+    case Var::kMultipartStrictError:
+      v = flag(mp.strict_error);
+      break;
+    case Var::kMultipartUnmatchedBoundary:
+      v = flag(mp.unmatched_boundary);
+      break;
+    case Var::kMultipartBoundaryQuoted:
+      v = flag(mp.boundary_quoted);
+      break;
+    case Var::kMultipartBoundaryWhitespace:
+      v = flag(mp.boundary_whitespace);
+      break;
+    case Var::kMultipartDataBefore:
+      v = flag(mp.data_before);
+      break;
+    case Var::kMultipartDataAfter:
+      v = flag(mp.data_after);
+      break;
+    case Var::kMultipartHeaderFolding:
+      v = flag(mp.header_folding);
+      break;
+    case Var::kMultipartLfLine:
+      v = flag(mp.lf_line);
+      break;
+    case Var::kMultipartCrlfLfLines:
+      v = flag(mp.crlf_lf_lines);
+      break;
+    case Var::kMultipartMissingSemicolon:
+      v = flag(mp.missing_semicolon);
+      break;
+    case Var::kMultipartInvalidQuoting:
+      v = flag(mp.invalid_quoting);
+      break;
+    case Var::kMultipartInvalidPart:
+      v = flag(mp.invalid_part);
+      break;
+    case Var::kMultipartInvalidHeaderFolding:
+      v = flag(mp.invalid_header_folding);
+      break;
+    case Var::kMultipartFileLimitExceeded:
+      v = flag(mp.file_limit_exceeded);
+      break;
+    case Var::kTime:
+    case Var::kTimeEpoch:
+    case Var::kTimeYear:
+    case Var::kTimeMon:
+    case Var::kTimeDay:
+    case Var::kTimeHour:
+    case Var::kTimeMin:
+    case Var::kTimeSec:
+    case Var::kTimeWday: {
+      std::time_t now = std::time(nullptr);
+      std::tm tm{};
+      localtime_r(&now, &tm);
+      char buf[32];
+      int n = 0;
+      switch (var) {
+        case Var::kTime:
+          n = std::snprintf(buf, sizeof buf, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+          break;
+        case Var::kTimeEpoch:
+          n = std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(now));
+          break;
+        case Var::kTimeYear:
+          n = std::snprintf(buf, sizeof buf, "%d", tm.tm_year + 1900);
+          break;
+        case Var::kTimeMon:
+          n = std::snprintf(buf, sizeof buf, "%d", tm.tm_mon);
+          break;
+        case Var::kTimeDay:
+          n = std::snprintf(buf, sizeof buf, "%d", tm.tm_mday);
+          break;
+        case Var::kTimeHour:
+          n = std::snprintf(buf, sizeof buf, "%d", tm.tm_hour);
+          break;
+        case Var::kTimeMin:
+          n = std::snprintf(buf, sizeof buf, "%d", tm.tm_min);
+          break;
+        case Var::kTimeSec:
+          n = std::snprintf(buf, sizeof buf, "%d", tm.tm_sec);
+          break;
+        default:
+          n = std::snprintf(buf, sizeof buf, "%d", tm.tm_wday);
+          break;
+      }
+      v = copy(std::string_view(buf, static_cast<std::size_t>(std::max(n, 0))));
+      return v;  // not cached: time moves
+    }
+    default:
+      v = {};
+      break;
+  }
+  cached_[i] = v;
+  has_cached_[i] = true;
+  return v;
+}
+
+std::string_view Transaction::resolve(Var var, std::string_view key) noexcept {
+  const VariableInfo* info = find_variable(variable_name(var));
+  if (info == nullptr || !info->collection) return single(var);
+  std::string_view found;
+  bool done = false;
+  for_each_member(var, [&](std::string_view k, std::string_view v) {
+    if (done) return;
+    if (key.empty() || iequals(k, key)) {
+      found = v;
+      done = true;
+    }
+  });
+  return found;
+}
+
+std::string_view Transaction::expand(const Macro& macro) noexcept {
+  if (!macro.has_refs()) return macro.text();
+  std::pmr::string out(arena_);
+  for (const MacroPart& part : macro.parts()) {
+    if (part.is_ref) {
+      out.append(resolve(part.var, part.key));
+    } else {
+      out.append(part.literal);
+    }
+  }
+  return copy(out);
+}
+
+std::string_view Transaction::expand(std::string_view text, std::pmr::string& storage) noexcept {
+  if (text.find("%{") == std::string_view::npos) return text;
+  storage.clear();
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t open = text.find("%{", i);
+    std::size_t close = open == std::string_view::npos ? open : text.find('}', open + 2);
+    if (close == std::string_view::npos) {
+      storage.append(text.substr(i));
+      break;
+    }
+    storage.append(text.substr(i, open - i));
+    std::string_view ref = text.substr(open + 2, close - open - 2);
+    std::size_t sep = ref.find_first_of(".:");
+    std::string_view name = ref.substr(0, sep);
+    std::string_view key = sep == std::string_view::npos ? std::string_view() : ref.substr(sep + 1);
+    if (const VariableInfo* info = find_variable(name)) storage.append(resolve(info->var, key));
+    i = close + 1;
+  }
+  return storage;
+}
+
+bool Rule::has_tag(std::string_view tag) const noexcept {
+  for (const std::string& t : tags) {
+    if (t == tag) return true;
+  }
+  return false;
+}
+
+}  // namespace portcullis::waf

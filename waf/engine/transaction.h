@@ -1,0 +1,144 @@
+// Transaction: one request's run through a RuleSet — the variables it offers rules (from the
+// Exchange and the body processors), the TX collection and the other per-request state
+// (matched variables, captures, ctl changes, skips), the phases, and what came out of them:
+// findings for the security event and, when a disruptive action fired, the intervention.
+// One per request, used by one thread; lives in the exchange's arena. Never throws: hostile
+// input only changes what matches.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory_resource>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/exchange.h"
+#include "waf/bodies/bodies.h"
+#include "waf/engine/rule.h"
+#include "waf/operators/operator.h"
+
+namespace portcullis::waf {
+
+// What the engine options add to a RuleSet at run time (docs/waf.md "waf").
+struct RunOptions {
+  // Variable names whose values are masked in findings ("(?i)pass|token|secret" ...).
+  std::shared_ptr<const RE2> mask;
+  std::size_t max_data_bytes = 200;  // a finding's data excerpt is cut to this many bytes
+  std::size_t max_findings = 64;
+};
+
+// What a disruptive action decided.
+struct Intervention {
+  bool disrupted = false;  // deny/drop fired with the engine On
+  bool would_disrupt = false;  // it fired in DetectionOnly (logged, not enforced)
+  int status = 403;
+  bool drop = false;
+  const Rule* rule = nullptr;
+  std::string_view message;  // the rule's msg, expanded
+};
+
+class Transaction final : public MatchContext {
+ public:
+  Transaction(const RuleSet& rules, const RunOptions& options, Exchange& exchange) noexcept;
+
+  // Phase 1: request headers.
+  void request_headers() noexcept;
+  // Phase 2: request body (the body in exchange.body; empty when the request has none).
+  void request_body() noexcept;
+  // Phase 3: response headers (exchange.response_*).
+  void response_headers() noexcept;
+  // Phase 4: response body (exchange.response_body).
+  void response_body() noexcept;
+
+  const Intervention& intervention() const noexcept { return intervention_; }
+  // The TX value `key` (lower-case), or nullopt.
+  std::optional<std::string_view> tx(std::string_view key) const noexcept;
+  int engine_mode() const noexcept { return engine_mode_; }
+
+  // MatchContext
+  std::string_view expand(std::string_view text, std::pmr::string& storage) noexcept override;
+  bool capturing() const noexcept override { return capturing_; }
+  void set_capture(int index, std::string_view value) noexcept override;
+  std::pmr::memory_resource* arena() noexcept override { return arena_; }
+
+ private:
+  struct Entry {
+    Var collection;
+    std::pmr::string key;
+    std::pmr::string value;
+  };
+  struct Matched {
+    std::string_view name;
+    std::string_view value;
+  };
+  struct TargetRemoval {
+    std::int64_t id;          // 0: by tag
+    std::string_view tag;
+    Var var;
+    std::string_view key;
+  };
+
+  void run_phase(int phase) noexcept;
+  // Evaluates one rule (and its chain); true when the whole chain matched.
+  bool evaluate(const Rule& rule, const Rule& head, int phase) noexcept;
+  void after_full_match(const Rule& link, const Rule& head) noexcept;
+  bool removed(const Rule& rule) const noexcept;
+  bool target_removed(const Rule& head, Var var, std::string_view key) const noexcept;
+
+  template <typename F>
+  void for_each_value(const Target& target, F&& f) noexcept;
+  template <typename F>
+  void for_each_member(Var var, F&& f) noexcept;
+  std::string_view single(Var var) noexcept;
+  std::string_view resolve(Var var, std::string_view key) noexcept;
+  std::string_view expand(const Macro& macro) noexcept;
+  std::string_view number(std::uint64_t n) noexcept;
+  std::string_view copy(std::string_view s) noexcept;
+
+  Entry* find_entry(Var collection, std::string_view key) noexcept;
+  void apply_setvar(const SetVar& sv) noexcept;
+  void apply_ctl(const Ctl& ctl) noexcept;
+  void add_finding(const Rule& head) noexcept;
+  void parse_body() noexcept;
+  void prepare_request() noexcept;
+
+  const RuleSet& rules_;
+  const RunOptions& options_;
+  Exchange& ex_;
+  std::pmr::memory_resource* arena_;
+
+  // Request data, built once.
+  bodies::Parsed get_;
+  bodies::Parsed post_;
+  std::pmr::vector<bodies::Arg> cookies_;
+  std::array<std::string_view, static_cast<std::size_t>(Var::kCount_)> cached_{};
+  std::array<bool, static_cast<std::size_t>(Var::kCount_)> has_cached_{};
+  std::string_view body_processor_;  // URLENCODED, MULTIPART, JSON, XML or empty
+  bool body_parsed_ = false;
+  bool body_access_ = true;
+
+  // Collections and rule state.
+  std::pmr::vector<Entry> entries_;
+  std::pmr::vector<Matched> matched_vars_;
+  std::string_view matched_var_;
+  std::string_view matched_var_name_;
+  const Rule* current_ = nullptr;  // the chain head being evaluated (RULE.*)
+  bool capturing_ = false;
+  int engine_mode_ = 2;
+  std::pmr::vector<std::pair<std::int64_t, std::int64_t>> removed_ids_;
+  std::pmr::vector<std::string_view> removed_tags_;
+  std::pmr::vector<TargetRemoval> removed_targets_;
+  std::string_view skip_to_marker_;
+  int skip_next_ = 0;
+  bool allow_all_ = false;
+  bool allow_phase_ = false;
+  bool allow_request_ = false;
+  int highest_severity_ = 255;
+
+  std::pmr::vector<Finding> findings_;
+  Intervention intervention_;
+  std::pmr::string scratch_[2];
+};
+
+}  // namespace portcullis::waf
