@@ -519,12 +519,12 @@ void Transaction::for_each_member(Var var, F&& f) noexcept {
       for (const HeaderField& h : ex_.response_headers) f(h.name, h.name);
       return;
     case Var::kMatchedVars:
-      for (std::size_t i = 0; i < matched_vars_.size(); ++i) {
+      for (std::size_t i = 0, n = matched_vars_.size(); i < n && i < matched_vars_.size(); ++i) {
         f(matched_vars_[i].name, matched_vars_[i].value);
       }
       return;
     case Var::kMatchedVarsNames:
-      for (std::size_t i = 0; i < matched_vars_.size(); ++i) {
+      for (std::size_t i = 0, n = matched_vars_.size(); i < n && i < matched_vars_.size(); ++i) {
         f(matched_vars_[i].name, matched_vars_[i].name);
       }
       return;
@@ -543,8 +543,9 @@ void Transaction::for_each_member(Var var, F&& f) noexcept {
     case Var::kSession:
     case Var::kUser:
     case Var::kResource:
-      // By index: a setvar run by an earlier member's match may append to entries_.
-      for (std::size_t i = 0; i < entries_.size(); ++i) {
+      // By index, and only the members there were when the rule started: a setvar run by an
+      // earlier member's match may append to entries_ (and must not be matched in turn).
+      for (std::size_t i = 0, n = entries_.size(); i < n && i < entries_.size(); ++i) {
         if (entries_[i].collection == var) f(std::string_view(entries_[i].key), std::string_view(entries_[i].value));
       }
       return;
@@ -555,8 +556,7 @@ void Transaction::for_each_member(Var var, F&& f) noexcept {
 
 template <typename F>
 void Transaction::for_each_value(const Target& target, F&& f) noexcept {
-  const VariableInfo* info = find_variable(variable_name(target.var));
-  const bool collection = info != nullptr && info->collection;
+  const bool collection = is_collection(target.var);
   if (target.var == Var::kXml && target.xml_attributes) {
     if (body_processor_ != "XML" || post_.error || !body_parsed_) return;
     if (target.count) {
@@ -817,8 +817,7 @@ std::string_view Transaction::single(Var var) noexcept {
 }
 
 std::string_view Transaction::resolve(Var var, std::string_view key) noexcept {
-  const VariableInfo* info = find_variable(variable_name(var));
-  if (info == nullptr || !info->collection) return single(var);
+  if (!is_collection(var)) return single(var);
   std::string_view found;
   bool done = false;
   for_each_member(var, [&](std::string_view k, std::string_view v) {
