@@ -61,4 +61,8 @@ Verdict Pipeline::on_response_body(Exchange& exchange) const noexcept {
   });
 }
 
+void Pipeline::on_complete(Exchange& exchange) const noexcept {
+  for (const auto& stage : stages_) stage->on_complete(exchange);
+}
+
 }  // namespace portcullis

@@ -51,6 +51,8 @@ class Pipeline {
   Verdict on_response_headers(Exchange& exchange) const noexcept;
   std::size_t response_body_limit(const Exchange& exchange) const noexcept;
   Verdict on_response_body(Exchange& exchange) const noexcept;
+  // Stage::on_complete of every stage.
+  void on_complete(Exchange& exchange) const noexcept;
 
   const BodyInspection& body_inspection() const noexcept { return body_; }
   const std::string& name() const noexcept { return name_; }

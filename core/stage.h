@@ -49,6 +49,10 @@ class Stage {
   virtual Verdict on_response_body(Exchange& /*exchange*/) const noexcept {
     return Verdict::pass();
   }
+
+  // Runs once the request is over (answered, refused or abandoned), before its security event
+  // and access log line are written: what a stage records about the finished exchange.
+  virtual void on_complete(Exchange& /*exchange*/) const noexcept {}
 };
 
 }  // namespace portcullis

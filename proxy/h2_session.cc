@@ -535,11 +535,12 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
 
   awaitable<void> serve_stream(std::shared_ptr<H2Stream> stream) {
     H2Stream& st = *stream;
+    // Declared before the record, whose pipeline belongs to it.
+    std::shared_ptr<const config::Snapshot> snap = worker_.snapshot();
     RequestRecord record(worker_, listener_, Protocol::kHttp2);
     record.ex = &st.ex;
     st.record = &record;
     FinishStream finish{this, &st};  // destroyed first: unlinks st.record
-    std::shared_ptr<const config::Snapshot> snap = worker_.snapshot();
     const config::Limits& limits = snap->limits;
 
     // The header block is complete: its views can be taken now.
@@ -616,6 +617,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     ex.route_id = route->id;
     ex.policy_id = route->pipeline->name();
     record.route = route->slot;
+    record.pipeline = route->pipeline.get();
     Verdict verdict = route->pipeline->on_headers(ex);
     if (!verdict.is_continue()) {
       worker_.security_event(ex, verdict, false, verdict.status);

@@ -332,6 +332,7 @@ class Http1Session final : public SessionLink,
     ex.route_id = route->id;
     ex.policy_id = route->pipeline->name();
     record.route = route->slot;
+    record.pipeline = route->pipeline.get();
 
     Verdict verdict = route->pipeline->on_headers(ex);
     if (!verdict.is_continue()) {

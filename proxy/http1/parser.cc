@@ -26,10 +26,12 @@ constexpr std::array<bool, 256> make_value_char() {
 }
 constexpr std::array<bool, 256> kValueChar = make_value_char();
 
-// Request-target bytes: visible ASCII without '#'.
+// Request-target bytes: visible ASCII without '#', and bytes 0x80-0xff (raw UTF-8 in paths and
+// queries, which RFC 9112 forbids but clients send and nginx accepts; the WAF sees them as is).
 constexpr std::array<bool, 256> make_target_char() {
   std::array<bool, 256> t{};
   for (int c = 0x21; c <= 0x7e; ++c) t[c] = true;
+  for (int c = 0x80; c <= 0xff; ++c) t[c] = true;
   t['#'] = false;
   return t;
 }

@@ -35,16 +35,18 @@ int hex_value(char c) noexcept {
 class JsonParser {
  public:
   JsonParser(std::string_view in, const Limits& limits, Parsed& out)
-      : in_(in), limits_(limits), out_(out), stack_(out.arena) {}
+      : in_(in), limits_(limits), out_(out), stack_(out.arena), path_(out.arena) {}
 
   void run();
 
  private:
   struct Frame {
-    std::string_view name;  // the container's own argument name; its children extend it
+    std::size_t head = 0;  // length of path_ that names this container
     bool array = false;
     std::size_t index = 0;  // arrays: the element being parsed
   };
+  // Where the next value sits in its container.
+  enum class Slot { kRoot, kMember, kElement };
 
   void fail(std::string_view message) { output::fail(out_, message, pos_); }
   bool at_end() const noexcept { return pos_ >= in_.size(); }
@@ -52,9 +54,11 @@ class JsonParser {
     while (pos_ < in_.size() && is_json_space(in_[pos_])) ++pos_;
   }
 
-  bool scalar(std::string_view name);
-  bool next_member(std::string_view& name);
-  bool next_element(std::string_view& name);
+  bool scalar();
+  bool next_member();
+  void open_container(bool array);
+  void close_container();
+  std::string_view index_digits(char (&buffer)[24]) const noexcept;
   bool string(std::string_view& text);
   bool number(std::string_view& text);
   bool literal(std::string_view word);
@@ -66,6 +70,11 @@ class JsonParser {
   const Limits& limits_;
   Parsed& out_;
   std::pmr::vector<Frame> stack_;
+  // The name of the innermost open container ("json.a.array_3"). Names are built from it only
+  // for scalars, so nesting alone costs its depth in memory, not its depth squared.
+  std::pmr::string path_;
+  Slot slot_ = Slot::kRoot;
+  std::string_view key_;  // kMember: the key, already "empty-key" when it was ""
   std::size_t name_bytes_ = 0;
 };
 
@@ -77,17 +86,35 @@ bool JsonParser::within_budget(std::string_view built) {
   return false;
 }
 
-// Names the next element of the array on top of the stack.
-bool JsonParser::next_element(std::string_view& name) {
-  const Frame& array = stack_.back();
-  char digits[24];
-  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, array.index);
-  name = output::concat(out_, {array.name, ".array_", std::string_view(digits, end - digits)});
-  return within_budget(name);
+std::string_view JsonParser::index_digits(char (&buffer)[24]) const noexcept {
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, stack_.back().index);
+  return std::string_view(buffer, end - buffer);
 }
 
-// Reads `"key" :` inside the object on top of the stack and names the member's value.
-bool JsonParser::next_member(std::string_view& name) {
+void JsonParser::open_container(bool array) {
+  char digits[24];
+  switch (slot_) {
+    case Slot::kRoot:
+      path_ = "json";
+      break;
+    case Slot::kMember:
+      path_.append(".").append(key_);
+      break;
+    case Slot::kElement:
+      path_.append(".array_").append(index_digits(digits));
+      break;
+  }
+  stack_.push_back({path_.size(), array, 0});
+  slot_ = array ? Slot::kElement : Slot::kMember;
+}
+
+void JsonParser::close_container() {
+  stack_.pop_back();
+  path_.resize(stack_.empty() ? 0 : stack_.back().head);
+}
+
+// Reads `"key" :` inside the object on top of the stack.
+bool JsonParser::next_member() {
   skip_space();
   if (at_end()) {
     fail("JSON parsing error: unexpected end of input");
@@ -105,8 +132,8 @@ bool JsonParser::next_member(std::string_view& name) {
     return false;
   }
   ++pos_;
-  name = output::concat(out_, {stack_.back().name, ".", key.empty() ? kEmptyKey : key});
-  return within_budget(name);
+  key_ = key.empty() ? kEmptyKey : key;
+  return true;
 }
 
 std::string_view JsonParser::decode_escapes(std::size_t begin, std::size_t end) {
@@ -149,21 +176,19 @@ std::string_view JsonParser::decode_escapes(std::size_t begin, std::size_t end) 
       case 'u': {
         std::uint32_t cp = hex4(i);
         i += 4;
-        if (cp >= 0xD800 && cp <= 0xDBFF) {
+        if ((cp & 0xFC00) == 0xD800) {
+          // As yajl: a high surrogate takes the next \uXXXX as its pair, whatever it is; with
+          // none, it becomes '?'. A lone low surrogate is encoded as it is.
           if (i + 6 <= end && in_[i] == '\\' && in_[i + 1] == 'u') {
             std::uint32_t low = hex4(i + 2);
-            if (low >= 0xDC00 && low <= 0xDFFF) {
-              n += text::put_utf8(dst + n, 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00));
-              i += 6;
-              break;
-            }
+            cp = ((cp & 0x3F) << 10) | ((((cp >> 6) & 0xF) + 1) << 16) | (low & 0x3FF);
+            i += 6;
+          } else {
+            dst[n++] = '?';
+            break;
           }
-          dst[n++] = '?';
-        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-          dst[n++] = '?';
-        } else {
-          n += text::put_utf8(dst + n, cp);
         }
+        n += text::put_utf8(dst + n, cp);
         break;
       }
       default:  // '"', '\\', '/'
@@ -266,8 +291,8 @@ bool JsonParser::literal(std::string_view word) {
   return true;
 }
 
-// A string, number or literal named `name`, added as an argument.
-bool JsonParser::scalar(std::string_view name) {
+// A string, number or literal, added as an argument named after its place.
+bool JsonParser::scalar() {
   char c = in_[pos_];
   std::string_view text;
   if (c == '"') {
@@ -286,12 +311,28 @@ bool JsonParser::scalar(std::string_view name) {
     fail("JSON parsing error: unexpected character");
     return false;
   }
-  if (!output::add_arg(out_, limits_, name, text)) {
-    // ModSecurity's callback refuses the argument, and yajl then cancels the whole parse.
-    fail("JSON parsing error: too many arguments (SecArgumentsLimit)");
-    return false;
+  if (out_.args.size() < limits_.max_args) {
+    char digits[24];
+    std::string_view name;
+    switch (slot_) {
+      case Slot::kRoot:
+        name = "json";
+        break;
+      case Slot::kMember:
+        name = output::concat(out_, {path_, ".", key_});
+        break;
+      case Slot::kElement:
+        name = output::concat(out_, {path_, ".array_", index_digits(digits)});
+        break;
+    }
+    if (!within_budget(name)) return false;
+    out_.args.push_back({name, text});
+    return true;
   }
-  return true;
+  // ModSecurity's callback refuses the argument, and yajl then cancels the whole parse.
+  out_.limit_exceeded = true;
+  fail("JSON parsing error: too many arguments (SecArgumentsLimit)");
+  return false;
 }
 
 // One loop instead of recursion: parse a value, then close containers until one has a next
@@ -303,7 +344,6 @@ void JsonParser::run() {
     if (!in_.empty()) fail("JSON parsing error: unexpected end of input");
     return;
   }
-  std::string_view name = "json";
   for (;;) {
     skip_space();
     if (at_end()) {
@@ -317,16 +357,16 @@ void JsonParser::run() {
         fail("JSON parsing error: nesting depth limit exceeded");
         return;
       }
-      stack_.push_back({name, array, 0});
+      open_container(array);
       ++pos_;
       skip_space();
       if (at_end() || in_[pos_] != (array ? ']' : '}')) {
-        if (!(array ? next_element(name) : next_member(name))) return;
+        if (!array && !next_member()) return;
         continue;
       }
       ++pos_;
-      stack_.pop_back();
-    } else if (!scalar(name)) {
+      close_container();
+    } else if (!scalar()) {
       return;
     }
     for (;;) {
@@ -343,8 +383,13 @@ void JsonParser::run() {
       c = in_[pos_];
       if (c == ',') {
         ++pos_;
-        if (top.array) ++top.index;
-        if (!(top.array ? next_element(name) : next_member(name))) return;
+        if (top.array) {
+          ++top.index;
+          slot_ = Slot::kElement;
+        } else {
+          slot_ = Slot::kMember;
+          if (!next_member()) return;
+        }
         break;
       }
       if (c != (top.array ? ']' : '}')) {
@@ -353,7 +398,7 @@ void JsonParser::run() {
         return;
       }
       ++pos_;
-      stack_.pop_back();
+      close_container();
     }
   }
 }

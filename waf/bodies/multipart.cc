@@ -260,7 +260,7 @@ bool MultipartParser::read_boundary() {
   if (!value.empty() && is_c_space(value.front())) flags_.boundary_whitespace = true;
   if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
     boundary_ = value.substr(1, value.size() - 2);
-    flags_.boundary_quoted = true;
+    flags_.boundary_quoted = !boundary_.empty();
   } else {
     if ((!value.empty() && value.front() == '"') || (value.size() >= 2 && value.back() == '"')) {
       fail("Multipart parsing error: Multipart: Invalid boundary in C-T (quote).");

@@ -140,6 +140,16 @@ void Transaction::response_headers() noexcept { run_phase(3); }
 
 void Transaction::response_body() noexcept { run_phase(4); }
 
+void Transaction::logging() noexcept {
+  // The logging phase runs whatever happened before, as in ModSecurity.
+  bool disrupted = intervention_.disrupted;
+  intervention_.disrupted = false;
+  allow_all_ = false;
+  allow_request_ = false;
+  run_phase(5);
+  intervention_.disrupted = disrupted || intervention_.disrupted;
+}
+
 void Transaction::parse_body() noexcept {
   if (body_parsed_) return;
   body_parsed_ = true;
@@ -428,6 +438,8 @@ void Transaction::apply_ctl(const Ctl& ctl) noexcept {
       body_access_ = ctl.flag;
       break;
     case Ctl::Kind::kForceRequestBodyVariable:
+      force_body_variable_ = ctl.flag;
+      break;
     case Ctl::Kind::kIgnored:
       break;
   }
@@ -546,7 +558,8 @@ void Transaction::for_each_member(Var var, F&& f) noexcept {
       // By index, and only the members there were when the rule started: a setvar run by an
       // earlier member's match may append to entries_ (and must not be matched in turn).
       for (std::size_t i = 0, n = entries_.size(); i < n && i < entries_.size(); ++i) {
-        if (entries_[i].collection == var) f(std::string_view(entries_[i].key), std::string_view(entries_[i].value));
+        // Copies: the rule's own capture or setvar may rewrite the entry while it is tested.
+        if (entries_[i].collection == var) f(copy(entries_[i].key), copy(entries_[i].value));
       }
       return;
     default:
@@ -695,8 +708,12 @@ std::string_view Transaction::single(Var var) noexcept {
       v = ex_.request_id;
       break;
     case Var::kRequestBody:
-      v = std::string_view(ex_.body.data(), ex_.body.size());
-      break;
+      // As ModSecurity 2 (the CRS's reference): only the URLENCODED processor, or a forced
+      // variable (ctl:forceRequestBodyVariable, set by the CRS when no processor applies).
+      if (body_processor_ == "URLENCODED" || force_body_variable_) {
+        v = std::string_view(ex_.body.data(), ex_.body.size());
+      }
+      return v;  // not cached: the ctl may come later
     case Var::kRequestBodyLength:
       v = number(ex_.body.size());
       break;

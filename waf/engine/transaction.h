@@ -50,6 +50,8 @@ class Transaction final : public MatchContext {
   void response_headers() noexcept;
   // Phase 4: response body (exchange.response_body).
   void response_body() noexcept;
+  // Phase 5: logging, once the exchange is over. Runs even after a disruptive action.
+  void logging() noexcept;
 
   const Intervention& intervention() const noexcept { return intervention_; }
   // The TX value `key` (lower-case), or nullopt.
@@ -117,6 +119,7 @@ class Transaction final : public MatchContext {
   std::string_view body_processor_;  // URLENCODED, MULTIPART, JSON, XML or empty
   bool body_parsed_ = false;
   bool body_access_ = true;
+  bool force_body_variable_ = false;
 
   // Collections and rule state.
   std::pmr::vector<Entry> entries_;

@@ -67,6 +67,11 @@ Verdict WafStage::on_response_body(Exchange& ex) const noexcept {
   return verdict(*t, ex);
 }
 
+void WafStage::on_complete(Exchange& ex) const noexcept {
+  Transaction* t = ex.state<Transaction>(this);
+  if (t != nullptr) t->logging();
+}
+
 Verdict WafStage::verdict(const Transaction& t, Exchange& ex) const noexcept {
   const Intervention& iv = t.intervention();
   if (!iv.disrupted && !iv.would_disrupt) return Verdict::pass();

@@ -38,6 +38,7 @@ class WafStage final : public Stage {
   Verdict on_response_headers(Exchange& exchange) const noexcept override;
   std::size_t response_body_limit(const Exchange& exchange) const noexcept override;
   Verdict on_response_body(Exchange& exchange) const noexcept override;
+  void on_complete(Exchange& exchange) const noexcept override;
 
   const RuleSet& rules() const noexcept { return *rules_; }
 

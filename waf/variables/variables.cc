@@ -111,10 +111,16 @@ static_assert(table_in_enum_order(), "kVariables must list every Var in enum ord
 }  // namespace
 
 const VariableInfo* find_variable(std::string_view name) noexcept {
+  // Macros in operator arguments are looked up per request: compare lengths first.
   for (const VariableInfo& info : kVariables) {
-    if (iequals(info.name, name)) return &info;
+    if (info.name.size() == name.size() && iequals(info.name, name)) return &info;
   }
   return nullptr;
+}
+
+bool is_collection(Var var) noexcept {
+  auto index = static_cast<std::size_t>(var);
+  return index < kVariables.size() && kVariables[index].collection;
 }
 
 std::string_view variable_name(Var var) noexcept {

@@ -119,4 +119,7 @@ const VariableInfo* find_variable(std::string_view name) noexcept;
 // The SecLang name of `var` ("REQUEST_HEADERS").
 std::string_view variable_name(Var var) noexcept;
 
+// Whether `var` is a collection (takes `:key`, yields one value per member).
+bool is_collection(Var var) noexcept;
+
 }  // namespace portcullis::waf
