@@ -95,9 +95,10 @@ void parse_urlencoded(std::string_view text, const Limits& limits, Parsed& out) 
 // application/json, RFC 8259 strictly (UTF-8, no comments, no trailing commas, one value).
 // Names: "json" for a top-level scalar; object members "<parent>.<key>" ("empty-key" for "");
 // array elements "<parent>.array_<i>"; the top-level container is "json". Values: strings
-// unescaped to UTF-8 (an unpaired surrogate becomes '?', as yajl does for a high one), numbers
-// as written, "true"/"false", null as "". An empty body is not an error; blank is.
-// Arguments found before an error are kept.
+// unescaped (\uXXXX to UTF-8, surrogate escapes as yajl decodes them), numbers as written,
+// "true"/"false", null as "". An empty body is not an error; blank is. Arguments found before
+// an error are kept. Stricter than yajl: malformed UTF-8 (overlong forms included) and an
+// unterminated string after the value are errors.
 void parse_json(std::string_view body, const Limits& limits, Parsed& out) noexcept;
 
 // multipart/form-data. `content_type` is the whole Content-Type header value (the boundary is

@@ -117,6 +117,10 @@ bool XmlParser::check_characters() {
       continue;
     }
     std::size_t len = text::utf8_sequence_length(in_, i);
+    // U+FFFE and U+FFFF are not XML characters either.
+    if (len == 3 && c == 0xEF && in_[i + 1] == '\xBF' && (in_[i + 2] == '\xBE' || in_[i + 2] == '\xBF')) {
+      len = 0;
+    }
     if (len == 0) {
       pos_ = i;
       fail("XML parsing error: input is not proper UTF-8");

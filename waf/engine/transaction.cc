@@ -708,9 +708,11 @@ std::string_view Transaction::single(Var var) noexcept {
       v = ex_.request_id;
       break;
     case Var::kRequestBody:
-      // As ModSecurity 2 (the CRS's reference): only the URLENCODED processor, or a forced
-      // variable (ctl:forceRequestBodyVariable, set by the CRS when no processor applies).
-      if (body_processor_ == "URLENCODED" || force_body_variable_) {
+      // URLENCODED and JSON bodies, or a forced variable (ctl:forceRequestBodyVariable, which
+      // the CRS sets when no processor applies). Not XML and MULTIPART bodies, whose parts the
+      // rules see through XML:/* and the multipart variables: as ModSecurity 2, the CRS's
+      // reference (its tests expect no REQUEST_BODY match on XML; libmodsecurity 3 differs).
+      if (body_processor_ == "URLENCODED" || body_processor_ == "JSON" || force_body_variable_) {
         v = std::string_view(ex_.body.data(), ex_.body.size());
       }
       return v;  // not cached: the ctl may come later

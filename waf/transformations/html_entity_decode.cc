@@ -1,13 +1,17 @@
 // t:htmlEntityDecode — decodes HTML character references the way ModSecurity does, with or
 // without the closing ';':
-//   &#DDD;  up to three decimal digits, the value taken modulo 256 ("&#1234;" is "{4;")
-//   &#xHH;  up to two hex digits (x or X)
+//   &#DDD;  any number of decimal digits, leading zeros included (as ModSecurity 2 reads them:
+//           "&#000000123;" is "{"), the value taken modulo 256; a value past 2^63 counts as
+//           the largest (strtol's saturation), so its byte is 0xff
+//   &#xHH;  any number of hex digits (x or X), likewise
 //   &quot; &amp; &lt; &gt; &nbsp;  any case; the name is matched as a prefix of the run of
 //           letters and digits after '&', and the whole run is consumed ("&ltfoo;" is "<")
 // &nbsp; becomes the byte 0xA0. Anything else, "&#;" or "&copy;" say, is kept as it is.
 // Returns the decoded bytes; false when nothing was decoded.
 //
 //   SecRule ARGS "@rx <script" "id:1017,phase:2,deny,t:none,t:htmlEntityDecode,t:lowercase"
+#include <cstdint>
+
 #include "waf/transformations/all.h"
 #include "waf/transformations/bytes.h"
 
@@ -56,22 +60,26 @@ bool html_entity_decode(std::string_view in, std::pmr::string& out) noexcept {
       if (j + 2 < n) {
         std::size_t first = j + 2;
         j = first;
-        unsigned number = 0;
-        while (j - first < 2 && j < n && is_hex_digit(in[j])) {
-          number = number * 16 + hex_digit_value(in[j]);
+        std::uint64_t number = 0;
+        bool saturated = false;
+        while (j < n && is_hex_digit(in[j])) {
+          if (number > (INT64_MAX >> 4)) saturated = true;
+          number = number * 16 + static_cast<std::uint64_t>(hex_digit_value(in[j]));
           ++j;
         }
-        if (j > first) value = static_cast<int>(number);
+        if (j > first) value = saturated ? 0xff : static_cast<int>(number & 0xff);
       }
     } else if (j + 1 < n) {
       std::size_t first = j + 1;
       j = first;
-      unsigned number = 0;
-      while (j - first < 3 && j < n && is_decimal_digit(in[j])) {
-        number = number * 10 + static_cast<unsigned>(in[j] - '0');
+      std::uint64_t number = 0;
+      bool saturated = false;
+      while (j < n && is_decimal_digit(in[j])) {
+        if (number > INT64_MAX / 10) saturated = true;
+        number = number * 10 + static_cast<std::uint64_t>(in[j] - '0');
         ++j;
       }
-      if (j > first) value = static_cast<int>(number & 0xff);
+      if (j > first) value = saturated ? 0xff : static_cast<int>(number & 0xff);
     }
     if (value < 0) {
       // Not a reference: the '&' stays, and what follows it is read as ordinary bytes.

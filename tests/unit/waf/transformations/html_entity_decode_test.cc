@@ -38,25 +38,26 @@ TEST(HtmlEntityDecodeTransformTest, KeepsUnknownOrEmptyEntities) {
   expect_rows("htmlEntityDecode", kRows);
 }
 
-TEST(HtmlEntityDecodeTransformTest, DecodesUpToThreeDecimalDigitsModulo256) {
+TEST(HtmlEntityDecodeTransformTest, DecodesEveryDecimalDigitModulo256) {
   constexpr Row kRows[] = {
       {"&#60;", "<"},
       {"&#60", "<"},
       {"&#060;", "<"},
-      {"&#0060;",
-       "\x06"
-       "0;"},
-      {"&#1234;", "{4;"},
+      {"&#0060;", "<"},
+      {"&#00000000000000000000000000000000000000000000000123;", "{"},  // CRS 944150 evasion
+      {"&#1234;", "\xd2"},
       {"&#256;", "\0"sv},
       {"&#999;", "\xe7"},
+      {"&#99999999999999999999999;", "\xff"},  // past 2^63: saturates as strtol does
       {"&#65&#66", "AB"},
   };
   expect_rows("htmlEntityDecode", kRows);
 }
 
-TEST(HtmlEntityDecodeTransformTest, DecodesUpToTwoHexDigits) {
+TEST(HtmlEntityDecodeTransformTest, DecodesEveryHexDigitModulo256) {
   constexpr Row kRows[] = {
-      {"&#x3c;", "<"}, {"&#X3C", "<"}, {"&#x3c3e;", "<3e;"}, {"&#x4;", "\x04"}, {"&#xff", "\xff"},
+      {"&#x3c;", "<"}, {"&#X3C", "<"}, {"&#x3c3e;", ">"}, {"&#x4;", "\x04"}, {"&#xff", "\xff"},
+      {"&#x000000000000000000003c;", "<"},
   };
   expect_rows("htmlEntityDecode", kRows);
 }
