@@ -206,8 +206,13 @@ Result<Ctl> compile_ctl(std::string_view text) {
     }
     ctl.text = std::string(trim(value.substr(0, semi)));
     if (by_id) {
-      if (!parse_id(ctl.text, ctl.id_from)) return Error{"ctl:ruleRemoveTargetById: bad id '" + ctl.text + "'"};
-      ctl.id_to = ctl.id_from;
+      std::string_view ids = ctl.text;
+      std::size_t dash = ids.find('-', 1);
+      bool ok = dash == std::string_view::npos
+                    ? parse_id(ids, ctl.id_from) && (ctl.id_to = ctl.id_from, true)
+                    : parse_id(ids.substr(0, dash), ctl.id_from) &&
+                          parse_id(ids.substr(dash + 1), ctl.id_to);
+      if (!ok) return Error{"ctl:ruleRemoveTargetById: bad id or range '" + ctl.text + "'"};
     }
     auto t = parse_target(value.substr(semi + 1), ctl.target_var, ctl.target_key);
     if (!t) return t.error();

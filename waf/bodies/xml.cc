@@ -3,11 +3,14 @@
 // not well-formed, as libmodsecurity's XML processor reports libxml2's verdict. Our own small
 // parser: elements with matching end tags, attributes in either quote (whitespace normalized,
 // duplicates refused), the five predefined entities and character references, CDATA, comments,
-// processing instructions, "\r\n" and "\r" read as "\n". A DOCTYPE is skipped, internal subset
-// and all, and nothing it declares is ever expanded or fetched: no XXE, no entity expansion
-// bombs. Invalid UTF-8 is an error unless the XML declaration names another encoding. Iterative;
-// the depth limit bounds its stack. Namespace declarations (xmlns, xmlns:p) are not attributes
-// in libxml2's tree, so they are not listed.
+// processing instructions; in text "\r\n" and "\r" read as "\n". Namespace declarations
+// (xmlns, xmlns:p) are not attributes in libxml2's tree, so they are not listed. Invalid UTF-8
+// is an error unless the XML declaration names another encoding (whose bytes are then kept as
+// they are, not converted). Iterative; the depth limit bounds its stack.
+//
+// A DOCTYPE is skipped, internal subset and all, and nothing it declares is expanded or fetched:
+// no XXE, no expansion bombs. A reference to an entity it may declare stays as written ("&e;"),
+// where libxml2 would give an internal entity's text and an external one's nothing.
 //
 //   SecRule XML:/* "@rx <script" "id:1400,phase:2,deny,t:none,t:lowercase"
 #include <algorithm>
@@ -131,27 +134,64 @@ bool XmlParser::check_characters() {
   return true;
 }
 
-// "<?xml ...?>" at the very start; only its encoding matters here.
+// "<?xml version="1.n" [encoding="..."] [standalone="yes|no"] ?>" at the very start, checked as
+// libxml2 checks it; the encoding decides whether the body must be UTF-8.
 bool XmlParser::declaration() {
   if (!looking_at("<?xml") || pos_ + 5 >= in_.size() || !is_xml_space(in_[pos_ + 5])) return true;
-  std::size_t end = in_.find("?>", pos_);
-  if (end == std::string_view::npos) {
-    fail("XML parsing error: XML declaration not terminated");
-    return false;
-  }
-  std::string_view decl = in_.substr(pos_, end - pos_);
-  std::size_t enc = decl.find("encoding");
-  if (enc != std::string_view::npos) {
-    std::size_t q = decl.find_first_of("\"'", enc);
-    if (q != std::string_view::npos) {
-      std::size_t close = decl.find(decl[q], q + 1);
-      if (close != std::string_view::npos) {
-        std::string_view name = decl.substr(q + 1, close - q - 1);
-        validate_utf8_ = iequals(name, "UTF-8") || iequals(name, "UTF8");
-      }
+  pos_ += 5;
+  // One pseudo-attribute: S name S? '=' S? quoted value; false when it is not `name`.
+  auto pseudo_attribute = [&](std::string_view name, std::string_view& value) {
+    std::size_t start = pos_;
+    skip_space();
+    if (pos_ == start || !looking_at(name)) {
+      pos_ = start;
+      return false;
     }
+    pos_ += name.size();
+    skip_space();
+    if (!looking_at("=")) return false;
+    ++pos_;
+    skip_space();
+    if (at_end() || (in_[pos_] != '"' && in_[pos_] != '\'')) return false;
+    std::size_t close = in_.find(in_[pos_], pos_ + 1);
+    if (close == std::string_view::npos) return false;
+    value = in_.substr(pos_ + 1, close - pos_ - 1);
+    pos_ = close + 1;
+    return true;
+  };
+  auto malformed = [&] {
+    fail("XML parsing error: malformed XML declaration");
+    return false;
+  };
+  std::string_view version;
+  if (!pseudo_attribute("version", version) || !version.starts_with("1.") ||
+      version.substr(2).find_first_not_of("0123456789") != std::string_view::npos) {
+    return malformed();
   }
-  pos_ = end + 2;
+  std::string_view encoding;
+  std::size_t before = pos_;
+  if (pseudo_attribute("encoding", encoding)) {
+    bool name_ok = !encoding.empty() && ((encoding[0] | 0x20) >= 'a' && (encoding[0] | 0x20) <= 'z');
+    for (char c : encoding) {
+      bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                c == '.' || c == '_' || c == '-';
+      name_ok = name_ok && ok;
+    }
+    if (!name_ok) return malformed();
+    validate_utf8_ = iequals(encoding, "UTF-8") || iequals(encoding, "UTF8");
+  } else if (pos_ != before) {
+    return malformed();
+  }
+  std::string_view standalone;
+  before = pos_;
+  if (pseudo_attribute("standalone", standalone)) {
+    if (standalone != "yes" && standalone != "no") return malformed();
+  } else if (pos_ != before) {
+    return malformed();
+  }
+  skip_space();
+  if (!looking_at("?>")) return malformed();
+  pos_ += 2;
   return true;
 }
 
@@ -377,7 +417,10 @@ bool XmlParser::cdata() {
   }
   std::string_view raw = in_.substr(pos_, end - pos_);
   if (!room(raw.size())) return false;
-  append_text(raw);
+  // Copied as it is: libxml2 2.9 (what ModSecurity is built with on Debian 12) keeps the CRs of
+  // a CDATA section, unlike those of text.
+  std::copy(raw.begin(), raw.end(), scratch_.begin + scratch_.text);
+  scratch_.text += raw.size();
   pos_ = end + 3;
   return true;
 }
@@ -434,8 +477,11 @@ bool XmlParser::attribute() {
     value = std::string_view(dst, n);
   }
   pos_ = close + 1;
-  attribute_names_.push_back(attr);
-  if (attr != "xmlns" && !attr.starts_with("xmlns:")) out_.xml_attributes.push_back(value);
+  bool declaration = attr == "xmlns" || attr.starts_with("xmlns:");
+  // libxml2 drops an empty prefixed declaration (a namespace error, not a fatal one) before it
+  // could count as a repeat.
+  if (!(declaration && attr != "xmlns" && value.empty())) attribute_names_.push_back(attr);
+  if (!declaration) out_.xml_attributes.push_back(value);
   return true;
 }
 

@@ -49,6 +49,16 @@ int parse_severity(std::string_view v) {
   return -1;
 }
 
+// Whether an RE2 compile error is about a PCRE-only feature rather than a malformed pattern.
+bool pcre_only(const std::string& message) {
+  return message.find("invalid perl operator") != std::string::npos ||
+         message.find("bad repetition operator: *+") != std::string::npos ||
+         message.find("bad repetition operator: ++") != std::string::npos ||
+         message.find("bad repetition operator: ?+") != std::string::npos ||
+         message.find("invalid escape sequence: \\1") != std::string::npos ||
+         message.find("invalid escape sequence: \\2") != std::string::npos;
+}
+
 std::shared_ptr<const RE2> compile_key_regex(const std::string& pattern) {
   RE2::Options options;
   options.set_encoding(RE2::Options::EncodingLatin1);
@@ -279,6 +289,16 @@ Status Compiler::compile_rule(const seclang::RuleAst& ast, Rule& rule, bool chai
   OperatorArgs args{ast.op.argument, dir};
   if (factory == find_operator("noMatch")) args.argument = {};
   auto op = factory(args);
+  if (!op && iequals(ast.op.name, "rx") && pcre_only(op.error().message)) {
+    // PCRE features RE2 leaves out to stay linear (lookaround, backreferences, possessive
+    // quantifiers it cannot prove equivalent): the rule is kept out, loudly.
+    warn(ast.file, ast.line,
+         "rule " + (rule.id_text.empty() ? std::string("(chained)") : rule.id_text) +
+             " never matches: its regex needs PCRE (" + op.error().message.substr(
+                 op.error().message.rfind(": ") + 2) + ")");
+    op = find_operator("noMatch")(OperatorArgs{{}, dir});
+    rule.negated = false;
+  }
   if (!op) {
     std::string where = rule.id_text.empty() ? "" : " (rule " + rule.id_text + ")";
     return fail(Error{"@" + ast.op.name + where + ": " + op.error().message});

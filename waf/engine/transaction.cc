@@ -223,7 +223,7 @@ bool Transaction::target_removed(const Rule& head, Var var, std::string_view key
   for (const TargetRemoval& r : removed_targets_) {
     if (r.var != var) continue;
     if (!r.key.empty() && !iequals(r.key, key)) continue;
-    if (r.id != 0 ? r.id == head.id : head.has_tag(r.tag)) return true;
+    if (r.id != 0 ? head.id >= r.id && head.id <= r.id_to : head.has_tag(r.tag)) return true;
   }
   return false;
 }
@@ -426,10 +426,10 @@ void Transaction::apply_ctl(const Ctl& ctl) noexcept {
       removed_tags_.push_back(ctl.text);
       break;
     case Ctl::Kind::kRuleRemoveTargetById:
-      removed_targets_.push_back({ctl.id_from, {}, ctl.target_var, ctl.target_key});
+      removed_targets_.push_back({ctl.id_from, ctl.id_to, {}, ctl.target_var, ctl.target_key});
       break;
     case Ctl::Kind::kRuleRemoveTargetByTag:
-      removed_targets_.push_back({0, ctl.text, ctl.target_var, ctl.target_key});
+      removed_targets_.push_back({0, 0, ctl.text, ctl.target_var, ctl.target_key});
       break;
     case Ctl::Kind::kRequestBodyProcessor:
       body_processor_ = ctl.text;

@@ -76,6 +76,7 @@ class Transaction final : public MatchContext {
   };
   struct TargetRemoval {
     std::int64_t id;          // 0: by tag
+    std::int64_t id_to;
     std::string_view tag;
     Var var;
     std::string_view key;
