@@ -1,10 +1,11 @@
 // Parsed, and the few things every body processor needs to write into it: arena copies,
 // arguments under SecArgumentsLimit, and the first error with where it was found.
+#include "waf/bodies/bodies.h"
+
 #include <charconv>
 #include <cstring>
 #include <new>
 
-#include "waf/bodies/bodies.h"
 #include "waf/bodies/output.h"
 
 namespace portcullis::waf::bodies {

@@ -45,17 +45,17 @@ struct FilePart {
 
 // The MULTIPART_* variables. Each is set exactly where libmodsecurity sets it.
 struct MultipartFlags {
-  bool strict_error = false;         // MULTIPART_STRICT_ERROR: any of the flags below, or error
-  bool boundary_quoted = false;      // boundary="..." in Content-Type
-  bool boundary_whitespace = false;  // whitespace around '=' of the boundary parameter
-  bool data_before = false;          // bytes before the first boundary
-  bool data_after = false;           // bytes after the final boundary
-  bool header_folding = false;       // a folded part header
-  bool lf_line = false;              // a line ended by LF alone (framing lines only)
-  bool crlf_lf_lines = false;        // both CRLF and LF line ends
-  bool missing_semicolon = false;    // no ';' before boundary= in Content-Type
-  bool invalid_quoting = false;      // single quotes, or a quote where none belongs, in C-D
-  bool invalid_part = false;         // a part with no name, or a boundary where data must be
+  bool strict_error = false;            // MULTIPART_STRICT_ERROR: any of the flags below, or error
+  bool boundary_quoted = false;         // boundary="..." in Content-Type
+  bool boundary_whitespace = false;     // whitespace around '=' of the boundary parameter
+  bool data_before = false;             // bytes before the first boundary
+  bool data_after = false;              // bytes after the final boundary
+  bool header_folding = false;          // a folded part header
+  bool lf_line = false;                 // a line ended by LF alone (framing lines only)
+  bool crlf_lf_lines = false;           // both CRLF and LF line ends
+  bool missing_semicolon = false;       // no ';' before boundary= in Content-Type
+  bool invalid_quoting = false;         // single quotes, or a quote where none belongs, in C-D
+  bool invalid_part = false;            // a part with no name, or a boundary where data must be
   bool invalid_header_folding = false;  // folding with whitespace other than SP/HT
   bool file_limit_exceeded = false;     // more file parts than Limits::max_files
   bool unmatched_boundary = false;      // MULTIPART_UNMATCHED_BOUNDARY == 1 (see below)
@@ -69,7 +69,7 @@ struct MultipartFlags {
 struct Parsed {
   explicit Parsed(std::pmr::memory_resource* arena);
   std::pmr::memory_resource* arena;
-  std::pmr::vector<Arg> args;  // ARGS_POST in body order (names as ModSecurity builds them)
+  std::pmr::vector<Arg> args;        // ARGS_POST in body order (names as ModSecurity builds them)
   std::pmr::vector<FilePart> files;  // FILES / FILES_NAMES / FILES_SIZES
   // MULTIPART_PART_HEADERS: name = part's field name, value = one header line
   // "Content-Disposition: form-data; name=\"a\"" (no line end; folded lines joined by a space).
@@ -98,7 +98,8 @@ void parse_urlencoded(std::string_view text, const Limits& limits, Parsed& out) 
 // unescaped (\uXXXX to UTF-8, surrogate escapes as yajl decodes them), numbers as written,
 // "true"/"false", null as "". An empty body is not an error; blank is. Arguments found before
 // an error are kept. Stricter than yajl: malformed UTF-8 (overlong forms included) and an
-// unterminated string after the value are errors.
+// unterminated string after the value are errors. Note: ModSecurity v3 puts JSON arguments in
+// ARGS and ARGS_NAMES but not in ARGS_POST (its addArgument origin is "JSON", not "POST").
 void parse_json(std::string_view body, const Limits& limits, Parsed& out) noexcept;
 
 // multipart/form-data. `content_type` is the whole Content-Type header value (the boundary is

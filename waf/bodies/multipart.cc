@@ -23,7 +23,9 @@
 namespace portcullis::waf::bodies {
 namespace {
 
+using text::iequals;
 using text::is_c_space;
+using text::to_lower;
 
 constexpr std::size_t kBufferSize = 4096;  // MULTIPART_BUF_SIZE
 constexpr std::size_t kMaxContentTypeLength = 1024;
@@ -35,15 +37,6 @@ constexpr bool is_alnum(char c) noexcept {
 }
 constexpr bool is_hex_digit(char c) noexcept {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-constexpr char to_lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; }
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (to_lower(a[i]) != to_lower(b[i])) return false;
-  }
-  return true;
 }
 
 bool iless(std::string_view a, std::string_view b) noexcept {
@@ -218,7 +211,8 @@ bool MultipartParser::read_boundary() {
     return false;
   }
   ct = ct.substr(0, ct.find('\0'));  // ModSecurity reads it as a C string
-  if (ct.size() < kMimeTypeLength || !iequals(ct.substr(0, kMimeTypeLength), "multipart/form-data")) {
+  if (ct.size() < kMimeTypeLength ||
+      !iequals(ct.substr(0, kMimeTypeLength), "multipart/form-data")) {
     fail("Multipart parsing error: Multipart: Invalid MIME type.");
     return false;
   }
@@ -300,7 +294,8 @@ void MultipartParser::close_part(bool final) {
     for (std::string_view line : lines_) out_.part_headers.push_back({name_, line});
     if (!name_.empty()) {
       std::string_view content;
-      if (data_read_) content = without_line_end(body_.substr(data_begin_, data_end_ - data_begin_));
+      if (data_read_)
+        content = without_line_end(body_.substr(data_begin_, data_end_ - data_begin_));
       if (is_file_) {
         ++files_seen_;
         if (limits_.max_files != 0 && files_seen_ > limits_.max_files &&
@@ -369,7 +364,7 @@ int MultipartParser::content_disposition(std::string_view v) {
       // charset'[language]'percent-encoded-name, kept encoded
       std::size_t charset = p;
       while (at(p) != '\0' && (is_alnum(at(p)) || std::string_view("!#$%&+-^_`{}~").find(at(p)) !=
-                                                       std::string_view::npos)) {
+                                                      std::string_view::npos)) {
         ++p;
       }
       if (at(p) != '\'' || p == charset) return -16;

@@ -21,7 +21,8 @@ std::string_view concat(Parsed& out, std::initializer_list<std::string_view> pie
 // `limit_exceeded` and returns false.
 bool add_arg(Parsed& out, const Limits& limits, std::string_view name, std::string_view value);
 
-// Records the error "<message> at offset <offset>" unless an earlier one was recorded.
+// Records the error "<message> at offset <offset>" unless an earlier one was recorded. `message`
+// must be a string literal: without arena room for the offset it is kept as it is.
 void fail(Parsed& out, std::string_view message, std::size_t offset) noexcept;
 
 // The same without an offset (errors about the whole input or its headers).

@@ -9,6 +9,17 @@ namespace portcullis::waf::bodies::text {
 // C isspace() in the "C" locale, which ModSecurity uses to trim and to detect folding.
 constexpr bool is_c_space(char c) noexcept { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
+constexpr char to_lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; }
+
+// ASCII case-insensitive equality.
+constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (to_lower(a[i]) != to_lower(b[i])) return false;
+  }
+  return true;
+}
+
 // Length of the well-formed UTF-8 sequence that starts at s[i] (RFC 3629: no overlong forms, no
 // surrogates, nothing above U+10FFFF), or 0 when there is none.
 constexpr std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {

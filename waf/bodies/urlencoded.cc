@@ -69,7 +69,8 @@ void parse_pieces(std::string_view text, const Limits& limits, Parsed& out) {
         text.substr(pos, amp == std::string_view::npos ? std::string_view::npos : amp - pos);
     std::size_t eq = piece.find('=');
     std::string_view name = piece.substr(0, eq);
-    std::string_view value = eq == std::string_view::npos ? std::string_view() : piece.substr(eq + 1);
+    std::string_view value =
+        eq == std::string_view::npos ? std::string_view() : piece.substr(eq + 1);
     bool invalid = false;
     if (out.args.size() >= limits.max_args) {
       // Dropped, but ModSecurity still decodes it, so URLENCODED_ERROR still sees it.

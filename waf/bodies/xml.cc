@@ -23,6 +23,8 @@
 namespace portcullis::waf::bodies {
 namespace {
 
+using text::iequals;
+
 constexpr bool is_xml_space(char c) noexcept {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
@@ -33,19 +35,32 @@ constexpr bool is_name_start(char c) noexcept {
 constexpr bool is_name_char(char c) noexcept {
   return is_name_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.';
 }
-constexpr char to_lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; }
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return to_lower(x) == to_lower(y);
-         });
-}
-
 // XML 1.0 Char production.
 constexpr bool is_xml_char(char32_t cp) noexcept {
   return cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) ||
          (cp >= 0xE000 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0x10FFFF);
+}
+
+// Encodings libxml2 (with iconv) reads; it refuses a document that declares one it does not
+// know. Bytes in any but UTF-8 are kept as they are.
+bool known_encoding(std::string_view name) noexcept {
+  constexpr std::string_view kNames[] = {
+      "UTF-8",     "UTF8",        "US-ASCII", "ASCII",     "ISO-LATIN-1", "LATIN1",
+      "UTF-16",    "UTF-16LE",    "UTF-16BE", "UCS-2",     "UCS-4",       "EUC-JP",
+      "SHIFT_JIS", "ISO-2022-JP", "KOI8-R",   "GB2312",    "GBK",         "GB18030",
+      "BIG5",      "EUC-KR",      "TIS-620",  "SHIFT-JIS", "UTF-32",
+  };
+  for (std::string_view known : kNames) {
+    if (iequals(name, known)) return true;
+  }
+  constexpr std::string_view kNumbered[] = {"ISO-8859-", "WINDOWS-", "CP", "IBM"};
+  for (std::string_view prefix : kNumbered) {
+    if (name.size() > prefix.size() && iequals(name.substr(0, prefix.size()), prefix) &&
+        name.substr(prefix.size()).find_first_not_of("0123456789") == std::string_view::npos) {
+      return true;
+    }
+  }
+  return false;
 }
 
 class XmlParser {
@@ -99,7 +114,7 @@ class XmlParser {
   const Limits& limits_;
   Parsed& out_;
   Scratch scratch_;
-  std::pmr::vector<std::string_view> open_;  // names of the open elements
+  std::pmr::vector<std::string_view> open_;             // names of the open elements
   std::pmr::vector<std::string_view> attribute_names_;  // of the start tag being read
   bool validate_utf8_ = true;
   bool has_doctype_ = false;
@@ -121,7 +136,8 @@ bool XmlParser::check_characters() {
     }
     std::size_t len = text::utf8_sequence_length(in_, i);
     // U+FFFE and U+FFFF are not XML characters either.
-    if (len == 3 && c == 0xEF && in_[i + 1] == '\xBF' && (in_[i + 2] == '\xBE' || in_[i + 2] == '\xBF')) {
+    if (len == 3 && c == 0xEF && in_[i + 1] == '\xBF' &&
+        (in_[i + 2] == '\xBE' || in_[i + 2] == '\xBF')) {
       len = 0;
     }
     if (len == 0) {
@@ -171,13 +187,18 @@ bool XmlParser::declaration() {
   std::string_view encoding;
   std::size_t before = pos_;
   if (pseudo_attribute("encoding", encoding)) {
-    bool name_ok = !encoding.empty() && ((encoding[0] | 0x20) >= 'a' && (encoding[0] | 0x20) <= 'z');
+    bool name_ok =
+        !encoding.empty() && ((encoding[0] | 0x20) >= 'a' && (encoding[0] | 0x20) <= 'z');
     for (char c : encoding) {
       bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                 c == '.' || c == '_' || c == '-';
       name_ok = name_ok && ok;
     }
     if (!name_ok) return malformed();
+    if (!known_encoding(encoding)) {
+      fail("XML parsing error: unsupported encoding");
+      return false;
+    }
     validate_utf8_ = iequals(encoding, "UTF-8") || iequals(encoding, "UTF8");
   } else if (pos_ != before) {
     return malformed();
@@ -330,10 +351,10 @@ bool XmlParser::reference(char* dst, std::size_t& n) {
     std::size_t digits = 0;
     while (pos_ < in_.size() && in_[pos_] != ';') {
       char c = in_[pos_];
-      int d = c >= '0' && c <= '9'                  ? c - '0'
-              : hex && c >= 'a' && c <= 'f'         ? c - 'a' + 10
-              : hex && c >= 'A' && c <= 'F'         ? c - 'A' + 10
-                                                    : -1;
+      int d = c >= '0' && c <= '9'          ? c - '0'
+              : hex && c >= 'a' && c <= 'f' ? c - 'a' + 10
+              : hex && c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                            : -1;
       if (d < 0) {
         fail("XML parsing error: invalid character reference");
         return false;
@@ -477,7 +498,7 @@ bool XmlParser::attribute() {
     value = std::string_view(dst, n);
   }
   pos_ = close + 1;
-  bool declaration = attr == "xmlns" || attr.starts_with("xmlns:");
+  bool declaration = attr == "xmlns" || (attr.starts_with("xmlns:") && attr.size() > 6);
   // libxml2 drops an empty prefixed declaration (a namespace error, not a fatal one) before it
   // could count as a repeat.
   if (!(declaration && attr != "xmlns" && value.empty())) attribute_names_.push_back(attr);

@@ -595,6 +595,37 @@ Status Compiler::finish() {
     }
     return false;
   };
+  // Number transformation-chain prefixes and gather each chain's regexes into a prefilter.
+  std::map<std::vector<std::uintptr_t>, std::uint32_t> chain_numbers;
+  std::map<std::uint32_t, std::vector<std::pair<Rule*, const RE2*>>> groups;
+  auto number = [&](Rule& link) {
+    std::vector<std::uintptr_t> prefix;
+    link.chain_ids.clear();
+    for (TransformFn fn : link.transforms) {
+      prefix.push_back(reinterpret_cast<std::uintptr_t>(fn));
+      auto [it, added] = chain_numbers.try_emplace(prefix, static_cast<std::uint32_t>(chain_numbers.size() + 1));
+      link.chain_ids.push_back(it->second);
+    }
+    std::uint32_t group = link.chain_ids.empty() ? 0 : link.chain_ids.back();
+    if (link.op && link.op->regex() != nullptr && !link.multi_match) {
+      groups[group].emplace_back(&link, link.op->regex());
+    }
+  };
+  for (auto& r : rules_) {
+    if (r->is_marker || is_removed(*r)) continue;
+    for (Rule* link = r.get(); link != nullptr; link = link->chained.get()) number(*link);
+  }
+  set_->chain_count = static_cast<std::uint32_t>(chain_numbers.size() + 1);
+  set_->prefilters.resize(set_->chain_count);
+  for (auto& [group, members] : groups) {
+    std::vector<const RE2*> regexes;
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      members[i].first->prefilter_group = static_cast<int>(group);
+      members[i].first->prefilter_slot = static_cast<int>(i);
+      regexes.push_back(members[i].second);
+    }
+    set_->prefilters[group] = std::make_unique<Prefilter>(regexes);
+  }
   for (auto& r : rules_) {
     if (is_removed(*r)) continue;
     if (r->is_marker) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "waf/actions/actions.h"
+#include "waf/engine/prefilter.h"
 #include "waf/engine/macro.h"
 #include "waf/operators/operator.h"
 #include "waf/transformations/transformation.h"
@@ -55,6 +56,12 @@ struct Rule {
   bool negated = false;
   bool capture = false;
   bool multi_match = false;
+  // Transformation chain numbering: chain_ids[k] names the prefix transforms[0..k], the same
+  // number wherever the same prefix appears, so that a value's transforms are cached per request.
+  std::vector<std::uint32_t> chain_ids;
+  // The prefilter group (the full chain's number) and this rule's slot in it; -1: none.
+  int prefilter_group = -1;
+  int prefilter_slot = -1;
 
   // --- what it does on a match
   std::vector<SetVar> setvars;   // per matched value, as ModSecurity v3
@@ -102,6 +109,9 @@ struct RuleSet {
   std::array<bool, kPhases> default_log{true, true, true, true, true};
   EngineSettings settings;
   std::size_t rule_count = 0;
+  // Prefilters by group (Rule::prefilter_group); null where a group has no regex.
+  std::vector<std::unique_ptr<Prefilter>> prefilters;
+  std::uint32_t chain_count = 0;
   // What was accepted without effect (unsupported actions and directives), one line each.
   std::vector<std::string> warnings;
 };

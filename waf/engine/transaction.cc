@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <new>
 
 namespace portcullis::waf {
 namespace {
@@ -62,6 +63,34 @@ bool key_matches(const Target& t, std::string_view key) noexcept {
   if (t.key_re) return RE2::PartialMatch(key, *t.key_re);
   if (t.key.empty()) return true;
   return iequals(t.key, key);
+}
+
+// Whether a variable's values stay put for the whole request (so that transformed values can
+// be cached by address). TX and the other collections are copied afresh on each read.
+bool cacheable(Var v) noexcept {
+  switch (v) {
+    case Var::kTx:
+    case Var::kIp:
+    case Var::kGlobal:
+    case Var::kSession:
+    case Var::kUser:
+    case Var::kResource:
+    case Var::kMatchedVar:
+    case Var::kMatchedVarName:
+    case Var::kMatchedVars:
+    case Var::kMatchedVarsNames:
+    case Var::kRule:
+      return false;
+    default:
+      return true;
+  }
+}
+
+std::size_t hash_key(const char* data, std::size_t size, std::uint32_t chain) noexcept {
+  std::uint64_t h = reinterpret_cast<std::uintptr_t>(data) * 0x9e3779b97f4a7c15ull;
+  h ^= (static_cast<std::uint64_t>(size) << 32 | chain) * 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 31;
+  return static_cast<std::size_t>(h);
 }
 
 bool parse_int(std::string_view s, std::int64_t& out) noexcept {
@@ -248,8 +277,8 @@ bool Transaction::evaluate(const Rule& rule, const Rule& head, int phase) noexce
   for (const Target& target : rule.targets) {
     for_each_value(target, [&](Var var, std::string_view key, std::string_view value) {
       if (!target.count && excluded(var, key)) return;
-      auto test = [&](std::string_view v) {
-        if (rule.op->match(v, *this) == rule.negated) return;
+      auto on_result = [&](std::string_view v, bool op_matched) {
+        if (op_matched == rule.negated) return;
         // A match: remember it (the transformed value, as ModSecurity does) and run setvar.
         std::string_view name;
         {
@@ -269,6 +298,24 @@ bool Transaction::evaluate(const Rule& rule, const Rule& head, int phase) noexce
         for (const SetVar& sv : rule.setvars) apply_setvar(sv);
         any = true;
       };
+      auto test = [&](std::string_view v) { on_result(v, rule.op->match(v, *this)); };
+      if (!rule.multi_match && cacheable(var) && value.data() != nullptr) {
+        CacheEntry* e = transformed(rule, value);
+        if (rule.prefilter_slot >= 0) {
+          const Prefilter* pf = rules_.prefilters[static_cast<std::size_t>(rule.prefilter_group)].get();
+          if (e->candidates == nullptr) {
+            e->candidates = static_cast<std::uint8_t*>(arena_->allocate(pf->size(), 1));
+            pf->candidates(e->result, e->candidates, prefilter_atoms_, prefilter_ids_);
+          }
+          // The regex cannot match: the operator is false without running it.
+          if (e->candidates[rule.prefilter_slot] == 0) {
+            on_result(e->result, false);
+            return;
+          }
+        }
+        test(e->result);
+        return;
+      }
       if (rule.transforms.empty()) {
         test(value);
         return;
@@ -329,6 +376,66 @@ bool Transaction::evaluate(const Rule& rule, const Rule& head, int phase) noexce
     iv.message = expand(head.msg);
   }
   return true;
+}
+
+Transaction::CacheEntry* Transaction::cache_find(std::string_view value,
+                                                 std::uint32_t chain) noexcept {
+  if (cache_capacity_ == 0) return nullptr;
+  std::size_t mask = cache_capacity_ - 1;
+  for (std::size_t i = hash_key(value.data(), value.size(), chain) & mask;; i = (i + 1) & mask) {
+    CacheEntry& e = cache_[i];
+    if (e.data == nullptr && e.size == 0 && e.chain == 0) return nullptr;
+    if (e.data == value.data() && e.size == value.size() && e.chain == chain) return &e;
+  }
+}
+
+Transaction::CacheEntry* Transaction::cache_insert(std::string_view value, std::uint32_t chain,
+                                                   std::string_view result) noexcept {
+  if ((cache_used_ + 1) * 2 > cache_capacity_) {
+    std::size_t capacity = cache_capacity_ ? cache_capacity_ * 2 : 256;
+    auto* table = static_cast<CacheEntry*>(arena_->allocate(sizeof(CacheEntry) * capacity, alignof(CacheEntry)));
+    for (std::size_t i = 0; i < capacity; ++i) new (&table[i]) CacheEntry();
+    CacheEntry* old = cache_;
+    std::size_t old_capacity = cache_capacity_;
+    cache_ = table;
+    cache_capacity_ = capacity;
+    for (std::size_t i = 0; i < old_capacity; ++i) {
+      const CacheEntry& e = old[i];
+      if (e.data == nullptr && e.size == 0 && e.chain == 0) continue;
+      std::size_t mask = capacity - 1;
+      std::size_t j = hash_key(e.data, e.size, e.chain) & mask;
+      while (!(cache_[j].data == nullptr && cache_[j].size == 0 && cache_[j].chain == 0)) j = (j + 1) & mask;
+      cache_[j] = e;
+    }
+  }
+  std::size_t mask = cache_capacity_ - 1;
+  std::size_t j = hash_key(value.data(), value.size(), chain) & mask;
+  while (!(cache_[j].data == nullptr && cache_[j].size == 0 && cache_[j].chain == 0)) j = (j + 1) & mask;
+  cache_[j] = CacheEntry{value.data(), value.size(), chain, result, nullptr};
+  ++cache_used_;
+  return &cache_[j];
+}
+
+Transaction::CacheEntry* Transaction::transformed(const Rule& rule, std::string_view value) noexcept {
+  const std::size_t n = rule.chain_ids.size();
+  std::uint32_t full = n == 0 ? 0 : rule.chain_ids[n - 1];
+  if (CacheEntry* e = cache_find(value, full)) return e;
+  // Start from the longest prefix already computed for this value.
+  std::size_t k = n;
+  std::string_view current = value;
+  while (k > 0) {
+    if (CacheEntry* e = cache_find(value, rule.chain_ids[k - 1])) {
+      current = e->result;
+      break;
+    }
+    --k;
+  }
+  for (; k < n; ++k) {
+    std::pmr::string& out = scratch_[0];
+    if (rule.transforms[k](current, out)) current = copy(out);
+    if (k + 1 < n) cache_insert(value, rule.chain_ids[k], current);
+  }
+  return cache_insert(value, full, current);
 }
 
 void Transaction::after_full_match(const Rule& link, const Rule& head) noexcept {
@@ -587,6 +694,27 @@ void Transaction::for_each_value(const Target& target, F&& f) noexcept {
     f(target.var, std::string_view(), single(target.var));
     return;
   }
+  if (!cacheable(target.var) && target.var != Var::kRule && target.var != Var::kMatchedVars &&
+      target.var != Var::kMatchedVarsNames) {
+    // TX and the other writable collections: look at keys first, copy only what is tested.
+    std::uint64_t n = 0;
+    for (std::size_t i = 0, size = entries_.size(); i < size && i < entries_.size(); ++i) {
+      const Entry& e = entries_[i];
+      if (e.collection != target.var) continue;
+      if (target.key_re ? !RE2::PartialMatch(std::string_view(e.key), *target.key_re)
+                        : (!target.key.empty() && !iequals(target.key, e.key))) {
+        continue;
+      }
+      if (target.count) {
+        ++n;
+        continue;
+      }
+      // Copies: the rule's own capture or setvar may rewrite the entry while it is tested.
+      f(target.var, copy(e.key), copy(e.value));
+    }
+    if (target.count) f(target.var, std::string_view(), number(n));
+    return;
+  }
   if (target.count) {
     std::uint64_t n = 0;
     for_each_member(target.var, [&](std::string_view key, std::string_view) {
@@ -837,6 +965,13 @@ std::string_view Transaction::single(Var var) noexcept {
 
 std::string_view Transaction::resolve(Var var, std::string_view key) noexcept {
   if (!is_collection(var)) return single(var);
+  if (!cacheable(var) && var != Var::kRule && var != Var::kMatchedVars &&
+      var != Var::kMatchedVarsNames) {
+    for (const Entry& e : entries_) {
+      if (e.collection == var && (key.empty() || iequals(e.key, key))) return e.value;
+    }
+    return {};
+  }
   std::string_view found;
   bool done = false;
   for_each_member(var, [&](std::string_view k, std::string_view v) {

@@ -104,6 +104,20 @@ class Transaction final : public MatchContext {
   void apply_ctl(const Ctl& ctl) noexcept;
   void add_finding(const Rule& head) noexcept;
   void parse_body() noexcept;
+
+  // Transformed values cached per request, by the source value's bytes (address and size:
+  // request data never moves and the arena never reuses memory) and chain-prefix number.
+  struct CacheEntry {
+    const char* data = nullptr;
+    std::size_t size = 0;
+    std::uint32_t chain = 0;
+    std::string_view result;
+    std::uint8_t* candidates = nullptr;  // the prefilter's verdicts for `result`, once asked
+  };
+  CacheEntry* cache_find(std::string_view value, std::uint32_t chain) noexcept;
+  CacheEntry* cache_insert(std::string_view value, std::uint32_t chain, std::string_view result) noexcept;
+  // The value after the rule's whole transformation chain (cached).
+  CacheEntry* transformed(const Rule& rule, std::string_view value) noexcept;
   void prepare_request() noexcept;
 
   const RuleSet& rules_;
@@ -139,6 +153,11 @@ class Transaction final : public MatchContext {
   bool allow_phase_ = false;
   bool allow_request_ = false;
   int highest_severity_ = 255;
+
+  CacheEntry* cache_ = nullptr;
+  std::size_t cache_capacity_ = 0;
+  std::size_t cache_used_ = 0;
+  std::vector<int> prefilter_atoms_, prefilter_ids_;
 
   std::pmr::vector<Finding> findings_;
   Intervention intervention_;

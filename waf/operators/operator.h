@@ -11,7 +11,12 @@
 
 #include "core/result.h"
 
+namespace re2 {
+class RE2;
+}
+
 namespace portcullis::waf {
+using re2::RE2;
 
 // What an operator may need of the transaction it runs in.
 class MatchContext {
@@ -33,6 +38,9 @@ class Operator {
   virtual ~Operator() = default;
   // True when `value` matches (before the rule's `!` negation, which the engine applies).
   virtual bool match(std::string_view value, MatchContext& ctx) const noexcept = 0;
+  // The compiled regex when the operator is a regex search with a fixed pattern (@rx without
+  // macros): the engine's prefilter uses it to skip values that cannot match. nullptr otherwise.
+  virtual const RE2* regex() const noexcept { return nullptr; }
 };
 
 // What a factory gets: the argument as written after the operator's name, and the folder of

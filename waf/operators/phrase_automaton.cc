@@ -38,6 +38,10 @@ PhraseAutomaton::PhraseAutomaton(const std::vector<std::string>& phrases) {
     for (const auto& [byte, target] : trie[i]) edges_.push_back(Edge{byte, target});
   }
 
+  for (int b = 0; b < 256; ++b) {
+    std::int32_t next = child(nodes_[0], static_cast<unsigned char>(to_lower_ascii(static_cast<char>(b))));
+    root_[static_cast<std::size_t>(b)] = next == kNone ? 0 : next;
+  }
   // Breadth-first, so a node's fail target is finished before the node itself.
   std::vector<std::int32_t> queue{0};
   nodes_[0].output = nodes_[0].phrase;
@@ -62,6 +66,7 @@ PhraseAutomaton::PhraseAutomaton(const std::vector<std::string>& phrases) {
       Node& t = nodes_[target];
       t.fail = fail;
       t.output = t.phrase != kNone ? t.phrase : nodes_[fail].output;
+      t.dict = nodes_[fail].phrase != kNone ? fail : nodes_[fail].dict;
       queue.push_back(target);
     }
   }
@@ -75,20 +80,21 @@ std::int32_t PhraseAutomaton::child(const Node& node, unsigned char byte) const 
   return (it != last && it->byte == byte) ? it->target : kNone;
 }
 
+std::int32_t PhraseAutomaton::step(std::int32_t node, unsigned char byte) const noexcept {
+  unsigned char folded = static_cast<unsigned char>(to_lower_ascii(static_cast<char>(byte)));
+  while (node != 0) {
+    std::int32_t next = child(nodes_[node], folded);
+    if (next != kNone) return next;
+    node = nodes_[node].fail;
+  }
+  return root_[byte];
+}
+
 const std::string* PhraseAutomaton::find(std::string_view text) const noexcept {
   if (phrases_.empty()) return nullptr;
   std::int32_t node = 0;
   for (char c : text) {
-    auto byte = static_cast<unsigned char>(to_lower_ascii(c));
-    while (true) {
-      std::int32_t next = child(nodes_[node], byte);
-      if (next != kNone) {
-        node = next;
-        break;
-      }
-      if (node == 0) break;
-      node = nodes_[node].fail;
-    }
+    node = step(node, static_cast<unsigned char>(c));
     if (nodes_[node].output != kNone) return &phrases_[nodes_[node].output];
   }
   return nullptr;

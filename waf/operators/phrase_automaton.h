@@ -2,6 +2,7 @@
 // where any of a set of phrases ends. Used by @pm and @pmFromFile. Internal to waf/operators.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -21,6 +22,21 @@ class PhraseAutomaton {
   // same byte, or nullptr when none occurs.
   const std::string* find(std::string_view text) const noexcept;
 
+  // Calls f(index) for every occurrence of every phrase in `text` (index: the phrase's place
+  // among the distinct phrases, in the order given), in text order.
+  template <typename F>
+  void find_all(std::string_view text, F&& f) const noexcept {
+    if (phrases_.empty()) return;
+    std::int32_t node = 0;
+    for (char c : text) {
+      node = step(node, static_cast<unsigned char>(c));
+      for (std::int32_t n = nodes_[node].phrase != kNone ? node : nodes_[node].dict; n != kNone;
+           n = nodes_[n].dict) {
+        f(static_cast<std::size_t>(nodes_[n].phrase));
+      }
+    }
+  }
+
   std::size_t phrase_count() const noexcept { return phrases_.size(); }
 
  private:
@@ -37,11 +53,14 @@ class PhraseAutomaton {
     std::int32_t fail = 0;
     std::int32_t phrase = kNone;  // the phrase that ends exactly here
     std::int32_t output = kNone;  // the longest phrase that ends here, this node's or a suffix's
+    std::int32_t dict = kNone;    // the nearest node down the fail chain where a phrase ends
   };
+  std::int32_t step(std::int32_t node, unsigned char byte) const noexcept;
 
   std::int32_t child(const Node& node, unsigned char byte) const noexcept;
 
   std::vector<std::string> phrases_;
+  std::array<std::int32_t, 256> root_{};  // the root's transitions, dense: most steps start there
   std::vector<Node> nodes_;
   std::vector<Edge> edges_;
 };

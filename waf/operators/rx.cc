@@ -140,6 +140,8 @@ class Rx final : public Operator {
   Rx(std::string_view argument, std::shared_ptr<const RE2> re)
       : argument_(argument), re_(std::move(re)) {}
 
+  const RE2* regex() const noexcept override { return re_.get(); }
+
   bool match(std::string_view value, MatchContext& ctx) const noexcept override {
     if (re_ != nullptr) return search(*re_, value, ctx);
     if (!argument_.has_macro()) return true;

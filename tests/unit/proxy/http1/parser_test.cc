@@ -179,13 +179,19 @@ INSTANTIATE_TEST_SUITE_P(
         Refusal{"SpaceInTarget", "GET /a b HTTP/1.1\r\n" + kH + "\r\n", 400},
         Refusal{"FragmentInTarget", "GET /a#b HTTP/1.1\r\n" + kH + "\r\n", 400},
         Refusal{"RelativeTarget", "GET a/b HTTP/1.1\r\n" + kH + "\r\n", 400},
-        Refusal{"NonAsciiTarget", "GET /\xc3\xa9 HTTP/1.1\r\n" + kH + "\r\n", 400},
         Refusal{"DoubleSpace", "GET  / HTTP/1.1\r\n" + kH + "\r\n", 400},
         Refusal{"LowercaseVersion", "GET / http/1.1\r\n" + kH + "\r\n", 400},
         Refusal{"Http2Version", "GET / HTTP/2.0\r\n" + kH + "\r\n", 505},
         Refusal{"Http09Version", "GET / HTTP/0.9\r\n" + kH + "\r\n", 505},
         Refusal{"UnknownExpectation", "GET / HTTP/1.1\r\n" + kH + "Expect: 200-ok\r\n\r\n", 417}),
     [](const auto& info) { return std::string(info.param.name); });
+
+TEST_F(RequestParserTest, RawUtf8InTheTargetIsAcceptedAsNginxDoes) {
+  Parsed p = parse("GET /caf\xc3\xa9?q=\xe2\x91\xa0 HTTP/1.1\r\nHost: h\r\n\r\n");
+  ASSERT_EQ(p.state, ParseState::kComplete) << p.error.reason;
+  EXPECT_EQ(p.head.path, "/caf\xc3\xa9");
+  EXPECT_EQ(p.head.query, "q=\xe2\x91\xa0");
+}
 
 TEST_F(RequestParserTest, HeaderSectionOverTheLimitIs431) {
   Limits limits;

@@ -211,7 +211,7 @@ TEST(WafEngine, MultiMatchTestsEveryIntermediateValue) {
 
 TEST(WafEngine, CaptureFillsTxGroups) {
   auto rules = compile(
-      R"(SecRule ARGS "@rx (a+)(b+)" "id:100,phase:1,pass,log,capture,logdata:'%{TX.0} %{TX.1} %{TX.2}'")");
+      R"(SecRule ARGS "@rx (a+)(b+)x?" "id:100,phase:1,pass,log,capture,logdata:'%{TX.0} %{TX.1} %{TX.2}'")");
   ASSERT_TRUE(rules);
   auto r = run(*rules, {.target = "/?q=xaabbb"});
   ASSERT_EQ(r->ex->findings.size(), 1u);
@@ -295,9 +295,18 @@ TEST(WafCompiler, UnknownNamesAreErrorsWithFileAndLine) {
             "test.conf:2: duplicate rule id 1");
 }
 
-TEST(WafCompiler, RegexThatRe2CannotCompileNamesTheRule) {
-  std::string e = compile_error(R"(SecRule ARGS "@rx (a)\1" "id:77")");
+TEST(WafCompiler, MalformedRegexIsAnErrorNamingTheRule) {
+  std::string e = compile_error(R"(SecRule ARGS "@rx (a" "id:77")");
   EXPECT_NE(e.find("rule 77"), std::string::npos) << e;
+}
+
+TEST(WafCompiler, PcreOnlyRegexDisablesItsRuleWithAWarning) {
+  auto rules = compile(R"(SecRule ARGS "@rx (a)\1" "id:78,phase:1,deny")");
+  ASSERT_TRUE(rules);
+  ASSERT_EQ(rules->warnings.size(), 1u);
+  EXPECT_NE(rules->warnings[0].find("rule 78 never matches"), std::string::npos)
+      << rules->warnings[0];
+  EXPECT_FALSE(run(*rules, {.target = "/?q=aa"})->t->intervention().disrupted);
 }
 
 #ifdef PORTCULLIS_SHARED_DIR
