@@ -45,7 +45,8 @@ struct FilePart {
 
 // The MULTIPART_* variables. Each is set exactly where libmodsecurity sets it.
 struct MultipartFlags {
-  bool strict_error = false;            // MULTIPART_STRICT_ERROR: any of the flags below, or error
+  // MULTIPART_STRICT_ERROR: error, or any flag below except crlf_lf_lines and unmatched_boundary.
+  bool strict_error = false;
   bool boundary_quoted = false;         // boundary="..." in Content-Type
   bool boundary_whitespace = false;     // whitespace around '=' of the boundary parameter
   bool data_before = false;             // bytes before the first boundary

@@ -196,6 +196,17 @@ void Transaction::parse_body() noexcept {
   } else if (body_processor_ == "XML") {
     bodies::parse_xml(body, limits, post_);
   }
+  if (post_.error && findings_.size() < options_.max_findings) {
+    // A body its processor could not read is worth an entry in the event by itself, as in
+    // ModSecurity's error log; rules see it through REQBODY_ERROR.
+    Finding f;
+    f.stage = "waf";
+    f.message = post_.error_message;
+    f.variable = "REQBODY_ERROR";
+    f.phase = 2;
+    findings_.push_back(f);
+    ex_.findings = std::span<const Finding>(findings_.data(), findings_.size());
+  }
 }
 
 void Transaction::run_phase(int phase) noexcept {
