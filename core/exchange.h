@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/block_cache.h"
 #include "core/verdict.h"
 
 namespace portcullis {
@@ -41,7 +42,7 @@ bool iequals(std::string_view a, std::string_view b) noexcept;
 
 class Exchange {
  public:
-  Exchange() noexcept : arena_(inline_.data(), inline_.size()) {}
+  Exchange() noexcept : arena_(inline_.data(), inline_.size(), &BlockCache::local()) {}
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
   ~Exchange();

@@ -2,7 +2,7 @@
 // with libmodsecurity (Debian libmodsecurity-dev), by ModSecurity v3, both with the same CRS
 // rules, on one core. Prints a table of requests per second and microseconds per request.
 //
-//   waf_engine_bench CRS_DIR [--paranoia N] [--seconds S]
+//   waf_engine_bench CRS_DIR [--paranoia N] [--seconds S] [--request NAME] [--only-portcullis]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -143,9 +143,14 @@ int main(int argc, char** argv) {
   std::string crs = argv[1];
   int paranoia = 1;
   double seconds = 2.0;
-  for (int i = 2; i + 1 < argc; i += 2) {
+  bool only_ours = false;
+  std::string only_request;
+  for (int i = 2; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--only-portcullis")) only_ours = true;
+    if (i + 1 >= argc) continue;
     if (!std::strcmp(argv[i], "--paranoia")) paranoia = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--seconds")) seconds = std::atof(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--request")) only_request = argv[i + 1];
   }
   // The same engine settings for both: ModSecurity's recommended body access, CRS in block mode.
   std::string engine_conf = "/tmp/portcullis-bench-engine.conf";
@@ -204,13 +209,16 @@ int main(int argc, char** argv) {
 
   std::vector<Row> rows;
   for (const BenchRequest& r : requests()) {
+    if (!only_request.empty() && r.name.find(only_request) == std::string::npos) continue;
     Row row;
     row.name = r.name;
     row.ours_blocked = run_ours(stage, r);
     row.ours = per_second([&] { run_ours(stage, r); }, seconds);
 #ifdef PORTCULLIS_WITH_MODSECURITY
-    row.modsec_blocked = run_modsec(r);
-    row.modsec = per_second([&] { run_modsec(r); }, seconds);
+    if (!only_ours) {
+      row.modsec_blocked = run_modsec(r);
+      row.modsec = per_second([&] { run_modsec(r); }, seconds);
+    }
 #endif
     rows.push_back(row);
   }
