@@ -12,11 +12,13 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
 #include "waf/operators/all.h"
 #include "waf/operators/argument.h"
+#include "waf/operators/possessive.h"
 
 namespace portcullis::waf::operators {
 namespace {
@@ -105,6 +107,12 @@ class RegexCache {
       if (std::shared_ptr<const RE2> re = it->second.lock()) return re;
     }
     auto re = std::make_shared<const RE2>(pcre_to_re2(pattern), regex_options());
+    if (!re->ok() && re->error_code() == RE2::ErrorRepeatOp) {
+      // Possessive quantifiers, made greedy where that provably changes nothing.
+      if (std::optional<std::string> greedy = rewrite_possessive(pattern)) {
+        re = std::make_shared<const RE2>(pcre_to_re2(*greedy), regex_options());
+      }
+    }
     if (!re->ok()) return Error("@rx: cannot compile /" + pattern + "/: " + re->error());
     std::erase_if(entries_, [](const auto& entry) { return entry.second.expired(); });
     entries_[pattern] = re;
