@@ -598,6 +598,13 @@ Status Compiler::finish() {
   // Number transformation-chain prefixes and gather each chain's regexes into a prefilter.
   std::map<std::vector<std::uintptr_t>, std::uint32_t> chain_numbers;
   std::map<std::uint32_t, std::vector<std::pair<Rule*, const RE2*>>> groups;
+  struct MultiMember {
+    Rule* rule;
+    std::size_t step;
+    std::uint32_t group;
+    std::size_t slot;
+  };
+  std::vector<MultiMember> multi_members;
   auto number = [&](Rule& link) {
     std::vector<std::uintptr_t> prefix;
     link.chain_ids.clear();
@@ -610,6 +617,16 @@ Status Compiler::finish() {
     if (link.op && link.op->regex() != nullptr && !link.multi_match) {
       groups[group].emplace_back(&link, link.op->regex());
     }
+    if (link.op && link.op->regex() != nullptr && link.multi_match) {
+      // Slots are filled in below, in the order of registration: -1 - (index in the group).
+      link.multi_slots.clear();
+      for (std::size_t k = 0; k <= link.chain_ids.size(); ++k) {
+        std::uint32_t g = k == 0 ? 0 : link.chain_ids[k - 1];
+        link.multi_slots.push_back(static_cast<int>(g));
+        groups[g].emplace_back(nullptr, link.op->regex());
+        multi_members.push_back({&link, k, g, groups[g].size() - 1});
+      }
+    }
   };
   for (auto& r : rules_) {
     if (r->is_marker || is_removed(*r)) continue;
@@ -620,12 +637,32 @@ Status Compiler::finish() {
   for (auto& [group, members] : groups) {
     std::vector<const RE2*> regexes;
     for (std::size_t i = 0; i < members.size(); ++i) {
-      members[i].first->prefilter_group = static_cast<int>(group);
-      members[i].first->prefilter_slot = static_cast<int>(i);
+      if (members[i].first != nullptr) {
+        members[i].first->prefilter_group = static_cast<int>(group);
+        members[i].first->prefilter_slot = static_cast<int>(i);
+      }
       regexes.push_back(members[i].second);
     }
     set_->prefilters[group] = std::make_unique<Prefilter>(regexes);
   }
+  for (const MultiMember& m : multi_members) {
+    m.rule->multi_slots[m.step] = static_cast<int>(m.slot);
+  }
+  std::map<std::string, std::size_t> atom_index;
+  std::vector<std::string> all_atoms;
+  for (std::uint32_t g = 0; g < set_->prefilters.size(); ++g) {
+    if (!set_->prefilters[g]) continue;
+    const auto& atoms = set_->prefilters[g]->atoms();
+    for (std::size_t k = 0; k < atoms.size(); ++k) {
+      auto [it, added] = atom_index.try_emplace(atoms[k], all_atoms.size());
+      if (added) {
+        all_atoms.push_back(atoms[k]);
+        set_->atom_users.emplace_back();
+      }
+      set_->atom_users[it->second].emplace_back(g, static_cast<int>(k));
+    }
+  }
+  set_->atoms = std::make_unique<operators::PhraseAutomaton>(all_atoms);
   for (auto& r : rules_) {
     if (is_removed(*r)) continue;
     if (r->is_marker) {

@@ -16,9 +16,7 @@ Prefilter::Prefilter(const std::vector<const RE2*>& regexes) : filter_(3), size_
     }
     slot_of_id_.push_back(static_cast<int>(i));
   }
-  std::vector<std::string> atoms;
-  filter_.Compile(&atoms);
-  automaton_ = std::make_unique<operators::PhraseAutomaton>(atoms);
+  filter_.Compile(&atoms_);
   // Most values contain no atom at all: their candidates are computed once, here.
   none_.assign(size_, 0);
   std::vector<int> ids;
@@ -29,19 +27,15 @@ Prefilter::Prefilter(const std::vector<const RE2*>& regexes) : filter_(3), size_
   // they need no list here; unfiltered_ only holds those the filter could not take.
 }
 
-void Prefilter::candidates(std::string_view text, std::uint8_t* out, std::vector<int>& atoms,
+void Prefilter::candidates(const std::vector<int>& found, std::uint8_t* out,
                            std::vector<int>& ids) const {
-  atoms.clear();
-  automaton_->find_all(text, [&](std::size_t atom) { atoms.push_back(static_cast<int>(atom)); });
-  if (atoms.empty()) {
+  if (found.empty()) {
     std::memcpy(out, none_.data(), size_);
     return;
   }
   std::memset(out, 0, size_);
-  std::sort(atoms.begin(), atoms.end());
-  atoms.erase(std::unique(atoms.begin(), atoms.end()), atoms.end());
   ids.clear();
-  filter_.AllPotentials(atoms, &ids);
+  filter_.AllPotentials(found, &ids);
   for (int id : ids) out[slot_of_id_[static_cast<std::size_t>(id)]] = 1;
   for (int slot : unfiltered_) out[slot] = 1;
 }

@@ -25,14 +25,17 @@ class Prefilter {
   explicit Prefilter(const std::vector<const RE2*>& regexes);
 
   std::size_t size() const noexcept { return size_; }
-  // Fills `out` (size() bytes): 1 where the regex of that slot may match `text`, 0 where it
-  // cannot. Scratch vectors are the caller's, reused across calls.
-  void candidates(std::string_view text, std::uint8_t* out, std::vector<int>& atoms,
-                  std::vector<int>& ids) const;
+  // The literal atoms of this group's regexes (lower case); RuleSet finds them in values once
+  // for every group (RuleSet::atoms).
+  const std::vector<std::string>& atoms() const noexcept { return atoms_; }
+  // Fills `out` (size() bytes): 1 where the regex of that slot may match a text in which the
+  // atoms `found` (indexes into atoms(), sorted, distinct) occur, 0 where it cannot. `ids` is
+  // the caller's scratch vector, reused across calls.
+  void candidates(const std::vector<int>& found, std::uint8_t* out, std::vector<int>& ids) const;
 
  private:
   re2::FilteredRE2 filter_;
-  std::unique_ptr<operators::PhraseAutomaton> automaton_;
+  std::vector<std::string> atoms_;
   std::vector<int> unfiltered_;  // slots that are always candidates
   std::vector<int> slot_of_id_;  // the filter's regex id → slot
   std::vector<std::uint8_t> none_;  // the candidates of a text with no atom

@@ -15,6 +15,7 @@
 
 #include "waf/actions/actions.h"
 #include "waf/engine/prefilter.h"
+#include "waf/operators/phrase_automaton.h"
 #include "waf/engine/macro.h"
 #include "waf/operators/operator.h"
 #include "waf/transformations/transformation.h"
@@ -62,6 +63,9 @@ struct Rule {
   // The prefilter group (the full chain's number) and this rule's slot in it; -1: none.
   int prefilter_group = -1;
   int prefilter_slot = -1;
+  // multiMatch rules test the value after every changing prefix of the chain: their regex has
+  // a slot in the group of each prefix (0: the value as it is), in prefix order.
+  std::vector<int> multi_slots;
 
   // --- what it does on a match
   std::vector<SetVar> setvars;   // per matched value, as ModSecurity v3
@@ -111,6 +115,10 @@ struct RuleSet {
   std::size_t rule_count = 0;
   // Prefilters by group (Rule::prefilter_group); null where a group has no regex.
   std::vector<std::unique_ptr<Prefilter>> prefilters;
+  // Every group's atoms in one automaton, so that a value is scanned once whatever the group:
+  // atom i of the automaton is atom atom_users[i][k].second of group atom_users[i][k].first.
+  std::unique_ptr<operators::PhraseAutomaton> atoms;
+  std::vector<std::vector<std::pair<std::uint32_t, int>>> atom_users;
   std::uint32_t chain_count = 0;
   // What was accepted without effect (unsupported actions and directives), one line each.
   std::vector<std::string> warnings;

@@ -310,19 +310,35 @@ bool Transaction::evaluate(const Rule& rule, const Rule& head, int phase) noexce
         any = true;
       };
       auto test = [&](std::string_view v) { on_result(v, rule.op->match(v, *this)); };
+      if (rule.multi_match && !rule.multi_slots.empty() && cacheable(var) && value.data() != nullptr) {
+        // The value, then each prefix of the chain that changed it, each checked against the
+        // prefilter of that prefix's group.
+        transformed(rule, value);
+        const char* previous = nullptr;
+        std::size_t previous_size = 0;
+        for (std::size_t k = 0; k <= rule.chain_ids.size(); ++k) {
+          std::uint32_t chain = k == 0 ? 0 : rule.chain_ids[k - 1];
+          CacheEntry* e = cache_find(value, chain);
+          if (e == nullptr) e = cache_insert(value, chain, value);
+          if (k > 0 && e->result.data() == previous && e->result.size() == previous_size) continue;
+          previous = e->result.data();
+          previous_size = e->result.size();
+          if (!may_match(*e, chain, static_cast<std::size_t>(rule.multi_slots[k]))) {
+            on_result(e->result, false);
+            continue;
+          }
+          test(e->result);
+        }
+        return;
+      }
       if (!rule.multi_match && cacheable(var) && value.data() != nullptr) {
         CacheEntry* e = transformed(rule, value);
-        if (rule.prefilter_slot >= 0) {
-          const Prefilter* pf = rules_.prefilters[static_cast<std::size_t>(rule.prefilter_group)].get();
-          if (e->candidates == nullptr) {
-            e->candidates = static_cast<std::uint8_t*>(arena_->allocate(pf->size(), 1));
-            pf->candidates(e->result, e->candidates, prefilter_atoms_, prefilter_ids_);
-          }
-          // The regex cannot match: the operator is false without running it.
-          if (e->candidates[rule.prefilter_slot] == 0) {
-            on_result(e->result, false);
-            return;
-          }
+        // The regex cannot match: the operator is false without running it.
+        if (rule.prefilter_slot >= 0 &&
+            !may_match(*e, static_cast<std::uint32_t>(rule.prefilter_group),
+                       static_cast<std::size_t>(rule.prefilter_slot))) {
+          on_result(e->result, false);
+          return;
         }
         test(e->result);
         return;
@@ -425,6 +441,51 @@ Transaction::CacheEntry* Transaction::cache_insert(std::string_view value, std::
   cache_[j] = CacheEntry{value.data(), value.size(), chain, result, nullptr};
   ++cache_used_;
   return &cache_[j];
+}
+
+bool Transaction::may_match(CacheEntry& e, std::uint32_t group, std::size_t slot) noexcept {
+  const Prefilter* pf = rules_.prefilters[group].get();
+  if (e.candidates == nullptr) {
+    e.candidates = static_cast<std::uint8_t*>(arena_->allocate(pf->size(), 1));
+    AtomsFound found = atoms_in(e.result);
+    prefilter_atoms_.clear();
+    for (std::uint32_t i = 0; i < found.count; ++i) {
+      for (const auto& [g, local] : rules_.atom_users[found.ids[i]]) {
+        if (g == group) prefilter_atoms_.push_back(local);
+      }
+    }
+    std::sort(prefilter_atoms_.begin(), prefilter_atoms_.end());
+    prefilter_atoms_.erase(std::unique(prefilter_atoms_.begin(), prefilter_atoms_.end()),
+                           prefilter_atoms_.end());
+    pf->candidates(prefilter_atoms_, e.candidates, prefilter_ids_);
+  }
+  return e.candidates[slot] != 0;
+}
+
+Transaction::AtomsFound Transaction::atoms_in(std::string_view text) noexcept {
+  // Cached in the transform cache under a chain number no chain has.
+  constexpr std::uint32_t kAtomsKey = 0xffffffffu;
+  if (text.data() == nullptr || !rules_.atoms) return {};
+  if (CacheEntry* e = cache_find(text, kAtomsKey)) {
+    return {reinterpret_cast<const std::uint32_t*>(e->result.data()),
+            static_cast<std::uint32_t>(e->result.size() / sizeof(std::uint32_t))};
+  }
+  atom_scratch_.clear();
+  rules_.atoms->find_all(text, [&](std::size_t atom) {
+    atom_scratch_.push_back(static_cast<std::uint32_t>(atom));
+  });
+  std::sort(atom_scratch_.begin(), atom_scratch_.end());
+  atom_scratch_.erase(std::unique(atom_scratch_.begin(), atom_scratch_.end()), atom_scratch_.end());
+  std::uint32_t* ids = nullptr;
+  if (!atom_scratch_.empty()) {
+    ids = static_cast<std::uint32_t*>(
+        arena_->allocate(atom_scratch_.size() * sizeof(std::uint32_t), alignof(std::uint32_t)));
+    std::copy(atom_scratch_.begin(), atom_scratch_.end(), ids);
+  }
+  auto count = static_cast<std::uint32_t>(atom_scratch_.size());
+  cache_insert(text, kAtomsKey,
+               std::string_view(reinterpret_cast<const char*>(ids), count * sizeof(std::uint32_t)));
+  return {ids, count};
 }
 
 Transaction::CacheEntry* Transaction::transformed(const Rule& rule, std::string_view value) noexcept {

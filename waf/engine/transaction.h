@@ -158,6 +158,16 @@ class Transaction final : public MatchContext {
   std::size_t cache_capacity_ = 0;
   std::size_t cache_used_ = 0;
   std::vector<int> prefilter_atoms_, prefilter_ids_;
+  // The atoms (RuleSet::atoms indexes, sorted) found in a text, cached by the text's address.
+  struct AtomsFound {
+    const std::uint32_t* ids = nullptr;
+    std::uint32_t count = 0;
+  };
+  AtomsFound atoms_in(std::string_view text) noexcept;
+  // Whether the regex in `slot` of prefilter `group` may match the entry's value (whose chain
+  // number is `group`); the entry keeps the group's verdicts.
+  bool may_match(CacheEntry& e, std::uint32_t group, std::size_t slot) noexcept;
+  std::vector<std::uint32_t> atom_scratch_;
 
   std::pmr::vector<Finding> findings_;
   Intervention intervention_;

@@ -35,8 +35,10 @@ Result<std::vector<std::string>> split_words(std::string_view line) {
       ++i;  // opening quote
       bool closed = false;
       while (i < line.size()) {
-        if (line[i] == '\\' && i + 1 < line.size() && line[i + 1] == '"') {
-          word += '"';
+        if (line[i] == '\\' && i + 1 < line.size() && (line[i + 1] == '"' || line[i + 1] == '\\')) {
+          // \" is a quote and \\ one backslash, as Apache reads directive arguments (the
+          // CRS 3 rules are written for it: "[^\\\\]" is a class without the backslash).
+          word += line[i + 1];
           i += 2;
         } else if (line[i] == '"') {
           ++i;

@@ -16,7 +16,8 @@
 namespace portcullis::waf::seclang {
 
 // One directive as written: its name and its arguments. Arguments in double quotes lose the
-// quotes and the backslash of each \" inside; every other backslash is kept (regexes need it).
+// quotes, \" inside becomes " and \\ one backslash (as Apache reads directive arguments);
+// every other backslash is kept (regexes need it).
 struct Directive {
   std::string name;
   std::vector<std::string> args;
