@@ -808,6 +808,20 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
 
     upstream_metrics.response_time.observe(Clock::now() - sent_at);
 
+    // ---- the stages that inspect responses see the head before the client does
+    if (route->pipeline->inspects_responses()) {
+      ex.response_status = static_cast<std::uint16_t>(resp.status);
+      ex.response_protocol = resp.version_minor == 0 ? Protocol::kHttp10 : Protocol::kHttp11;
+      ex.response_headers = resp.headers;
+      Verdict v = route->pipeline->on_response_headers(ex);
+      if (!v.is_continue()) {
+        worker_.security_event(ex, v, false, v.status);
+        record.enforced = v;
+        st.upstream.reset();
+        co_return refuse(v.status, v.reason);
+      }
+    }
+
     // ---- response head to the client: lowercase names, no connection-specific fields
     std::string names;  // lowercased names, packed
     names.reserve(512);
