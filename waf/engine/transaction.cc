@@ -419,7 +419,7 @@ Transaction::CacheEntry* Transaction::cache_find(std::string_view value,
 Transaction::CacheEntry* Transaction::cache_insert(std::string_view value, std::uint32_t chain,
                                                    std::string_view result) noexcept {
   if ((cache_used_ + 1) * 2 > cache_capacity_) {
-    std::size_t capacity = cache_capacity_ ? cache_capacity_ * 2 : 256;
+    std::size_t capacity = cache_capacity_ ? cache_capacity_ * 2 : 1024;
     auto* table = static_cast<CacheEntry*>(arena_->allocate(sizeof(CacheEntry) * capacity, alignof(CacheEntry)));
     for (std::size_t i = 0; i < capacity; ++i) new (&table[i]) CacheEntry();
     CacheEntry* old = cache_;

@@ -38,10 +38,6 @@ PhraseAutomaton::PhraseAutomaton(const std::vector<std::string>& phrases) {
     for (const auto& [byte, target] : trie[i]) edges_.push_back(Edge{byte, target});
   }
 
-  for (int b = 0; b < 256; ++b) {
-    std::int32_t next = child(nodes_[0], static_cast<unsigned char>(to_lower_ascii(static_cast<char>(b))));
-    root_[static_cast<std::size_t>(b)] = next == kNone ? 0 : next;
-  }
   // Breadth-first, so a node's fail target is finished before the node itself.
   std::vector<std::int32_t> queue{0};
   nodes_[0].output = nodes_[0].phrase;
@@ -70,6 +66,25 @@ PhraseAutomaton::PhraseAutomaton(const std::vector<std::string>& phrases) {
       queue.push_back(target);
     }
   }
+  // Byte classes: each byte that occurs in a phrase (case-folded) gets its own class.
+  for (const Edge& e : edges_) {
+    if (byte_class_[e.byte] == 0) byte_class_[e.byte] = static_cast<std::uint8_t>(classes_++);
+  }
+  for (int b = 'A'; b <= 'Z'; ++b) byte_class_[static_cast<std::size_t>(b)] = byte_class_[static_cast<std::size_t>(b + 32)];
+  std::vector<unsigned char> representative(classes_, 0);
+  for (int b = 0; b < 256; ++b) representative[byte_class_[static_cast<std::size_t>(b)]] = static_cast<unsigned char>(to_lower_ascii(static_cast<char>(b)));
+  // Rows in breadth-first order, so that a node's fail row is filled before its own.
+  delta_.assign(nodes_.size() * classes_, 0);
+  for (std::size_t head = 0; head < queue.size(); ++head) {
+    auto n = static_cast<std::size_t>(queue[head]);
+    for (std::size_t c = 0; c < classes_; ++c) {
+      std::int32_t next = c == 0 ? kNone : child(nodes_[n], representative[c]);
+      if (next == kNone) {
+        next = n == 0 ? 0 : delta_[static_cast<std::size_t>(nodes_[n].fail) * classes_ + c];
+      }
+      delta_[n * classes_ + c] = next;
+    }
+  }
 }
 
 std::int32_t PhraseAutomaton::child(const Node& node, unsigned char byte) const noexcept {
@@ -78,16 +93,6 @@ std::int32_t PhraseAutomaton::child(const Node& node, unsigned char byte) const 
   auto it = std::lower_bound(first, last, byte,
                              [](const Edge& edge, unsigned char b) { return edge.byte < b; });
   return (it != last && it->byte == byte) ? it->target : kNone;
-}
-
-std::int32_t PhraseAutomaton::step(std::int32_t node, unsigned char byte) const noexcept {
-  unsigned char folded = static_cast<unsigned char>(to_lower_ascii(static_cast<char>(byte)));
-  while (node != 0) {
-    std::int32_t next = child(nodes_[node], folded);
-    if (next != kNone) return next;
-    node = nodes_[node].fail;
-  }
-  return root_[byte];
 }
 
 const std::string* PhraseAutomaton::find(std::string_view text) const noexcept {

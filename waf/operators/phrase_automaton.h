@@ -55,12 +55,19 @@ class PhraseAutomaton {
     std::int32_t output = kNone;  // the longest phrase that ends here, this node's or a suffix's
     std::int32_t dict = kNone;    // the nearest node down the fail chain where a phrase ends
   };
-  std::int32_t step(std::int32_t node, unsigned char byte) const noexcept;
+  std::int32_t step(std::int32_t node, unsigned char byte) const noexcept {
+    return delta_[static_cast<std::size_t>(node) * classes_ + byte_class_[byte]];
+  }
 
   std::int32_t child(const Node& node, unsigned char byte) const noexcept;
 
   std::vector<std::string> phrases_;
-  std::array<std::int32_t, 256> root_{};  // the root's transitions, dense: most steps start there
+  // The full transition function (failure links folded in), one row per node over byte
+  // classes: bytes that no phrase contains share class 0, letters are folded. Memory: nodes x
+  // classes x 4 bytes.
+  std::array<std::uint8_t, 256> byte_class_{};
+  std::size_t classes_ = 1;
+  std::vector<std::int32_t> delta_;
   std::vector<Node> nodes_;
   std::vector<Edge> edges_;
 };
