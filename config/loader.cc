@@ -599,8 +599,9 @@ std::string Loader::resolve_path(const std::string& path) const {
 Result<std::unique_ptr<Stage>> Loader::compile_waf(const YAML::Node& w, const std::string& key) {
   waf::WafConfig config;
   if (w && !w.IsNull()) {
-    if (auto st = check_keys(w, key, {"rules", "inline", "paranoia", "inbound_threshold",
-                                      "outbound_threshold", "mask"});
+    if (auto st = check_keys(
+            w, key,
+            {"rules", "inline", "paranoia", "inbound_threshold", "outbound_threshold", "mask"});
         !st) {
       return st.error();
     }
@@ -630,8 +631,9 @@ Result<std::unique_ptr<Stage>> Loader::compile_waf(const YAML::Node& w, const st
       char* end = nullptr;
       long v = std::strtol(text.value().c_str(), &end, 10);
       if (text.value().empty() || *end != '\0' || v < lo || v > hi) {
-        return error_at(w[name], key + "." + name,
-                        "expected a number from " + std::to_string(lo) + " to " + std::to_string(hi));
+        return error_at(
+            w[name], key + "." + name,
+            "expected a number from " + std::to_string(lo) + " to " + std::to_string(hi));
       }
       out = static_cast<int>(v);
       return Ok{};

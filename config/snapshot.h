@@ -111,7 +111,7 @@ struct Snapshot {
   // What the WAF rules asked for that the engine accepts without effect, one line each
   // ("FILE:LINE: what"): printed at load and counted in portcullis_waf_load_warnings.
   std::vector<std::string> waf_warnings;
-  int workers = 0;     // 0 = number of cores
+  int workers = 0;  // 0 = number of cores
   std::vector<Listener> listen;
   std::optional<SocketAddress> demo_upstream;
   // Admin listener (docs/admin-api.md); nullopt: off. The token, when set, is required as

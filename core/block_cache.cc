@@ -13,8 +13,8 @@ BlockCache& BlockCache::local() noexcept {
 BlockCache::~BlockCache() {
   for (std::size_t c = 0; c < classes_.size(); ++c) {
     for (std::size_t i = 0; i < classes_[c].count; ++i) {
-      ::operator delete(classes_[c].free[i], std::size_t{1} << (c + kMinShift),
-                        std::align_val_t{alignof(std::max_align_t)});
+      ::operator delete (classes_[c].free[i], std::size_t{1} << (c + kMinShift),
+                         std::align_val_t{alignof(std::max_align_t)});
     }
   }
 }
@@ -28,17 +28,17 @@ std::size_t BlockCache::shift_for(std::size_t bytes) noexcept {
 void* BlockCache::do_allocate(std::size_t bytes, std::size_t alignment) {
   std::size_t shift = shift_for(bytes);
   if (shift > kMaxShift || alignment > alignof(std::max_align_t)) {
-    return ::operator new(bytes, std::align_val_t{alignment});
+    return ::operator new (bytes, std::align_val_t{alignment});
   }
   Class& c = classes_[shift - kMinShift];
   if (c.count > 0) return c.free[--c.count];
-  return ::operator new(std::size_t{1} << shift, std::align_val_t{alignof(std::max_align_t)});
+  return ::operator new (std::size_t{1} << shift, std::align_val_t{alignof(std::max_align_t)});
 }
 
 void BlockCache::do_deallocate(void* p, std::size_t bytes, std::size_t alignment) {
   std::size_t shift = shift_for(bytes);
   if (shift > kMaxShift || alignment > alignof(std::max_align_t)) {
-    ::operator delete(p, bytes, std::align_val_t{alignment});
+    ::operator delete (p, bytes, std::align_val_t{alignment});
     return;
   }
   Class& c = classes_[shift - kMinShift];
@@ -46,7 +46,7 @@ void BlockCache::do_deallocate(void* p, std::size_t bytes, std::size_t alignment
     c.free[c.count++] = p;
     return;
   }
-  ::operator delete(p, std::size_t{1} << shift, std::align_val_t{alignof(std::max_align_t)});
+  ::operator delete (p, std::size_t{1} << shift, std::align_val_t{alignof(std::max_align_t)});
 }
 
 }  // namespace portcullis

@@ -8,9 +8,9 @@
 #include <cstdint>
 #include <memory_resource>
 #include <new>
-#include <utility>
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/block_cache.h"

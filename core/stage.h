@@ -41,9 +41,7 @@ class Stage {
 
   // How many bytes of this response's body the stage wants held for on_response_body; 0: none.
   // Asked after on_response_headers. Bodies longer than that are inspected by their prefix.
-  virtual std::size_t response_body_limit(const Exchange& /*exchange*/) const noexcept {
-    return 0;
-  }
+  virtual std::size_t response_body_limit(const Exchange& /*exchange*/) const noexcept { return 0; }
 
   // Runs once the response body (or its first response_body_limit bytes) is held.
   virtual Verdict on_response_body(Exchange& /*exchange*/) const noexcept {

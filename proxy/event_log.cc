@@ -257,7 +257,8 @@ std::string format_event(const Exchange& ex, const Verdict& verdict, bool detect
   // The deciding rule first, unless it is among the findings (a WAF rule).
   bool in_findings = false;
   for (const Finding& f : ex.findings) {
-    if (!verdict.rule.empty() && f.stage == verdict.stage && f.rule == verdict.rule) in_findings = true;
+    if (!verdict.rule.empty() && f.stage == verdict.stage && f.rule == verdict.rule)
+      in_findings = true;
   }
   if (!only_findings && !in_findings && (!verdict.rule.empty() || !verdict.reason.empty())) {
     out += "{\"id\":";

@@ -1067,9 +1067,9 @@ class Http1Session final : public SessionLink,
   // Reads up to `limit` (+1) decoded bytes of the upstream's response body into `held`, for
   // the stages that inspect responses; `done` when the body ended within them.
   awaitable<RelayEnd> read_response_prefix(const config::Snapshot& snap, BodyKind kind,
-                                           http1::ChunkedDecoder& decoder,
-                                           std::uint64_t& remaining, std::size_t limit,
-                                           std::string& held, std::string& trailers, bool& done) {
+                                           http1::ChunkedDecoder& decoder, std::uint64_t& remaining,
+                                           std::size_t limit, std::string& held,
+                                           std::string& trailers, bool& done) {
     Buffer& ub = upstream_->buffer;
     done = false;
     while (!done && held.size() <= limit) {
@@ -1328,7 +1328,7 @@ class Http1Session final : public SessionLink,
   std::unique_ptr<UpstreamConnection> upstream_;
   std::string_view forward_detail_;
   const Pipeline* pipeline_ = nullptr;  // the route's, while a request is forwarded
-  RequestRecord* record_ = nullptr;  // the request being served, while serve_one runs
+  RequestRecord* record_ = nullptr;     // the request being served, while serve_one runs
 
   // The request body as far as it was taken before forwarding.
   struct HeldBody {

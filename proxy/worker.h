@@ -47,13 +47,13 @@ struct RequestRecord {
   std::uint16_t listener;
   Protocol protocol;
   TimePoint start = Clock::now();
-  Exchange* ex = nullptr;        // set once the request has one
+  Exchange* ex = nullptr;  // set once the request has one
   // The route's policy, once matched: its stages' on_complete runs when the record ends. The
   // session keeps the snapshot it belongs to alive for longer than the record.
   const Pipeline* pipeline = nullptr;
-  std::uint16_t route = 0;       // route label slot; 0: none matched
-  int status = 0;                // the status sent; 0: no response (not recorded)
-  Verdict enforced;              // the verdict that refused the request, if any
+  std::uint16_t route = 0;  // route label slot; 0: none matched
+  int status = 0;           // the status sent; 0: no response (not recorded)
+  Verdict enforced;         // the verdict that refused the request, if any
 };
 
 class Worker {

@@ -45,7 +45,8 @@ std::vector<BenchRequest> requests() {
       {"Accept-Encoding", "gzip, deflate, br"},
       {"Cookie", "session=3f8a9c1e7b2d4a6f; theme=dark; consent=yes"},
   };
-  std::string json = R"({"order":{"id":184467,"customer":{"name":"Jane Doe","email":"jane@example.com","address":{"street":"12 Market Street","city":"Springfield","zip":"12345","country":"US"}},"items":[)";
+  std::string json =
+      R"({"order":{"id":184467,"customer":{"name":"Jane Doe","email":"jane@example.com","address":{"street":"12 Market Street","city":"Springfield","zip":"12345","country":"US"}},"items":[)";
   for (int i = 0; i < 6; ++i) {
     if (i) json += ",";
     json += R"({"sku":"SKU-)" + std::to_string(1000 + i) +
@@ -67,9 +68,11 @@ std::vector<BenchRequest> requests() {
     return h;
   };
   return {
-      {"GET with query", "GET", "/catalog/search?q=blue+shirt&page=2&sort=price&size=M", browser, ""},
+      {"GET with query", "GET", "/catalog/search?q=blue+shirt&page=2&sort=price&size=M", browser,
+       ""},
       {"JSON POST (1 KB)", "POST", "/api/orders",
-       with({{"Content-Type", "application/json"}, {"Content-Length", std::to_string(json.size())}}),
+       with(
+           {{"Content-Type", "application/json"}, {"Content-Length", std::to_string(json.size())}}),
        json},
       {"multipart upload", "POST", "/upload",
        with({{"Content-Type", "multipart/form-data; boundary=" + boundary},
@@ -81,7 +84,8 @@ std::vector<BenchRequest> requests() {
        "Springfield&newsletter=on&bio=I+like+hiking+and+photography."},
       {"attack: SQLi", "GET", "/item?id=1%27%20UNION%20SELECT%20username,password%20FROM%20users--",
        browser, ""},
-      {"attack: XSS", "GET", "/search?q=%3Cscript%3Ealert(document.cookie)%3C/script%3E", browser, ""},
+      {"attack: XSS", "GET", "/search?q=%3Cscript%3Ealert(document.cookie)%3C/script%3E", browser,
+       ""},
       {"attack: path traversal", "GET", "/download?file=../../../../etc/passwd", browser, ""},
   };
 }
@@ -156,16 +160,18 @@ int main(int argc, char** argv) {
   std::string engine_conf = "/tmp/portcullis-bench-engine.conf";
   {
     FILE* f = std::fopen(engine_conf.c_str(), "w");
-    std::fprintf(f,
-                 "SecRuleEngine On\nSecRequestBodyAccess On\nSecRequestBodyLimit 13107200\n"
-                 "SecRequestBodyNoFilesLimit 131072\n"
-                 "SecRule REQUEST_HEADERS:Content-Type \"@rx (?i)^application/json\" "
-                 "\"id:200001,phase:1,pass,nolog,ctl:requestBodyProcessor=JSON\"\n"
-                 "SecAction \"id:900000,phase:1,pass,nolog,setvar:tx.blocking_paranoia_level=%d\"\n",
-                 paranoia);
+    std::fprintf(
+        f,
+        "SecRuleEngine On\nSecRequestBodyAccess On\nSecRequestBodyLimit 13107200\n"
+        "SecRequestBodyNoFilesLimit 131072\n"
+        "SecRule REQUEST_HEADERS:Content-Type \"@rx (?i)^application/json\" "
+        "\"id:200001,phase:1,pass,nolog,ctl:requestBodyProcessor=JSON\"\n"
+        "SecAction \"id:900000,phase:1,pass,nolog,setvar:tx.blocking_paranoia_level=%d\"\n",
+        paranoia);
     std::fclose(f);
   }
-  std::vector<std::string> files = {engine_conf, crs + "/crs-setup.conf.example", crs + "/rules/*.conf"};
+  std::vector<std::string> files = {engine_conf, crs + "/crs-setup.conf.example",
+                                    crs + "/rules/*.conf"};
 
   waf::WafConfig config;
   config.rule_files = files;
@@ -224,7 +230,9 @@ int main(int argc, char** argv) {
   }
   std::printf("CRS %s, paranoia level %d, one core, %.1f s per cell\n\n", crs.c_str(), paranoia,
               seconds);
-  std::printf("| request | portcullis req/s | us/req | blocked | libmodsecurity req/s | us/req | blocked | ratio |\n");
+  std::printf(
+      "| request | portcullis req/s | us/req | blocked | libmodsecurity req/s | us/req | blocked | "
+      "ratio |\n");
   std::printf("|---|---:|---:|---|---:|---:|---|---:|\n");
   for (const Row& row : rows) {
     std::printf("| %s | %.0f | %.1f | %s | ", row.name.c_str(), row.ours, 1e6 / row.ours,

@@ -39,15 +39,17 @@ class WafTest : public ProxyTest {
 
   std::string config(const std::string& waf_yaml, const std::string& mode = "block") const {
     return "listen: [127.0.0.1:0]\nworkers: 1\nupstreams: [{name: app, endpoints: [" +
-           upstream_.endpoint() + "]}]\nroutes: [{upstream: app}]\npolicies:\n  - name: default\n    mode: " +
-           mode + "\n    waf:\n" + waf_yaml;
+           upstream_.endpoint() +
+           "]}]\nroutes: [{upstream: app}]\npolicies:\n  - name: default\n    mode: " + mode +
+           "\n    waf:\n" + waf_yaml;
   }
 };
 
 TEST_F(WafTest, InlineRuleRefusesMatchingRequestAndLogsIt) {
-  ASSERT_TRUE(proxy_.start_with_config(config(
-      "      inline: |\n"
-      "        SecRule ARGS:q \"@contains attack\" \"id:1001,phase:1,deny,status:403,msg:'attack in q',logdata:'%{MATCHED_VAR}'\"\n")));
+  ASSERT_TRUE(proxy_.start_with_config(
+      config("      inline: |\n"
+             "        SecRule ARGS:q \"@contains attack\" "
+             "\"id:1001,phase:1,deny,status:403,msg:'attack in q',logdata:'%{MATCHED_VAR}'\"\n")));
 
   CurlResult blocked = run_curl({url("/echo?q=an%20attack")});
   EXPECT_EQ(blocked.status, 403) << blocked.body;
@@ -99,11 +101,12 @@ TEST_F(WafTest, DetectModeForwardsAndRecordsWhatWouldHaveBeenBlocked) {
 }
 
 TEST_F(WafTest, ResponseBodyInspectionRefusesDataLeaks) {
-  ASSERT_TRUE(proxy_.start_with_config(config(
-      "      rules: [" + kCrs + "/crs-setup.conf.example, " + kCrs + "/rules/*.conf]\n"
-      "      inline: |\n"
-      "        SecResponseBodyAccess On\n"
-      "        SecResponseBodyMimeType text/plain text/html\n")));
+  ASSERT_TRUE(
+      proxy_.start_with_config(config("      rules: [" + kCrs + "/crs-setup.conf.example, " + kCrs +
+                                      "/rules/*.conf]\n"
+                                      "      inline: |\n"
+                                      "        SecResponseBodyAccess On\n"
+                                      "        SecResponseBodyMimeType text/plain text/html\n")));
 
   // /echo answers with the request body as text/plain: here, an SQL error message.
   CurlResult leak = run_curl({"-X", "POST", "--data-binary",
@@ -120,9 +123,10 @@ TEST_F(WafTest, ResponseBodyInspectionRefusesDataLeaks) {
 }
 
 TEST_F(WafTest, ResponseHeaderRuleRefusesForHttp1AndHttp2Clients) {
-  ASSERT_TRUE(proxy_.start_with_config(config(
-      "      inline: |\n"
-      "        SecRule RESPONSE_HEADERS:X-Big \"@rx ^h{8}$\" \"id:2001,phase:3,deny,status:502,msg:'internal header leaked'\"\n")));
+  ASSERT_TRUE(proxy_.start_with_config(
+      config("      inline: |\n"
+             "        SecRule RESPONSE_HEADERS:X-Big \"@rx ^h{8}$\" "
+             "\"id:2001,phase:3,deny,status:502,msg:'internal header leaked'\"\n")));
 
   // /big-header?bytes=N answers with a header x-big of N 'h'.
   EXPECT_EQ(run_curl({url("/big-header?bytes=8")}).status, 502);
@@ -136,11 +140,11 @@ TEST_F(WafTest, ResponseHeaderRuleRefusesForHttp1AndHttp2Clients) {
 
 TEST_F(WafTest, RuleFileErrorsStopTheStartWithFileAndLine) {
   TempDir dir;
-  auto rules = dir.write("bad.conf", "SecRule ARGS \"@rx a\" \"id:1,phase:1,pass\"\n"
-                                     "SecRule ARGS \"@frobnicate a\" \"id:2,phase:1,pass\"\n");
-  ProcessResult r = run_portcullis({"--check", "--upstream", "http://127.0.0.1:9", "--rules",
-                                    rules.string()},
-                                   seconds(20));
+  auto rules = dir.write("bad.conf",
+                         "SecRule ARGS \"@rx a\" \"id:1,phase:1,pass\"\n"
+                         "SecRule ARGS \"@frobnicate a\" \"id:2,phase:1,pass\"\n");
+  ProcessResult r = run_portcullis(
+      {"--check", "--upstream", "http://127.0.0.1:9", "--rules", rules.string()}, seconds(20));
   ASSERT_TRUE(r.exit.has_value());
   EXPECT_EQ(r.exit->code, 1);
   EXPECT_NE(r.err.find("bad.conf:2: unknown operator '@frobnicate'"), std::string::npos) << r.err;

@@ -162,7 +162,8 @@ Result<SetVar> compile_setvar(std::string_view text) {
 
 Result<Ctl> compile_ctl(std::string_view text) {
   std::size_t eq = text.find('=');
-  if (eq == std::string_view::npos) return Error{"ctl needs NAME=VALUE: '" + std::string(text) + "'"};
+  if (eq == std::string_view::npos)
+    return Error{"ctl needs NAME=VALUE: '" + std::string(text) + "'"};
   std::string_view name = trim(text.substr(0, eq));
   std::string_view value = trim(text.substr(eq + 1));
   Ctl ctl;
@@ -185,7 +186,8 @@ Result<Ctl> compile_ctl(std::string_view text) {
     ctl.kind = Ctl::Kind::kRuleRemoveById;
     std::size_t dash = value.find('-', 1);
     if (dash == std::string_view::npos) {
-      if (!parse_id(value, ctl.id_from)) return Error{"ctl:ruleRemoveById: bad id '" + ctl.text + "'"};
+      if (!parse_id(value, ctl.id_from))
+        return Error{"ctl:ruleRemoveById: bad id '" + ctl.text + "'"};
       ctl.id_to = ctl.id_from;
     } else if (!parse_id(value.substr(0, dash), ctl.id_from) ||
                !parse_id(value.substr(dash + 1), ctl.id_to)) {

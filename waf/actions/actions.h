@@ -42,13 +42,13 @@ Result<SetVar> compile_setvar(std::string_view text);
 // ctl:NAME=VALUE — changes the engine for the current transaction only.
 struct Ctl {
   enum class Kind : std::uint8_t {
-    kRuleEngine,            // On | Off | DetectionOnly
-    kRuleRemoveById,        // N or N-M
-    kRuleRemoveByTag,       // a tag (exact)
-    kRuleRemoveTargetById,  // ID;VAR:key
-    kRuleRemoveTargetByTag, // TAG;VAR:key
-    kRequestBodyProcessor,  // URLENCODED | MULTIPART | JSON | XML
-    kRequestBodyAccess,     // On | Off
+    kRuleEngine,             // On | Off | DetectionOnly
+    kRuleRemoveById,         // N or N-M
+    kRuleRemoveByTag,        // a tag (exact)
+    kRuleRemoveTargetById,   // ID;VAR:key
+    kRuleRemoveTargetByTag,  // TAG;VAR:key
+    kRequestBodyProcessor,   // URLENCODED | MULTIPART | JSON | XML
+    kRequestBodyAccess,      // On | Off
     kForceRequestBodyVariable,
     kIgnored,  // audit-log settings and others with no effect here (docs/waf.md)
   };

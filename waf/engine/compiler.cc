@@ -198,7 +198,8 @@ Status Compiler::apply_action(Rule& rule, const Action& a, bool chained, const s
     rule.skip_after = a.value;
   } else if (iequals(n, "pass") || iequals(n, "block") || iequals(n, "deny") ||
              iequals(n, "drop") || iequals(n, "allow") || iequals(n, "redirect")) {
-    if (chained) return Error{"disruptive action '" + n + "' is only allowed in the first rule of a chain"};
+    if (chained)
+      return Error{"disruptive action '" + n + "' is only allowed in the first rule of a chain"};
     if (iequals(n, "pass")) rule.disruptive = Disruptive::kPass;
     if (iequals(n, "block")) rule.disruptive = Disruptive::kBlock;
     if (iequals(n, "deny")) rule.disruptive = Disruptive::kDeny;
@@ -241,9 +242,7 @@ Status Compiler::compile_rule(const seclang::RuleAst& ast, Rule& rule, bool chai
   rule.file = ast.file;
   rule.line = ast.line;
   std::string dir = std::filesystem::path(ast.file).parent_path().string();
-  auto fail = [&](const Error& e) -> Status {
-    return Error{e.message, ast.file, ast.line};
-  };
+  auto fail = [&](const Error& e) -> Status { return Error{e.message, ast.file, ast.line}; };
   if (!chained) {
     if (const Action* p = seclang::find_action(ast.actions, "phase")) {
       phase = parse_phase(p->value);
@@ -294,8 +293,8 @@ Status Compiler::compile_rule(const seclang::RuleAst& ast, Rule& rule, bool chai
     // quantifiers it cannot prove equivalent): the rule is kept out, loudly.
     warn(ast.file, ast.line,
          "rule " + (rule.id_text.empty() ? std::string("(chained)") : rule.id_text) +
-             " never matches: its regex needs PCRE (" + op.error().message.substr(
-                 op.error().message.rfind(": ") + 2) + ")");
+             " never matches: its regex needs PCRE (" +
+             op.error().message.substr(op.error().message.rfind(": ") + 2) + ")");
     op = find_operator("noMatch")(OperatorArgs{{}, dir});
     rule.negated = false;
   }
@@ -381,7 +380,8 @@ Status Compiler::directive(const seclang::Directive& d) {
     return Ok{};
   };
   auto size = [&](std::uint64_t& out) -> Status {
-    if (!parse_u64(arg(0), out)) return fail(n + " takes a number of bytes, not '" + std::string(arg(0)) + "'");
+    if (!parse_u64(arg(0), out))
+      return fail(n + " takes a number of bytes, not '" + std::string(arg(0)) + "'");
     return Ok{};
   };
   if (iequals(n, "SecRuleEngine")) {
@@ -445,33 +445,60 @@ Status Compiler::directive(const seclang::Directive& d) {
     return Ok{};
   }
   static constexpr std::string_view kNoEffect[] = {
-      "SecAuditEngine",          "SecAuditLog",
-      "SecAuditLog2",            "SecAuditLogParts",
-      "SecAuditLogType",         "SecAuditLogStorageDir",
-      "SecAuditLogRelevantStatus", "SecAuditLogFormat",
-      "SecAuditLogDirMode",      "SecAuditLogFileMode",
-      "SecDebugLog",             "SecDebugLogLevel",
-      "SecTmpDir",               "SecDataDir",
-      "SecUploadDir",            "SecUploadKeepFiles",
-      "SecUploadFileMode",       "SecUploadFileLimit",
-      "SecCollectionTimeout",    "SecUnicodeMapFile",
-      "SecUnicodeCodePage",      "SecStatusEngine",
-      "SecPcreMatchLimit",       "SecPcreMatchLimitRecursion",
-      "SecRequestBodyInMemoryLimit", "SecTmpSaveUploadedFiles",
-      "SecCookieFormat",         "SecServerSignature",
-      "SecXmlExternalEntity",    "SecConnEngine",
-      "SecWebAppId",             "SecSensorId",
-      "SecHashEngine",           "SecHashKey",
-      "SecHashParam",            "SecHashMethodRx",
-      "SecHashMethodPm",         "SecGeoLookupDb",
-      "SecHttpBlKey",            "SecGsbLookupDb",
-      "SecInterceptOnError",     "SecRemoteRules",
-      "SecRemoteRulesFailAction", "SecDisableBackendCompression",
-      "SecContentInjection",     "SecStreamOutBodyInspection",
-      "SecStreamInBodyInspection", "SecChrootDir",
-      "SecGuardianLog",          "SecReadStateLimit",
-      "SecWriteStateLimit",      "SecConnReadStateLimit",
-      "SecConnWriteStateLimit",  "SecCacheTransformations",
+      "SecAuditEngine",
+      "SecAuditLog",
+      "SecAuditLog2",
+      "SecAuditLogParts",
+      "SecAuditLogType",
+      "SecAuditLogStorageDir",
+      "SecAuditLogRelevantStatus",
+      "SecAuditLogFormat",
+      "SecAuditLogDirMode",
+      "SecAuditLogFileMode",
+      "SecDebugLog",
+      "SecDebugLogLevel",
+      "SecTmpDir",
+      "SecDataDir",
+      "SecUploadDir",
+      "SecUploadKeepFiles",
+      "SecUploadFileMode",
+      "SecUploadFileLimit",
+      "SecCollectionTimeout",
+      "SecUnicodeMapFile",
+      "SecUnicodeCodePage",
+      "SecStatusEngine",
+      "SecPcreMatchLimit",
+      "SecPcreMatchLimitRecursion",
+      "SecRequestBodyInMemoryLimit",
+      "SecTmpSaveUploadedFiles",
+      "SecCookieFormat",
+      "SecServerSignature",
+      "SecXmlExternalEntity",
+      "SecConnEngine",
+      "SecWebAppId",
+      "SecSensorId",
+      "SecHashEngine",
+      "SecHashKey",
+      "SecHashParam",
+      "SecHashMethodRx",
+      "SecHashMethodPm",
+      "SecGeoLookupDb",
+      "SecHttpBlKey",
+      "SecGsbLookupDb",
+      "SecInterceptOnError",
+      "SecRemoteRules",
+      "SecRemoteRulesFailAction",
+      "SecDisableBackendCompression",
+      "SecContentInjection",
+      "SecStreamOutBodyInspection",
+      "SecStreamInBodyInspection",
+      "SecChrootDir",
+      "SecGuardianLog",
+      "SecReadStateLimit",
+      "SecWriteStateLimit",
+      "SecConnReadStateLimit",
+      "SecConnWriteStateLimit",
+      "SecCacheTransformations",
   };
   for (std::string_view ne : kNoEffect) {
     if (iequals(n, ne)) {
@@ -514,7 +541,8 @@ Status Compiler::finish() {
     auto fail = [&](const Error& e) -> Status { return Error{e.message, d.file, d.line}; };
     if (iequals(n, "SecRuleRemoveById")) {
       for (const std::string& a : d.args) {
-        Status s = for_ids(a, [&](std::int64_t f, std::int64_t t) { removed_ids.emplace_back(f, t); });
+        Status s =
+            for_ids(a, [&](std::int64_t f, std::int64_t t) { removed_ids.emplace_back(f, t); });
         if (!s) return fail(s.error());
       }
     } else if (iequals(n, "SecRuleRemoveByTag")) {
@@ -561,7 +589,8 @@ Status Compiler::finish() {
       if (d.args.size() < 2) return fail(Error{n + " needs an id and actions"});
       std::int64_t id = 0;
       std::string_view spec = d.args[0];
-      if (std::size_t colon = spec.find(':'); colon != std::string_view::npos) spec = spec.substr(0, colon);
+      if (std::size_t colon = spec.find(':'); colon != std::string_view::npos)
+        spec = spec.substr(0, colon);
       if (!parse_i64(spec, id)) return fail(Error{"bad rule id '" + d.args[0] + "'"});
       auto it = by_id_.find(id);
       if (it == by_id_.end()) {
@@ -610,7 +639,8 @@ Status Compiler::finish() {
     link.chain_ids.clear();
     for (TransformFn fn : link.transforms) {
       prefix.push_back(reinterpret_cast<std::uintptr_t>(fn));
-      auto [it, added] = chain_numbers.try_emplace(prefix, static_cast<std::uint32_t>(chain_numbers.size() + 1));
+      auto [it, added] =
+          chain_numbers.try_emplace(prefix, static_cast<std::uint32_t>(chain_numbers.size() + 1));
       link.chain_ids.push_back(it->second);
     }
     std::uint32_t group = link.chain_ids.empty() ? 0 : link.chain_ids.back();

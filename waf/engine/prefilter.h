@@ -36,8 +36,8 @@ class Prefilter {
  private:
   re2::FilteredRE2 filter_;
   std::vector<std::string> atoms_;
-  std::vector<int> unfiltered_;  // slots that are always candidates
-  std::vector<int> slot_of_id_;  // the filter's regex id → slot
+  std::vector<int> unfiltered_;     // slots that are always candidates
+  std::vector<int> slot_of_id_;     // the filter's regex id → slot
   std::vector<std::uint8_t> none_;  // the candidates of a text with no atom
   std::size_t size_ = 0;
 };

@@ -14,10 +14,10 @@
 #include <vector>
 
 #include "waf/actions/actions.h"
-#include "waf/engine/prefilter.h"
-#include "waf/operators/phrase_automaton.h"
 #include "waf/engine/macro.h"
+#include "waf/engine/prefilter.h"
 #include "waf/operators/operator.h"
+#include "waf/operators/phrase_automaton.h"
 #include "waf/transformations/transformation.h"
 #include "waf/variables/variables.h"
 
@@ -26,11 +26,11 @@ namespace portcullis::waf {
 // One variable of a rule's target list, or of its exclusions (`!ARGS:foo`).
 struct Target {
   Var var = Var::kArgs;
-  std::string key;                   // lower-cased literal key; empty: every member
-  std::shared_ptr<const RE2> key_re; // ARGS:/^id_/ (then `key` is the pattern, for display)
-  bool count = false;                // &ARGS
-  bool xml_attributes = false;       // XML://@* (XML:/* and other paths: the text)
-  std::string display;               // as written, for logs: "ARGS:foo"
+  std::string key;                    // lower-cased literal key; empty: every member
+  std::shared_ptr<const RE2> key_re;  // ARGS:/^id_/ (then `key` is the pattern, for display)
+  bool count = false;                 // &ARGS
+  bool xml_attributes = false;        // XML://@* (XML:/* and other paths: the text)
+  std::string display;                // as written, for logs: "ARGS:foo"
 };
 
 struct Rule {
@@ -68,8 +68,8 @@ struct Rule {
   std::vector<int> multi_slots;
 
   // --- what it does on a match
-  std::vector<SetVar> setvars;   // per matched value, as ModSecurity v3
-  std::vector<Ctl> ctls;         // once the whole chain matched
+  std::vector<SetVar> setvars;  // per matched value, as ModSecurity v3
+  std::vector<Ctl> ctls;        // once the whole chain matched
   Disruptive disruptive = Disruptive::kNone;
   AllowScope allow_scope = AllowScope::kAll;
   int status = 0;

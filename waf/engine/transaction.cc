@@ -310,7 +310,8 @@ bool Transaction::evaluate(const Rule& rule, const Rule& head, int phase) noexce
         any = true;
       };
       auto test = [&](std::string_view v) { on_result(v, rule.op->match(v, *this)); };
-      if (rule.multi_match && !rule.multi_slots.empty() && cacheable(var) && value.data() != nullptr) {
+      if (rule.multi_match && !rule.multi_slots.empty() && cacheable(var) &&
+          value.data() != nullptr) {
         // The value, then each prefix of the chain that changed it, each checked against the
         // prefilter of that prefix's group.
         transformed(rule, value);
@@ -387,8 +388,8 @@ bool Transaction::evaluate(const Rule& rule, const Rule& head, int phase) noexce
   }
   if (d == Disruptive::kDeny || d == Disruptive::kDrop || d == Disruptive::kRedirect) {
     Intervention& iv = intervention_;
-    int status = head.status ? head.status
-                             : rules_.default_status[static_cast<std::size_t>(phase - 1)];
+    int status =
+        head.status ? head.status : rules_.default_status[static_cast<std::size_t>(phase - 1)];
     if (status == 0) status = 403;
     if (engine_mode_ == 2) {
       iv.disrupted = true;
@@ -420,7 +421,8 @@ Transaction::CacheEntry* Transaction::cache_insert(std::string_view value, std::
                                                    std::string_view result) noexcept {
   if ((cache_used_ + 1) * 2 > cache_capacity_) {
     std::size_t capacity = cache_capacity_ ? cache_capacity_ * 2 : 1024;
-    auto* table = static_cast<CacheEntry*>(arena_->allocate(sizeof(CacheEntry) * capacity, alignof(CacheEntry)));
+    auto* table = static_cast<CacheEntry*>(
+        arena_->allocate(sizeof(CacheEntry) * capacity, alignof(CacheEntry)));
     for (std::size_t i = 0; i < capacity; ++i) new (&table[i]) CacheEntry();
     CacheEntry* old = cache_;
     std::size_t old_capacity = cache_capacity_;
@@ -431,13 +433,15 @@ Transaction::CacheEntry* Transaction::cache_insert(std::string_view value, std::
       if (e.data == nullptr && e.size == 0 && e.chain == 0) continue;
       std::size_t mask = capacity - 1;
       std::size_t j = hash_key(e.data, e.size, e.chain) & mask;
-      while (!(cache_[j].data == nullptr && cache_[j].size == 0 && cache_[j].chain == 0)) j = (j + 1) & mask;
+      while (!(cache_[j].data == nullptr && cache_[j].size == 0 && cache_[j].chain == 0))
+        j = (j + 1) & mask;
       cache_[j] = e;
     }
   }
   std::size_t mask = cache_capacity_ - 1;
   std::size_t j = hash_key(value.data(), value.size(), chain) & mask;
-  while (!(cache_[j].data == nullptr && cache_[j].size == 0 && cache_[j].chain == 0)) j = (j + 1) & mask;
+  while (!(cache_[j].data == nullptr && cache_[j].size == 0 && cache_[j].chain == 0))
+    j = (j + 1) & mask;
   cache_[j] = CacheEntry{value.data(), value.size(), chain, result, nullptr};
   ++cache_used_;
   return &cache_[j];
@@ -471,9 +475,8 @@ Transaction::AtomsFound Transaction::atoms_in(std::string_view text) noexcept {
             static_cast<std::uint32_t>(e->result.size() / sizeof(std::uint32_t))};
   }
   atom_scratch_.clear();
-  rules_.atoms->find_all(text, [&](std::size_t atom) {
-    atom_scratch_.push_back(static_cast<std::uint32_t>(atom));
-  });
+  rules_.atoms->find_all(
+      text, [&](std::size_t atom) { atom_scratch_.push_back(static_cast<std::uint32_t>(atom)); });
   std::sort(atom_scratch_.begin(), atom_scratch_.end());
   atom_scratch_.erase(std::unique(atom_scratch_.begin(), atom_scratch_.end()), atom_scratch_.end());
   std::uint32_t* ids = nullptr;
@@ -488,7 +491,8 @@ Transaction::AtomsFound Transaction::atoms_in(std::string_view text) noexcept {
   return {ids, count};
 }
 
-Transaction::CacheEntry* Transaction::transformed(const Rule& rule, std::string_view value) noexcept {
+Transaction::CacheEntry* Transaction::transformed(const Rule& rule,
+                                                  std::string_view value) noexcept {
   const std::size_t n = rule.chain_ids.size();
   std::uint32_t full = n == 0 ? 0 : rule.chain_ids[n - 1];
   if (CacheEntry* e = cache_find(value, full)) return e;
@@ -524,7 +528,8 @@ void Transaction::add_finding(const Rule& head) noexcept {
   f.rule = head.id_text;
   f.message = expand(head.msg);
   std::string_view data = expand(head.logdata);
-  if (options_.mask && !matched_var_.empty() && RE2::PartialMatch(matched_var_name_, *options_.mask)) {
+  if (options_.mask && !matched_var_.empty() &&
+      RE2::PartialMatch(matched_var_name_, *options_.mask)) {
     std::pmr::string masked(arena_);
     std::size_t pos = 0;
     while (true) {
@@ -573,8 +578,8 @@ void Transaction::apply_setvar(const SetVar& sv) noexcept {
   }
   std::string_view value = expand(sv.value);
   if (e == nullptr) {
-    entries_.push_back(Entry{sv.collection, std::pmr::string(key, arena_),
-                             std::pmr::string(arena_)});
+    entries_.push_back(
+        Entry{sv.collection, std::pmr::string(key, arena_), std::pmr::string(arena_)});
     e = &entries_.back();
     for (char& c : e->key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
@@ -725,7 +730,8 @@ void Transaction::for_each_member(Var var, F&& f) noexcept {
         f("msg", expand(current_->msg));
         f("logdata", expand(current_->logdata));
         f("phase", number(static_cast<std::uint64_t>(current_->phase)));
-        if (current_->severity >= 0) f("severity", number(static_cast<std::uint64_t>(current_->severity)));
+        if (current_->severity >= 0)
+          f("severity", number(static_cast<std::uint64_t>(current_->severity)));
       }
       return;
     case Var::kTx:
@@ -924,7 +930,8 @@ std::string_view Transaction::single(Var var) noexcept {
       break;
     case Var::kFullRequest: {
       std::pmr::string s(arena_);
-      for (const HeaderField& h : ex_.headers) s.append(h.name).append(": ").append(h.value).append("\n");
+      for (const HeaderField& h : ex_.headers)
+        s.append(h.name).append(": ").append(h.value).append("\n");
       s.append("\n\n").append(ex_.body.data(), ex_.body.size());
       v = copy(s);
       break;

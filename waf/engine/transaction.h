@@ -30,7 +30,7 @@ struct RunOptions {
 
 // What a disruptive action decided.
 struct Intervention {
-  bool disrupted = false;  // deny/drop fired with the engine On
+  bool disrupted = false;      // deny/drop fired with the engine On
   bool would_disrupt = false;  // it fired in DetectionOnly (logged, not enforced)
   int status = 403;
   bool drop = false;
@@ -75,7 +75,7 @@ class Transaction final : public MatchContext {
     std::string_view value;
   };
   struct TargetRemoval {
-    std::int64_t id;          // 0: by tag
+    std::int64_t id;  // 0: by tag
     std::int64_t id_to;
     std::string_view tag;
     Var var;
@@ -115,7 +115,8 @@ class Transaction final : public MatchContext {
     std::uint8_t* candidates = nullptr;  // the prefilter's verdicts for `result`, once asked
   };
   CacheEntry* cache_find(std::string_view value, std::uint32_t chain) noexcept;
-  CacheEntry* cache_insert(std::string_view value, std::uint32_t chain, std::string_view result) noexcept;
+  CacheEntry* cache_insert(std::string_view value, std::uint32_t chain,
+                           std::string_view result) noexcept;
   // The value after the rule's whole transformation chain (cached).
   CacheEntry* transformed(const Rule& rule, std::string_view value) noexcept;
   void prepare_request() noexcept;

@@ -75,7 +75,8 @@ void WafStage::on_complete(Exchange& ex) const noexcept {
 Verdict WafStage::verdict(const Transaction& t, Exchange& ex) const noexcept {
   const Intervention& iv = t.intervention();
   if (!iv.disrupted && !iv.would_disrupt) return Verdict::pass();
-  std::string_view reason = iv.message.empty() ? std::string_view("blocked by a WAF rule") : iv.message;
+  std::string_view reason =
+      iv.message.empty() ? std::string_view("blocked by a WAF rule") : iv.message;
   Verdict v = Verdict::block(static_cast<std::uint16_t>(iv.status), "waf", reason,
                              iv.rule ? std::string_view(iv.rule->id_text) : std::string_view());
   if (iv.disrupted) return v;
@@ -92,14 +93,17 @@ Result<std::unique_ptr<WafStage>> make_waf_stage(const WafConfig& config) {
   };
   if (config.paranoia > 0) {
     std::string n = std::to_string(config.paranoia);
-    setvar(9999001, "setvar:tx.blocking_paranoia_level=" + n + ",setvar:tx.detection_paranoia_level=" + n +
-                        ",setvar:tx.paranoia_level=" + n + ",setvar:tx.executing_paranoia_level=" + n);
+    setvar(9999001,
+           "setvar:tx.blocking_paranoia_level=" + n + ",setvar:tx.detection_paranoia_level=" + n +
+               ",setvar:tx.paranoia_level=" + n + ",setvar:tx.executing_paranoia_level=" + n);
   }
   if (config.inbound_threshold > 0) {
-    setvar(9999002, "setvar:tx.inbound_anomaly_score_threshold=" + std::to_string(config.inbound_threshold));
+    setvar(9999002,
+           "setvar:tx.inbound_anomaly_score_threshold=" + std::to_string(config.inbound_threshold));
   }
   if (config.outbound_threshold > 0) {
-    setvar(9999003, "setvar:tx.outbound_anomaly_score_threshold=" + std::to_string(config.outbound_threshold));
+    setvar(9999003, "setvar:tx.outbound_anomaly_score_threshold=" +
+                        std::to_string(config.outbound_threshold));
   }
   if (!setup.empty()) {
     auto parsed = seclang::parse_rules(setup, "waf.settings");

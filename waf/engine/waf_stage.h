@@ -17,12 +17,12 @@ namespace portcullis::waf {
 
 // docs/config.md "policies[].waf".
 struct WafConfig {
-  std::vector<std::string> rule_files;  // files or globs, loaded in order
-  std::string inline_rules;             // SecLang text loaded after the files
+  std::vector<std::string> rule_files;       // files or globs, loaded in order
+  std::string inline_rules;                  // SecLang text loaded after the files
   std::string inline_origin = "waf.inline";  // the name errors in inline_rules carry
-  int paranoia = 0;            // 1..4 sets the CRS paranoia levels; 0 leaves them to the rules
-  int inbound_threshold = 0;   // >0 sets tx.inbound_anomaly_score_threshold
-  int outbound_threshold = 0;  // >0 sets tx.outbound_anomaly_score_threshold
+  int paranoia = 0;               // 1..4 sets the CRS paranoia levels; 0 leaves them to the rules
+  int inbound_threshold = 0;      // >0 sets tx.inbound_anomaly_score_threshold
+  int outbound_threshold = 0;     // >0 sets tx.outbound_anomaly_score_threshold
   std::vector<std::string> mask;  // regexes: variables whose names match are masked in events
 };
 

@@ -70,9 +70,12 @@ PhraseAutomaton::PhraseAutomaton(const std::vector<std::string>& phrases) {
   for (const Edge& e : edges_) {
     if (byte_class_[e.byte] == 0) byte_class_[e.byte] = static_cast<std::uint8_t>(classes_++);
   }
-  for (int b = 'A'; b <= 'Z'; ++b) byte_class_[static_cast<std::size_t>(b)] = byte_class_[static_cast<std::size_t>(b + 32)];
+  for (int b = 'A'; b <= 'Z'; ++b)
+    byte_class_[static_cast<std::size_t>(b)] = byte_class_[static_cast<std::size_t>(b + 32)];
   std::vector<unsigned char> representative(classes_, 0);
-  for (int b = 0; b < 256; ++b) representative[byte_class_[static_cast<std::size_t>(b)]] = static_cast<unsigned char>(to_lower_ascii(static_cast<char>(b)));
+  for (int b = 0; b < 256; ++b)
+    representative[byte_class_[static_cast<std::size_t>(b)]] =
+        static_cast<unsigned char>(to_lower_ascii(static_cast<char>(b)));
   // Rows in breadth-first order, so that a node's fail row is filled before its own.
   delta_.assign(nodes_.size() * classes_, 0);
   for (std::size_t head = 0; head < queue.size(); ++head) {

@@ -4,8 +4,8 @@
 #include "waf/operators/possessive.h"
 
 #include <bitset>
-#include <cstring>
 #include <cctype>
+#include <cstring>
 #include <vector>
 
 namespace portcullis::waf::operators {
@@ -80,7 +80,7 @@ std::size_t read_escape(std::string_view p, std::size_t i, Set& set) {
     return i + 2;
   }
   if (std::isalnum(static_cast<unsigned char>(e))) return std::string_view::npos;  // \b \1 \A ...
-  set[static_cast<unsigned char>(e)] = true;  // \. \\ \/ ...
+  set[static_cast<unsigned char>(e)] = true;                                       // \. \\ \/ ...
   return i + 2;
 }
 
@@ -184,7 +184,8 @@ Quantifier read_quantifier(std::string_view p, std::size_t i) {
     std::string_view body = p.substr(i + 1, close - i - 1);
     if (body.empty() || !std::isdigit(static_cast<unsigned char>(body[0]))) return q;
     q.present = true;
-    q.nullable = body[0] == '0' && (body.size() == 1 || !std::isdigit(static_cast<unsigned char>(body[1])));
+    q.nullable =
+        body[0] == '0' && (body.size() == 1 || !std::isdigit(static_cast<unsigned char>(body[1])));
     q.end = close + 1;
   } else {
     return q;

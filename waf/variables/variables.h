@@ -14,11 +14,11 @@ enum class Var : std::uint8_t {
   kRequestMethod,
   kRequestLine,
   kRequestProtocol,
-  kRequestUri,      // the target, percent-decoded, without scheme and host
-  kRequestUriRaw,   // the target as received
-  kRequestFilename, // the path, percent-decoded
-  kRequestBasename, // the last segment of the path, percent-decoded
-  kQueryString,     // after '?', as received
+  kRequestUri,       // the target, percent-decoded, without scheme and host
+  kRequestUriRaw,    // the target as received
+  kRequestFilename,  // the path, percent-decoded
+  kRequestBasename,  // the last segment of the path, percent-decoded
+  kQueryString,      // after '?', as received
   kRequestHeaders,
   kRequestHeadersNames,
   kRequestCookies,

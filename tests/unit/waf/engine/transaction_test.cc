@@ -94,9 +94,12 @@ SecRule REQUEST_METHOD "@streq POST" "id:2,phase:1,deny,chain"
   SecRule ARGS:user "@streq admin" "t:lowercase"
 )");
   ASSERT_TRUE(rules);
-  EXPECT_TRUE(run(*rules, {.method = "POST", .target = "/?user=ADMIN"})->t->intervention().disrupted);
-  EXPECT_FALSE(run(*rules, {.method = "GET", .target = "/?user=admin"})->t->intervention().disrupted);
-  EXPECT_FALSE(run(*rules, {.method = "POST", .target = "/?user=bob"})->t->intervention().disrupted);
+  EXPECT_TRUE(
+      run(*rules, {.method = "POST", .target = "/?user=ADMIN"})->t->intervention().disrupted);
+  EXPECT_FALSE(
+      run(*rules, {.method = "GET", .target = "/?user=admin"})->t->intervention().disrupted);
+  EXPECT_FALSE(
+      run(*rules, {.method = "POST", .target = "/?user=bob"})->t->intervention().disrupted);
 }
 
 TEST(WafEngine, SetvarAddsPerMatchAndMacrosExpandInLogdata) {
@@ -194,7 +197,8 @@ TEST(WafEngine, CountOperatorCountsMembers) {
 }
 
 TEST(WafEngine, TransformationsRunBeforeTheOperator) {
-  auto rules = compile(R"(SecRule ARGS "@streq <script>" "id:90,phase:1,deny,t:urlDecodeUni,t:lowercase")");
+  auto rules =
+      compile(R"(SecRule ARGS "@streq <script>" "id:90,phase:1,deny,t:urlDecodeUni,t:lowercase")");
   ASSERT_TRUE(rules);
   // The query parser decodes once; the rule's urlDecodeUni decodes the second layer.
   EXPECT_TRUE(run(*rules, {.target = "/?q=%253CScRiPt%253E"})->t->intervention().disrupted);
@@ -261,7 +265,8 @@ TEST(WafEngine, JsonBodyArgumentsAreNamedByPath) {
 }
 
 TEST(WafEngine, MalformedJsonSetsReqbodyError) {
-  auto rules = compile(R"(SecRule REQBODY_ERROR "!@eq 0" "id:132,phase:2,deny,msg:'%{REQBODY_ERROR_MSG}'")");
+  auto rules =
+      compile(R"(SecRule REQBODY_ERROR "!@eq 0" "id:132,phase:2,deny,msg:'%{REQBODY_ERROR_MSG}'")");
   ASSERT_TRUE(rules);
   Request req{.method = "POST", .body = R"({"a":)"};
   req.headers.push_back({"Content-Type", "application/json"});
@@ -271,7 +276,8 @@ TEST(WafEngine, MalformedJsonSetsReqbodyError) {
 }
 
 TEST(WafEngine, MaskHidesValuesOfSensitiveVariables) {
-  auto rules = compile(R"(SecRule ARGS "@rx ." "id:140,phase:1,pass,log,logdata:'%{MATCHED_VAR_NAME}=%{MATCHED_VAR}'")");
+  auto rules = compile(
+      R"(SecRule ARGS "@rx ." "id:140,phase:1,pass,log,logdata:'%{MATCHED_VAR_NAME}=%{MATCHED_VAR}'")");
   ASSERT_TRUE(rules);
   RunOptions options;
   options.mask = std::make_shared<RE2>("(?i)password");

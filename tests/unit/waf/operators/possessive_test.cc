@@ -10,7 +10,7 @@ TEST(PossessiveRewrite, DisjointFollowerIsRewritten) {
   EXPECT_EQ(rewrite_possessive(R"(a\s*+;b)"), R"(a\s*;b)");
   EXPECT_EQ(rewrite_possessive(R"([^"]++")"), R"([^"]+")");
   EXPECT_EQ(rewrite_possessive(R"(x\d?+$)").value_or("-"), "-");  // '$' is not modelled
-  EXPECT_EQ(rewrite_possessive(R"(a\w++)"), R"(a\w+)");             // end of the pattern
+  EXPECT_EQ(rewrite_possessive(R"(a\w++)"), R"(a\w+)");           // end of the pattern
 }
 
 TEST(PossessiveRewrite, NullableItemsBeforeTheFollowerAreSkipped) {

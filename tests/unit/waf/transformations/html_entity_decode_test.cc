@@ -56,8 +56,8 @@ TEST(HtmlEntityDecodeTransformTest, DecodesEveryDecimalDigitModulo256) {
 
 TEST(HtmlEntityDecodeTransformTest, DecodesEveryHexDigitModulo256) {
   constexpr Row kRows[] = {
-      {"&#x3c;", "<"}, {"&#X3C", "<"}, {"&#x3c3e;", ">"}, {"&#x4;", "\x04"}, {"&#xff", "\xff"},
-      {"&#x000000000000000000003c;", "<"},
+      {"&#x3c;", "<"},   {"&#X3C", "<"},    {"&#x3c3e;", ">"},
+      {"&#x4;", "\x04"}, {"&#xff", "\xff"}, {"&#x000000000000000000003c;", "<"},
   };
   expect_rows("htmlEntityDecode", kRows);
 }
