@@ -331,3 +331,32 @@ median() {
 
 mib() { awk -v k="${1:-0}" 'BEGIN { printf "%.1f", k / 1024 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f×", a / b; else print "n/a" }'; }
+
+# ---------------------------------------------------------------------------------------------
+# Helpers added for bench/waf_vs_modsecurity.sh
+# ---------------------------------------------------------------------------------------------
+
+# stop_spawned PID [MORE_PIDS...]: stops processes started here before the run ends. Sends
+# TERM to the first PID only (for nginx: the master, which stops its workers; signalling a
+# worker too could make the master respawn it), waits up to 5 s for all of them to exit,
+# then KILLs what is left, and drops them all from pids so that cleanup leaves them alone.
+stop_spawned() {
+    local pid i keep=() p
+    kill -TERM "$1" 2>/dev/null || true
+    for pid in "$@"; do
+        for ((i = 0; i < 50; i++)); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    for p in ${pids[@]+"${pids[@]}"}; do
+        [[ " $* " == *" $p "* ]] || keep+=("$p")
+    done
+    pids=(${keep[@]+"${keep[@]}"})
+}
+
+pss_kib() { # PID -> proportional set size in KiB (shared pages split between their users)
+    awk '$1 == "Pss:" { print $2 }' "/proc/$1/smaps_rollup" 2>/dev/null || true
+}
