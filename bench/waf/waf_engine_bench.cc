@@ -3,10 +3,13 @@
 // rules, on one core. Prints a table of requests per second and microseconds per request.
 //
 //   waf_engine_bench CRS_DIR [--paranoia N] [--seconds S] [--request NAME] [--only-portcullis]
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -157,7 +160,9 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--request")) only_request = argv[i + 1];
   }
   // The same engine settings for both: ModSecurity's recommended body access, CRS in block mode.
-  std::string engine_conf = "/tmp/portcullis-bench-engine.conf";
+  std::string engine_conf = (std::filesystem::temp_directory_path() /
+                             ("portcullis-bench-engine-" + std::to_string(::getpid()) + ".conf"))
+                                .string();
   {
     FILE* f = std::fopen(engine_conf.c_str(), "w");
     std::fprintf(
@@ -244,5 +249,6 @@ int main(int argc, char** argv) {
       std::printf("- | - | - | - |\n");
     }
   }
+  std::filesystem::remove(engine_conf);
   return 0;
 }
