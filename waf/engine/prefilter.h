@@ -6,6 +6,7 @@
 #pragma once
 
 #include <re2/filtered_re2.h>
+#include <re2/set.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -31,7 +32,9 @@ class Prefilter {
   // Fills `out` (size() bytes): 1 where the regex of that slot may match a text in which the
   // atoms `found` (indexes into atoms(), sorted, distinct) occur, 0 where it cannot. `ids` is
   // the caller's scratch vector, reused across calls.
-  void candidates(const std::vector<int>& found, std::uint8_t* out, std::vector<int>& ids) const;
+  // The regexes without atoms are settled exactly by one RE2::Set pass over `text`.
+  void candidates(std::string_view text, const std::vector<int>& found, std::uint8_t* out,
+                  std::vector<int>& ids) const;
 
  private:
   re2::FilteredRE2 filter_;
@@ -39,6 +42,8 @@ class Prefilter {
   std::vector<int> unfiltered_;     // slots that are always candidates
   std::vector<int> slot_of_id_;     // the filter's regex id → slot
   std::vector<std::uint8_t> none_;  // the candidates of a text with no atom
+  std::unique_ptr<RE2::Set> set_;   // the regexes without atoms, all at once (may be null)
+  std::vector<int> set_slots_;      // set index → slot
   std::size_t size_ = 0;
 };
 

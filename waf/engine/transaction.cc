@@ -461,7 +461,7 @@ bool Transaction::may_match(CacheEntry& e, std::uint32_t group, std::size_t slot
     std::sort(prefilter_atoms_.begin(), prefilter_atoms_.end());
     prefilter_atoms_.erase(std::unique(prefilter_atoms_.begin(), prefilter_atoms_.end()),
                            prefilter_atoms_.end());
-    pf->candidates(prefilter_atoms_, e.candidates, prefilter_ids_);
+    pf->candidates(e.result, prefilter_atoms_, e.candidates, prefilter_ids_);
   }
   return e.candidates[slot] != 0;
 }
