@@ -19,8 +19,9 @@ enum class Action : std::uint8_t {
   kRateLimit,
 };
 
-// A stage's decision. `reason` and `stage` must point at storage that outlives the exchange
-// (string literals or the config snapshot).
+// A stage's decision. `reason`, `stage` and `rule` must point at storage that lives as long as
+// the exchange: string literals, the config snapshot, or the exchange's arena (a WAF rule's
+// expanded msg). Whoever keeps one longer (metrics) copies it.
 struct Verdict {
   Action action = Action::kContinue;
   std::uint16_t status = 0;
