@@ -46,8 +46,8 @@ Prefilter::Prefilter(const std::vector<const RE2*>& regexes) : filter_(3), size_
   set_slots_ = std::move(slots);
 }
 
-void Prefilter::candidates(std::string_view text, const std::vector<int>& found,
-                           std::uint8_t* out, std::vector<int>& ids) const {
+void Prefilter::candidates(std::string_view text, const std::vector<int>& found, std::uint8_t* out,
+                           std::vector<int>& ids) const {
   if (found.empty()) {
     std::memcpy(out, none_.data(), size_);
   } else {

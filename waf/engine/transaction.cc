@@ -128,6 +128,7 @@ Transaction::Transaction(const RuleSet& rules, const RunOptions& options,
       removed_ids_(arena_),
       removed_tags_(arena_),
       removed_targets_(arena_),
+      rows_(arena_),
       findings_(arena_),
       scratch_{std::pmr::string(arena_), std::pmr::string(arena_)} {
   engine_mode_ = rules.settings.engine_mode;
@@ -141,6 +142,16 @@ void Transaction::prepare_request() noexcept {
   if (!ex_.query.empty()) bodies::parse_urlencoded(ex_.query, limits, get_);
   for (const HeaderField& h : ex_.headers) {
     if (iequals(h.name, "cookie")) bodies::parse_cookies(h.value, cookies_);
+  }
+  {
+    auto h = static_cast<std::uint32_t>(ex_.headers.size());
+    auto c = static_cast<std::uint32_t>(cookies_.size());
+    auto g = static_cast<std::uint32_t>(get_.args.size());
+    ids_.headers = 0;
+    ids_.cookies = 2 * h;
+    ids_.get = 2 * h + 2 * c;
+    ids_.singles = ids_.get + 2 * g;
+    next_id_ = ids_.singles + static_cast<std::uint32_t>(Var::kCount_);
   }
   std::string_view type = media_type(ex_.header("content-type"));
   if (iequals(type, "application/x-www-form-urlencoded")) {
@@ -165,7 +176,11 @@ void Transaction::request_body() noexcept {
   run_phase(2);
 }
 
-void Transaction::response_headers() noexcept { run_phase(3); }
+void Transaction::response_headers() noexcept {
+  ids_.response = next_id_;
+  next_id_ += 2 * static_cast<std::uint32_t>(ex_.response_headers.size());
+  run_phase(3);
+}
 
 void Transaction::response_body() noexcept { run_phase(4); }
 
@@ -196,6 +211,14 @@ void Transaction::parse_body() noexcept {
   } else if (body_processor_ == "XML") {
     bodies::parse_xml(body, limits, post_);
   }
+  ids_.post = next_id_;
+  next_id_ += 2 * static_cast<std::uint32_t>(post_.args.size());
+  ids_.files = next_id_;
+  next_id_ += 3 * static_cast<std::uint32_t>(post_.files.size());
+  ids_.parts = next_id_;
+  next_id_ += static_cast<std::uint32_t>(post_.part_headers.size());
+  ids_.xml = next_id_;
+  next_id_ += 1 + static_cast<std::uint32_t>(post_.xml_attributes.size());
   if (post_.error && findings_.size() < options_.max_findings) {
     // A body its processor could not read is worth an entry in the event by itself, as in
     // ModSecurity's error log; rules see it through REQBODY_ERROR.
@@ -287,6 +310,7 @@ bool Transaction::evaluate(const Rule& rule, const Rule& head, int phase) noexce
   }
   for (const Target& target : rule.targets) {
     for_each_value(target, [&](Var var, std::string_view key, std::string_view value) {
+      const std::uint32_t id = member_id_;
       if (!target.count && excluded(var, key)) return;
       auto on_result = [&](std::string_view v, bool op_matched) {
         if (op_matched == rule.negated) return;
@@ -314,13 +338,16 @@ bool Transaction::evaluate(const Rule& rule, const Rule& head, int phase) noexce
           value.data() != nullptr) {
         // The value, then each prefix of the chain that changed it, each checked against the
         // prefilter of that prefix's group.
+        value_id_ = id;
         transformed(rule, value);
         const char* previous = nullptr;
         std::size_t previous_size = 0;
         for (std::size_t k = 0; k <= rule.chain_ids.size(); ++k) {
           std::uint32_t chain = k == 0 ? 0 : rule.chain_ids[k - 1];
+          value_id_ = id;
           CacheEntry* e = cache_find(value, chain);
           if (e == nullptr) e = cache_insert(value, chain, value);
+          value_id_ = kNoId;
           if (k > 0 && e->result.data() == previous && e->result.size() == previous_size) continue;
           previous = e->result.data();
           previous_size = e->result.size();
@@ -333,7 +360,9 @@ bool Transaction::evaluate(const Rule& rule, const Rule& head, int phase) noexce
         return;
       }
       if (!rule.multi_match && cacheable(var) && value.data() != nullptr) {
+        value_id_ = id;
         CacheEntry* e = transformed(rule, value);
+        value_id_ = kNoId;
         // The regex cannot match: the operator is false without running it.
         if (rule.prefilter_slot >= 0 &&
             !may_match(*e, static_cast<std::uint32_t>(rule.prefilter_group),
@@ -406,8 +435,24 @@ bool Transaction::evaluate(const Rule& rule, const Rule& head, int phase) noexce
   return true;
 }
 
+Transaction::CacheEntry** Transaction::row(std::uint32_t id) noexcept {
+  if (id >= rows_.size()) rows_.resize(std::max<std::size_t>(next_id_, id + 1), nullptr);
+  CacheEntry**& r = rows_[id];
+  if (r == nullptr) {
+    r = static_cast<CacheEntry**>(
+        arena_->allocate(sizeof(CacheEntry*) * rules_.chain_count, alignof(CacheEntry*)));
+    std::fill(r, r + rules_.chain_count, nullptr);
+  }
+  return r;
+}
+
 Transaction::CacheEntry* Transaction::cache_find(std::string_view value,
                                                  std::uint32_t chain) noexcept {
+  if (value_id_ != kNoId && chain < rules_.chain_count) {
+    CacheEntry* e = row(value_id_)[chain];
+    if (e != nullptr && e->data == value.data() && e->size == value.size()) return e;
+    return nullptr;
+  }
   if (cache_capacity_ == 0) return nullptr;
   std::size_t mask = cache_capacity_ - 1;
   for (std::size_t i = hash_key(value.data(), value.size(), chain) & mask;; i = (i + 1) & mask) {
@@ -419,6 +464,12 @@ Transaction::CacheEntry* Transaction::cache_find(std::string_view value,
 
 Transaction::CacheEntry* Transaction::cache_insert(std::string_view value, std::uint32_t chain,
                                                    std::string_view result) noexcept {
+  if (value_id_ != kNoId && chain < rules_.chain_count) {
+    auto* e = static_cast<CacheEntry*>(arena_->allocate(sizeof(CacheEntry), alignof(CacheEntry)));
+    new (e) CacheEntry{value.data(), value.size(), chain, result, nullptr};
+    row(value_id_)[chain] = e;
+    return e;
+  }
   if ((cache_used_ + 1) * 2 > cache_capacity_) {
     std::size_t capacity = cache_capacity_ ? cache_capacity_ * 2 : 1024;
     auto* table = static_cast<CacheEntry*>(
@@ -659,61 +710,85 @@ std::string_view Transaction::number(std::uint64_t n) noexcept {
 
 template <typename F>
 void Transaction::for_each_member(Var var, F&& f) noexcept {
+  member_id_ = kNoId;  // TX, MATCHED_VARS, RULE ... are not numbered
   switch (var) {
     case Var::kRequestHeaders:
-      for (const HeaderField& h : ex_.headers) f(h.name, h.value);
+      for (std::uint32_t i = 0; i < ex_.headers.size(); ++i) {
+        member_id_ = ids_.headers + i;
+        f(ex_.headers[i].name, ex_.headers[i].value);
+      }
       return;
     case Var::kRequestHeadersNames:
-      for (const HeaderField& h : ex_.headers) f(h.name, h.name);
+      for (std::uint32_t i = 0; i < ex_.headers.size(); ++i) {
+        member_id_ = ids_.headers + static_cast<std::uint32_t>(ex_.headers.size()) + i;
+        f(ex_.headers[i].name, ex_.headers[i].name);
+      }
       return;
     case Var::kRequestCookies:
-      for (const auto& c : cookies_) f(c.name, c.value);
+      for (std::uint32_t i = 0; i < cookies_.size(); ++i) {
+        member_id_ = ids_.cookies + i;
+        f(cookies_[i].name, cookies_[i].value);
+      }
       return;
     case Var::kRequestCookiesNames:
-      for (const auto& c : cookies_) f(c.name, c.name);
+      for (std::uint32_t i = 0; i < cookies_.size(); ++i) {
+        member_id_ = ids_.cookies + static_cast<std::uint32_t>(cookies_.size()) + i;
+        f(cookies_[i].name, cookies_[i].name);
+      }
       return;
     case Var::kArgs:
-      for (const auto& a : get_.args) f(a.name, a.value);
-      for (const auto& a : post_.args) f(a.name, a.value);
-      return;
     case Var::kArgsNames:
-      for (const auto& a : get_.args) f(a.name, a.name);
-      for (const auto& a : post_.args) f(a.name, a.name);
-      return;
     case Var::kArgsGet:
-      for (const auto& a : get_.args) f(a.name, a.value);
-      return;
     case Var::kArgsGetNames:
-      for (const auto& a : get_.args) f(a.name, a.name);
-      return;
     case Var::kArgsPost:
-      for (const auto& a : post_.args) f(a.name, a.value);
+    case Var::kArgsPostNames: {
+      const bool names =
+          var == Var::kArgsNames || var == Var::kArgsGetNames || var == Var::kArgsPostNames;
+      auto each = [&](const std::pmr::vector<bodies::Arg>& args, std::uint32_t base) {
+        const auto n = static_cast<std::uint32_t>(args.size());
+        for (std::uint32_t i = 0; i < n; ++i) {
+          member_id_ = base == kNoId ? kNoId : base + (names ? n : 0) + i;
+          f(args[i].name, names ? args[i].name : args[i].value);
+        }
+      };
+      if (var != Var::kArgsPost && var != Var::kArgsPostNames) each(get_.args, ids_.get);
+      if (var != Var::kArgsGet && var != Var::kArgsGetNames) each(post_.args, ids_.post);
       return;
-    case Var::kArgsPostNames:
-      for (const auto& a : post_.args) f(a.name, a.name);
-      return;
+    }
     case Var::kFiles:
-      for (const auto& file : post_.files) f(file.name, file.filename);
-      return;
     case Var::kFilesNames:
-      for (const auto& file : post_.files) f(file.name, file.name);
+    case Var::kFilesSizes: {
+      const auto n = static_cast<std::uint32_t>(post_.files.size());
+      const std::uint32_t which = var == Var::kFiles ? 0 : var == Var::kFilesNames ? 1 : 2;
+      for (std::uint32_t i = 0; i < n; ++i) {
+        const auto& file = post_.files[i];
+        member_id_ = ids_.files == kNoId ? kNoId : ids_.files + which * n + i;
+        f(file.name, which == 0 ? file.filename : which == 1 ? file.name : number(file.size));
+      }
       return;
-    case Var::kFilesSizes:
-      for (const auto& file : post_.files) f(file.name, number(file.size));
-      return;
+    }
     case Var::kMultipartPartHeaders:
-      for (const auto& h : post_.part_headers) f(h.name, h.value);
+      for (std::uint32_t i = 0; i < post_.part_headers.size(); ++i) {
+        member_id_ = ids_.parts == kNoId ? kNoId : ids_.parts + i;
+        f(post_.part_headers[i].name, post_.part_headers[i].value);
+      }
       return;
     case Var::kXml:
       if (body_processor_ != "XML" || post_.error || !body_parsed_ || ex_.body.empty()) return;
+      member_id_ = ids_.xml;
       f(std::string_view(), post_.xml_text);
       return;
     case Var::kResponseHeaders:
-      for (const HeaderField& h : ex_.response_headers) f(h.name, h.value);
+    case Var::kResponseHeadersNames: {
+      const bool names = var == Var::kResponseHeadersNames;
+      const auto n = static_cast<std::uint32_t>(ex_.response_headers.size());
+      for (std::uint32_t i = 0; i < n; ++i) {
+        member_id_ = ids_.response == kNoId ? kNoId : ids_.response + (names ? n : 0) + i;
+        const HeaderField& h = ex_.response_headers[i];
+        f(h.name, names ? h.name : h.value);
+      }
       return;
-    case Var::kResponseHeadersNames:
-      for (const HeaderField& h : ex_.response_headers) f(h.name, h.name);
-      return;
+    }
     case Var::kMatchedVars:
       for (std::size_t i = 0, n = matched_vars_.size(); i < n && i < matched_vars_.size(); ++i) {
         f(matched_vars_[i].name, matched_vars_[i].value);
@@ -758,18 +833,29 @@ void Transaction::for_each_value(const Target& target, F&& f) noexcept {
   if (target.var == Var::kXml && target.xml_attributes) {
     if (body_processor_ != "XML" || post_.error || !body_parsed_) return;
     if (target.count) {
+      member_id_ = kNoId;
       f(target.var, std::string_view(), number(post_.xml_attributes.size()));
       return;
     }
-    for (std::string_view a : post_.xml_attributes) f(target.var, std::string_view(), a);
+    for (std::uint32_t i = 0; i < post_.xml_attributes.size(); ++i) {
+      member_id_ = ids_.xml == kNoId ? kNoId : ids_.xml + 1 + i;
+      f(target.var, std::string_view(), post_.xml_attributes[i]);
+    }
     return;
   }
   if (!collection) {
     if (target.count) {
+      member_id_ = kNoId;
       f(target.var, std::string_view(), std::string_view("1"));
       return;
     }
-    f(target.var, std::string_view(), single(target.var));
+    std::string_view v = single(target.var);
+    // Only values computed once for the request keep a number (REQBODY_ERROR and the like
+    // change as the request goes on).
+    member_id_ = has_cached_[idx(target.var)]
+                     ? ids_.singles + static_cast<std::uint32_t>(target.var)
+                     : kNoId;
+    f(target.var, std::string_view(), v);
     return;
   }
   if (!cacheable(target.var) && target.var != Var::kRule && target.var != Var::kMatchedVars &&
@@ -788,8 +874,10 @@ void Transaction::for_each_value(const Target& target, F&& f) noexcept {
         continue;
       }
       // Copies: the rule's own capture or setvar may rewrite the entry while it is tested.
+      member_id_ = kNoId;
       f(target.var, copy(e.key), copy(e.value));
     }
+    member_id_ = kNoId;
     if (target.count) f(target.var, std::string_view(), number(n));
     return;
   }
@@ -798,6 +886,7 @@ void Transaction::for_each_value(const Target& target, F&& f) noexcept {
     for_each_member(target.var, [&](std::string_view key, std::string_view) {
       if (target.var == Var::kXml || key_matches(target, key)) ++n;
     });
+    member_id_ = kNoId;
     f(target.var, std::string_view(), number(n));
     return;
   }

@@ -115,6 +115,19 @@ class Transaction final : public MatchContext {
     std::uint8_t* candidates = nullptr;  // the prefilter's verdicts for `result`, once asked
   };
   CacheEntry* cache_find(std::string_view value, std::uint32_t chain) noexcept;
+  // Request values are also numbered (member_id_ while for_each_member/for_each_value hand one
+  // out; value_id_ while its transforms are looked up): their cache entries are then found in a
+  // dense row per value instead of the hash table.
+  static constexpr std::uint32_t kNoId = 0xffffffffu;
+  struct IdBases {
+    std::uint32_t headers = kNoId, cookies = kNoId, get = kNoId, singles = kNoId, post = kNoId,
+                  files = kNoId, parts = kNoId, xml = kNoId, response = kNoId;
+  };
+  IdBases ids_;
+  std::uint32_t next_id_ = 0;
+  std::uint32_t member_id_ = kNoId;
+  std::uint32_t value_id_ = kNoId;
+  CacheEntry** row(std::uint32_t id) noexcept;
   CacheEntry* cache_insert(std::string_view value, std::uint32_t chain,
                            std::string_view result) noexcept;
   // The value after the rule's whole transformation chain (cached).
@@ -148,6 +161,7 @@ class Transaction final : public MatchContext {
   std::pmr::vector<std::pair<std::int64_t, std::int64_t>> removed_ids_;
   std::pmr::vector<std::string_view> removed_tags_;
   std::pmr::vector<TargetRemoval> removed_targets_;
+  std::pmr::vector<CacheEntry**> rows_;  // by value number: its entries by chain number
   std::string_view skip_to_marker_;
   int skip_next_ = 0;
   bool allow_all_ = false;
