@@ -74,6 +74,17 @@ TEST_F(WafTest, CoreRuleSetBlocksAttacksAndPassesOrdinaryTraffic) {
                       R"({"user":{"name":"Jane","tags":["a","b"]},"count":3})", url("/echo")})
                 .status,
             200);
+  // The same over HTTP/2 (h2c prior knowledge on the same port): :authority stands for Host.
+  EXPECT_EQ(run_curl({"--http2-prior-knowledge", url("/echo?name=Jane%20Doe&page=2")}).status, 200);
+  EXPECT_EQ(
+      run_curl({"--http2-prior-knowledge", "-X", "POST", "-H", "Content-Type: application/json",
+                "--data", R"({"user":{"name":"Jane"}})", url("/echo")})
+          .status,
+      200);
+  EXPECT_EQ(
+      run_curl({"--http2-prior-knowledge", url("/echo?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E")})
+          .status,
+      403);
   // XSS in a query argument: CRS 941xxx rules score it, 949110 refuses it.
   CurlResult xss = run_curl({url("/echo?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E")});
   EXPECT_EQ(xss.status, 403) << xss.body;

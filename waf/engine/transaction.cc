@@ -137,14 +137,28 @@ Transaction::Transaction(const RuleSet& rules, const RunOptions& options,
 }
 
 void Transaction::prepare_request() noexcept {
+  headers_ = ex_.headers;
+  if (ex_.protocol == Protocol::kHttp2 && !ex_.host.empty()) {
+    // HTTP/2 carries the host in :authority; rules (and the CRS's "missing Host" check) look
+    // for a Host header, which nginx also makes from :authority for ModSecurity.
+    bool has_host = false;
+    for (const HeaderField& h : ex_.headers) has_host = has_host || iequals(h.name, "host");
+    if (!has_host) {
+      auto* fields = static_cast<HeaderField*>(
+          arena_->allocate(sizeof(HeaderField) * (ex_.headers.size() + 1), alignof(HeaderField)));
+      fields[0] = HeaderField{"host", ex_.host};
+      for (std::size_t i = 0; i < ex_.headers.size(); ++i) fields[i + 1] = ex_.headers[i];
+      headers_ = std::span<const HeaderField>(fields, ex_.headers.size() + 1);
+    }
+  }
   bodies::Limits limits;
   limits.max_args = rules_.settings.arguments_limit;
   if (!ex_.query.empty()) bodies::parse_urlencoded(ex_.query, limits, get_);
-  for (const HeaderField& h : ex_.headers) {
+  for (const HeaderField& h : headers_) {
     if (iequals(h.name, "cookie")) bodies::parse_cookies(h.value, cookies_);
   }
   {
-    auto h = static_cast<std::uint32_t>(ex_.headers.size());
+    auto h = static_cast<std::uint32_t>(headers_.size());
     auto c = static_cast<std::uint32_t>(cookies_.size());
     auto g = static_cast<std::uint32_t>(get_.args.size());
     ids_.headers = 0;
@@ -713,15 +727,15 @@ void Transaction::for_each_member(Var var, F&& f) noexcept {
   member_id_ = kNoId;  // TX, MATCHED_VARS, RULE ... are not numbered
   switch (var) {
     case Var::kRequestHeaders:
-      for (std::uint32_t i = 0; i < ex_.headers.size(); ++i) {
+      for (std::uint32_t i = 0; i < headers_.size(); ++i) {
         member_id_ = ids_.headers + i;
-        f(ex_.headers[i].name, ex_.headers[i].value);
+        f(headers_[i].name, headers_[i].value);
       }
       return;
     case Var::kRequestHeadersNames:
-      for (std::uint32_t i = 0; i < ex_.headers.size(); ++i) {
-        member_id_ = ids_.headers + static_cast<std::uint32_t>(ex_.headers.size()) + i;
-        f(ex_.headers[i].name, ex_.headers[i].name);
+      for (std::uint32_t i = 0; i < headers_.size(); ++i) {
+        member_id_ = ids_.headers + static_cast<std::uint32_t>(headers_.size()) + i;
+        f(headers_[i].name, headers_[i].name);
       }
       return;
     case Var::kRequestCookies:
@@ -1019,7 +1033,7 @@ std::string_view Transaction::single(Var var) noexcept {
       break;
     case Var::kFullRequest: {
       std::pmr::string s(arena_);
-      for (const HeaderField& h : ex_.headers)
+      for (const HeaderField& h : headers_)
         s.append(h.name).append(": ").append(h.value).append("\n");
       s.append("\n\n").append(ex_.body.data(), ex_.body.size());
       v = copy(s);

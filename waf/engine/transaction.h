@@ -140,6 +140,7 @@ class Transaction final : public MatchContext {
   std::pmr::memory_resource* arena_;
 
   // Request data, built once.
+  std::span<const HeaderField> headers_;  // the request's, with Host made from :authority
   bodies::Parsed get_;
   bodies::Parsed post_;
   std::pmr::vector<bodies::Arg> cookies_;
