@@ -13,6 +13,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "proxy/local_response.h"
 #include "tests/crs/request_builder.h"
 #include "tests/crs/socket_io.h"
 
@@ -90,41 +91,6 @@ bool parse_head(std::string_view head, Request& request) {
   return true;
 }
 
-std::string_view reason_phrase(int status) {
-  switch (status) {
-    case 100:
-      return "Continue";
-    case 200:
-      return "OK";
-    case 201:
-      return "Created";
-    case 204:
-      return "No Content";
-    case 301:
-      return "Moved Permanently";
-    case 302:
-      return "Found";
-    case 304:
-      return "Not Modified";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 500:
-      return "Internal Server Error";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    default:
-      return "Status";
-  }
-}
-
 std::string http_date() {
   std::time_t now = std::time(nullptr);
   std::tm tm{};
@@ -154,7 +120,7 @@ bool valid_value(std::string_view s) {
 
 std::string serialize(const ReflectedResponse& response, bool head_only, bool close) {
   std::string out = "HTTP/1.1 " + std::to_string(response.status) + " ";
-  out += reason_phrase(response.status);
+  out += proxy::reason_phrase(static_cast<std::uint16_t>(response.status));
   out += "\r\n";
   bool has_type = false;
   for (const auto& [name, value] : response.headers) {

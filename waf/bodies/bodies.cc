@@ -78,4 +78,11 @@ void fail_out_of_memory(Parsed& out, std::string_view processor) noexcept {
 }
 
 }  // namespace output
+std::string_view media_type(std::string_view content_type) noexcept {
+  std::string_view t = content_type.substr(0, content_type.find(';'));
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+  while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+  return t;
+}
+
 }  // namespace portcullis::waf::bodies

@@ -87,6 +87,10 @@ struct Parsed {
   bool urlencoded_error = false;   // URLENCODED_ERROR: a '%' not followed by two hex digits
 };
 
+// The media type of a Content-Type value: before any ';', without surrounding blanks
+// ("text/html; charset=utf-8" → "text/html"). Case is kept.
+std::string_view media_type(std::string_view content_type) noexcept;
+
 // application/x-www-form-urlencoded (also used for the query string): split on '&', name=value,
 // '+' is space, %XX decoded, invalid % sequences kept as they are (ModSecurity's behaviour).
 // Every piece becomes an argument, empty ones included ("a&&b" gives a, "", b), except an empty

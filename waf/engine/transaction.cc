@@ -47,14 +47,6 @@ bool starts_with_ci(std::string_view s, std::string_view prefix) noexcept {
   return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
 }
 
-std::string_view media_type(std::string_view content_type) noexcept {
-  std::size_t semi = content_type.find(';');
-  std::string_view t = content_type.substr(0, semi);
-  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
-  while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
-  return t;
-}
-
 bool ends_with_ci(std::string_view s, std::string_view suffix) noexcept {
   return s.size() >= suffix.size() && iequals(s.substr(s.size() - suffix.size()), suffix);
 }
@@ -167,7 +159,7 @@ void Transaction::prepare_request() noexcept {
     ids_.singles = ids_.get + 2 * g;
     next_id_ = ids_.singles + static_cast<std::uint32_t>(Var::kCount_);
   }
-  std::string_view type = media_type(ex_.header("content-type"));
+  std::string_view type = bodies::media_type(ex_.header("content-type"));
   if (iequals(type, "application/x-www-form-urlencoded")) {
     body_processor_ = "URLENCODED";
   } else if (iequals(type, "multipart/form-data")) {
@@ -725,30 +717,22 @@ std::string_view Transaction::number(std::uint64_t n) noexcept {
 template <typename F>
 void Transaction::for_each_member(Var var, F&& f) noexcept {
   member_id_ = kNoId;  // TX, MATCHED_VARS, RULE ... are not numbered
+  // Name/value pairs numbered from `base` (values first, then names), one call per member.
+  auto pairs = [&](const auto& members, std::uint32_t base, bool names) {
+    const auto n = static_cast<std::uint32_t>(members.size());
+    for (std::uint32_t i = 0; i < n; ++i) {
+      member_id_ = base == kNoId ? kNoId : base + (names ? n : 0) + i;
+      f(members[i].name, names ? members[i].name : members[i].value);
+    }
+  };
   switch (var) {
     case Var::kRequestHeaders:
-      for (std::uint32_t i = 0; i < headers_.size(); ++i) {
-        member_id_ = ids_.headers + i;
-        f(headers_[i].name, headers_[i].value);
-      }
-      return;
     case Var::kRequestHeadersNames:
-      for (std::uint32_t i = 0; i < headers_.size(); ++i) {
-        member_id_ = ids_.headers + static_cast<std::uint32_t>(headers_.size()) + i;
-        f(headers_[i].name, headers_[i].name);
-      }
+      pairs(headers_, ids_.headers, var == Var::kRequestHeadersNames);
       return;
     case Var::kRequestCookies:
-      for (std::uint32_t i = 0; i < cookies_.size(); ++i) {
-        member_id_ = ids_.cookies + i;
-        f(cookies_[i].name, cookies_[i].value);
-      }
-      return;
     case Var::kRequestCookiesNames:
-      for (std::uint32_t i = 0; i < cookies_.size(); ++i) {
-        member_id_ = ids_.cookies + static_cast<std::uint32_t>(cookies_.size()) + i;
-        f(cookies_[i].name, cookies_[i].name);
-      }
+      pairs(cookies_, ids_.cookies, var == Var::kRequestCookiesNames);
       return;
     case Var::kArgs:
     case Var::kArgsNames:
@@ -758,15 +742,8 @@ void Transaction::for_each_member(Var var, F&& f) noexcept {
     case Var::kArgsPostNames: {
       const bool names =
           var == Var::kArgsNames || var == Var::kArgsGetNames || var == Var::kArgsPostNames;
-      auto each = [&](const std::pmr::vector<bodies::Arg>& args, std::uint32_t base) {
-        const auto n = static_cast<std::uint32_t>(args.size());
-        for (std::uint32_t i = 0; i < n; ++i) {
-          member_id_ = base == kNoId ? kNoId : base + (names ? n : 0) + i;
-          f(args[i].name, names ? args[i].name : args[i].value);
-        }
-      };
-      if (var != Var::kArgsPost && var != Var::kArgsPostNames) each(get_.args, ids_.get);
-      if (var != Var::kArgsGet && var != Var::kArgsGetNames) each(post_.args, ids_.post);
+      if (var != Var::kArgsPost && var != Var::kArgsPostNames) pairs(get_.args, ids_.get, names);
+      if (var != Var::kArgsGet && var != Var::kArgsGetNames) pairs(post_.args, ids_.post, names);
       return;
     }
     case Var::kFiles:
@@ -782,10 +759,7 @@ void Transaction::for_each_member(Var var, F&& f) noexcept {
       return;
     }
     case Var::kMultipartPartHeaders:
-      for (std::uint32_t i = 0; i < post_.part_headers.size(); ++i) {
-        member_id_ = ids_.parts == kNoId ? kNoId : ids_.parts + i;
-        f(post_.part_headers[i].name, post_.part_headers[i].value);
-      }
+      pairs(post_.part_headers, ids_.parts, false);
       return;
     case Var::kXml:
       if (body_processor_ != "XML" || post_.error || !body_parsed_ || ex_.body.empty()) return;
@@ -793,16 +767,9 @@ void Transaction::for_each_member(Var var, F&& f) noexcept {
       f(std::string_view(), post_.xml_text);
       return;
     case Var::kResponseHeaders:
-    case Var::kResponseHeadersNames: {
-      const bool names = var == Var::kResponseHeadersNames;
-      const auto n = static_cast<std::uint32_t>(ex_.response_headers.size());
-      for (std::uint32_t i = 0; i < n; ++i) {
-        member_id_ = ids_.response == kNoId ? kNoId : ids_.response + (names ? n : 0) + i;
-        const HeaderField& h = ex_.response_headers[i];
-        f(h.name, names ? h.name : h.value);
-      }
+    case Var::kResponseHeadersNames:
+      pairs(ex_.response_headers, ids_.response, var == Var::kResponseHeadersNames);
       return;
-    }
     case Var::kMatchedVars:
       for (std::size_t i = 0, n = matched_vars_.size(); i < n && i < matched_vars_.size(); ++i) {
         f(matched_vars_[i].name, matched_vars_[i].value);

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "waf/bodies/bodies.h"
 #include "waf/engine/compiler.h"
 #include "waf/seclang/parser.h"
 
@@ -51,8 +52,7 @@ std::size_t WafStage::response_body_limit(const Exchange& ex) const noexcept {
   for (const HeaderField& h : ex.response_headers) {
     if (iequals(h.name, "content-type")) type = h.value;
   }
-  type = type.substr(0, type.find(';'));
-  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  type = bodies::media_type(type);
   if (type.empty()) return 0;
   for (const std::string& m : s.response_mime_types) {
     if (iequals(m, type)) return static_cast<std::size_t>(s.response_body_limit);
