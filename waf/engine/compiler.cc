@@ -624,16 +624,9 @@ Status Compiler::finish() {
     }
     return false;
   };
-  // Number transformation-chain prefixes and gather each chain's regexes into a prefilter.
+  // Number transformation-chain prefixes, and give every regex a slot in the one prefilter.
   std::map<std::vector<std::uintptr_t>, std::uint32_t> chain_numbers;
-  std::map<std::uint32_t, std::vector<std::pair<Rule*, const RE2*>>> groups;
-  struct MultiMember {
-    Rule* rule;
-    std::size_t step;
-    std::uint32_t group;
-    std::size_t slot;
-  };
-  std::vector<MultiMember> multi_members;
+  std::vector<const RE2*> regexes;
   auto number = [&](Rule& link) {
     std::vector<std::uintptr_t> prefix;
     link.chain_ids.clear();
@@ -643,19 +636,9 @@ Status Compiler::finish() {
           chain_numbers.try_emplace(prefix, static_cast<std::uint32_t>(chain_numbers.size() + 1));
       link.chain_ids.push_back(it->second);
     }
-    std::uint32_t group = link.chain_ids.empty() ? 0 : link.chain_ids.back();
-    if (link.op && link.op->regex() != nullptr && !link.multi_match) {
-      groups[group].emplace_back(&link, link.op->regex());
-    }
-    if (link.op && link.op->regex() != nullptr && link.multi_match) {
-      // Slots are filled in below, in the order of registration: -1 - (index in the group).
-      link.multi_slots.clear();
-      for (std::size_t k = 0; k <= link.chain_ids.size(); ++k) {
-        std::uint32_t g = k == 0 ? 0 : link.chain_ids[k - 1];
-        link.multi_slots.push_back(static_cast<int>(g));
-        groups[g].emplace_back(nullptr, link.op->regex());
-        multi_members.push_back({&link, k, g, groups[g].size() - 1});
-      }
+    if (link.op && link.op->regex() != nullptr) {
+      link.prefilter_slot = static_cast<int>(regexes.size());
+      regexes.push_back(link.op->regex());
     }
   };
   for (auto& r : rules_) {
@@ -663,36 +646,34 @@ Status Compiler::finish() {
     for (Rule* link = r.get(); link != nullptr; link = link->chained.get()) number(*link);
   }
   set_->chain_count = static_cast<std::uint32_t>(chain_numbers.size() + 1);
-  set_->prefilters.resize(set_->chain_count);
-  for (auto& [group, members] : groups) {
-    std::vector<const RE2*> regexes;
-    for (std::size_t i = 0; i < members.size(); ++i) {
-      if (members[i].first != nullptr) {
-        members[i].first->prefilter_group = static_cast<int>(group);
-        members[i].first->prefilter_slot = static_cast<int>(i);
+  set_->prefilter = std::make_unique<Prefilter>(regexes);
+  // Target groups: a rule whose operator is a prefiltered regex, not negated, over targets that
+  // list values (no `&` count), can be settled for all its values at once.
+  std::map<std::pair<std::string, std::uint32_t>, int> target_groups;
+  for (auto& r : rules_) {
+    if (r->is_marker || is_removed(*r)) continue;
+    for (Rule* link = r.get(); link != nullptr; link = link->chained.get()) {
+      if (link->prefilter_slot < 0 || link->negated || link->multi_match ||
+          link->targets.empty()) {
+        continue;
       }
-      regexes.push_back(members[i].second);
-    }
-    set_->prefilters[group] = std::make_unique<Prefilter>(regexes);
-  }
-  for (const MultiMember& m : multi_members) {
-    m.rule->multi_slots[m.step] = static_cast<int>(m.slot);
-  }
-  std::map<std::string, std::size_t> atom_index;
-  std::vector<std::string> all_atoms;
-  for (std::uint32_t g = 0; g < set_->prefilters.size(); ++g) {
-    if (!set_->prefilters[g]) continue;
-    const auto& atoms = set_->prefilters[g]->atoms();
-    for (std::size_t k = 0; k < atoms.size(); ++k) {
-      auto [it, added] = atom_index.try_emplace(atoms[k], all_atoms.size());
-      if (added) {
-        all_atoms.push_back(atoms[k]);
-        set_->atom_users.emplace_back();
+      std::string signature;
+      bool eligible = true;
+      for (const Target& t : link->targets) {
+        if (t.count) eligible = false;
+        signature += std::to_string(static_cast<int>(t.var));
+        signature += t.xml_attributes ? '@' : ':';
+        signature += t.key_re ? "/" + t.key : t.key;
+        signature += '\0';
       }
-      set_->atom_users[it->second].emplace_back(g, static_cast<int>(k));
+      if (!eligible) continue;
+      std::uint32_t chain = link->chain_ids.empty() ? 0 : link->chain_ids.back();
+      auto [it, added] =
+          target_groups.try_emplace({signature, chain}, static_cast<int>(target_groups.size()));
+      link->target_group = it->second;
     }
   }
-  set_->atoms = std::make_unique<operators::PhraseAutomaton>(all_atoms);
+  set_->target_group_count = static_cast<std::uint32_t>(target_groups.size());
   for (auto& r : rules_) {
     if (is_removed(*r)) continue;
     if (r->is_marker) {

@@ -1,7 +1,9 @@
-// Prefilter: for a group of regexes that look at the same transformed values, which of them can
-// possibly match a value — found with one Aho-Corasick pass over the value for the literal
-// "atoms" RE2 derives from each regex (re2::FilteredRE2), instead of running every regex. A
-// regex without atoms (it can match text with no required literal) is always a candidate.
+// Prefilter: which of a rule set's regexes can possibly match a text, found without running
+// them one by one. Each regex's literal "atoms" (re2::FilteredRE2) are looked for in one
+// Aho-Corasick pass over the text; the regexes without atoms (they can match text with no
+// required literal) are settled exactly by one RE2::Set pass. Short texts recur from request to
+// request (header names and values, argument names), so their verdicts are also kept per
+// thread, by content, in a bounded table.
 // Built once per config snapshot; candidates() is const and safe for concurrent use.
 #pragma once
 
@@ -11,7 +13,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <memory_resource>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,25 +27,33 @@ class Prefilter {
   explicit Prefilter(const std::vector<const RE2*>& regexes);
 
   std::size_t size() const noexcept { return size_; }
-  // The literal atoms of this group's regexes (lower case); RuleSet finds them in values once
-  // for every group (RuleSet::atoms).
-  const std::vector<std::string>& atoms() const noexcept { return atoms_; }
-  // Fills `out` (size() bytes): 1 where the regex of that slot may match a text in which the
-  // atoms `found` (indexes into atoms(), sorted, distinct) occur, 0 where it cannot. `ids` is
-  // the caller's scratch vector, reused across calls.
-  // The regexes without atoms are settled exactly by one RE2::Set pass over `text`.
-  void candidates(std::string_view text, const std::vector<int>& found, std::uint8_t* out,
-                  std::vector<int>& ids) const;
+  // Verdicts are bit sets of this many 64-bit words (bit i: slot i).
+  std::size_t words() const noexcept { return words_; }
+  // Fills `out` (words() words): bit i set where the regex of slot i may match `text`, clear
+  // where it cannot.
+  void candidates(std::string_view text, std::uint64_t* out) const noexcept;
+
+  // Texts up to this long have their verdicts remembered per thread; the table has
+  // kRemembered entries (a few hundred KiB per thread and rule set).
+  static constexpr std::size_t kRememberedText = 96;
+  static constexpr std::size_t kRemembered = 4096;
 
  private:
+  void compute(std::string_view text, std::uint64_t* out, std::vector<int>& found,
+               std::vector<int>& ids) const noexcept;
+
+  std::uint64_t id_;  // tells this prefilter's remembered verdicts from an older snapshot's
   re2::FilteredRE2 filter_;
   std::vector<std::string> atoms_;
-  std::vector<int> unfiltered_;     // slots that are always candidates
-  std::vector<int> slot_of_id_;     // the filter's regex id → slot
-  std::vector<std::uint8_t> none_;  // the candidates of a text with no atom
-  std::unique_ptr<RE2::Set> set_;   // the regexes without atoms, all at once (may be null)
-  std::vector<int> set_slots_;      // set index → slot
+  std::unique_ptr<operators::PhraseAutomaton> automaton_;  // atoms_, case-insensitive
+  std::vector<int> slot_of_id_;       // the filter's regex id → slot
+  std::vector<std::uint64_t> none_;   // the verdicts for a text with no atom
+  std::vector<std::uint64_t> unfiltered_;  // slots the filter could not take: always candidates
+  std::unique_ptr<RE2::Set> set_;     // the regexes without atoms, all at once (may be null)
+  std::vector<int> set_slots_;        // set index → slot
+  std::vector<std::uint64_t> set_mask_;  // the slots of set_
   std::size_t size_ = 0;
+  std::size_t words_ = 1;
 };
 
 }  // namespace portcullis::waf

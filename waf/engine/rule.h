@@ -60,12 +60,12 @@ struct Rule {
   // Transformation chain numbering: chain_ids[k] names the prefix transforms[0..k], the same
   // number wherever the same prefix appears, so that a value's transforms are cached per request.
   std::vector<std::uint32_t> chain_ids;
-  // The prefilter group (the full chain's number) and this rule's slot in it; -1: none.
-  int prefilter_group = -1;
+  // The regex's slot in the rule set's prefilter; -1: the operator is not a regex.
   int prefilter_slot = -1;
-  // multiMatch rules test the value after every changing prefix of the chain: their regex has
-  // a slot in the group of each prefix (0: the value as it is), in prefix order.
-  std::vector<int> multi_slots;
+  // Rules that look at the same targets through the same chain share a "target group": per
+  // request and phase, the union of their prefilter verdicts over every value of those targets
+  // says at once which of them cannot match (RuleSet::target_group_count; -1: not eligible).
+  int target_group = -1;
 
   // --- what it does on a match
   std::vector<SetVar> setvars;  // per matched value, as ModSecurity v3
@@ -113,13 +113,11 @@ struct RuleSet {
   std::array<bool, kPhases> default_log{true, true, true, true, true};
   EngineSettings settings;
   std::size_t rule_count = 0;
-  // Prefilters by group (Rule::prefilter_group); null where a group has no regex.
-  std::vector<std::unique_ptr<Prefilter>> prefilters;
-  // Every group's atoms in one automaton, so that a value is scanned once whatever the group:
-  // atom i of the automaton is atom atom_users[i][k].second of group atom_users[i][k].first.
-  std::unique_ptr<operators::PhraseAutomaton> atoms;
-  std::vector<std::vector<std::pair<std::uint32_t, int>>> atom_users;
+  // Every regex of every rule (Rule::prefilter_slot): which of them may match a text is found
+  // once per distinct text, whatever rule asks.
+  std::unique_ptr<Prefilter> prefilter;
   std::uint32_t chain_count = 0;
+  std::uint32_t target_group_count = 0;
   // What was accepted without effect (unsupported actions and directives), one line each.
   std::vector<std::string> warnings;
 };

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <new>
 
@@ -121,6 +122,7 @@ Transaction::Transaction(const RuleSet& rules, const RunOptions& options,
       removed_tags_(arena_),
       removed_targets_(arena_),
       rows_(arena_),
+      target_unions_(rules.target_group_count, nullptr, arena_),
       findings_(arena_),
       scratch_{std::pmr::string(arena_), std::pmr::string(arena_)} {
   engine_mode_ = rules.settings.engine_mode;
@@ -242,6 +244,7 @@ void Transaction::run_phase(int phase) noexcept {
   if (engine_mode_ == 0 || intervention_.disrupted) return;
   if (allow_all_ || (allow_request_ && phase <= 2)) return;
   allow_phase_ = false;
+  std::fill(target_unions_.begin(), target_unions_.end(), nullptr);
   skip_to_marker_ = {};
   skip_next_ = 0;
   for (const auto& ptr : rules_.phases[static_cast<std::size_t>(phase - 1)]) {
@@ -300,6 +303,10 @@ bool Transaction::target_removed(const Rule& head, Var var, std::string_view key
 // ---------------------------------------------------------------- evaluation
 
 bool Transaction::evaluate(const Rule& rule, const Rule& head, int phase) noexcept {
+  if (rule.target_group >= 0 && !group_may_match(rule)) {
+    matched_vars_.clear();
+    return false;
+  }
   bool any = false;
   capturing_ = rule.capture;
   auto excluded = [&](Var var, std::string_view key) {
@@ -340,10 +347,11 @@ bool Transaction::evaluate(const Rule& rule, const Rule& head, int phase) noexce
         any = true;
       };
       auto test = [&](std::string_view v) { on_result(v, rule.op->match(v, *this)); };
-      if (rule.multi_match && !rule.multi_slots.empty() && cacheable(var) &&
+      if (rule.multi_match && rule.prefilter_slot >= 0 && cacheable(var) &&
           value.data() != nullptr) {
         // The value, then each prefix of the chain that changed it, each checked against the
-        // prefilter of that prefix's group.
+        // prefilter first.
+        const auto slot = static_cast<std::size_t>(rule.prefilter_slot);
         value_id_ = id;
         transformed(rule, value);
         const char* previous = nullptr;
@@ -357,7 +365,7 @@ bool Transaction::evaluate(const Rule& rule, const Rule& head, int phase) noexce
           if (k > 0 && e->result.data() == previous && e->result.size() == previous_size) continue;
           previous = e->result.data();
           previous_size = e->result.size();
-          if (!may_match(*e, chain, static_cast<std::size_t>(rule.multi_slots[k]))) {
+          if (!may_match(*e, slot)) {
             on_result(e->result, false);
             continue;
           }
@@ -371,8 +379,7 @@ bool Transaction::evaluate(const Rule& rule, const Rule& head, int phase) noexce
         value_id_ = kNoId;
         // The regex cannot match: the operator is false without running it.
         if (rule.prefilter_slot >= 0 &&
-            !may_match(*e, static_cast<std::uint32_t>(rule.prefilter_group),
-                       static_cast<std::size_t>(rule.prefilter_slot))) {
+            !may_match(*e, static_cast<std::size_t>(rule.prefilter_slot))) {
           on_result(e->result, false);
           return;
         }
@@ -504,48 +511,73 @@ Transaction::CacheEntry* Transaction::cache_insert(std::string_view value, std::
   return &cache_[j];
 }
 
-bool Transaction::may_match(CacheEntry& e, std::uint32_t group, std::size_t slot) noexcept {
-  const Prefilter* pf = rules_.prefilters[group].get();
-  if (e.candidates == nullptr) {
-    e.candidates = static_cast<std::uint8_t*>(arena_->allocate(pf->size(), 1));
-    AtomsFound found = atoms_in(e.result);
-    prefilter_atoms_.clear();
-    for (std::uint32_t i = 0; i < found.count; ++i) {
-      for (const auto& [g, local] : rules_.atom_users[found.ids[i]]) {
-        if (g == group) prefilter_atoms_.push_back(local);
-      }
-    }
-    std::sort(prefilter_atoms_.begin(), prefilter_atoms_.end());
-    prefilter_atoms_.erase(std::unique(prefilter_atoms_.begin(), prefilter_atoms_.end()),
-                           prefilter_atoms_.end());
-    pf->candidates(e.result, prefilter_atoms_, e.candidates, prefilter_ids_);
-  }
-  return e.candidates[slot] != 0;
+bool Transaction::may_match(CacheEntry& e, std::size_t slot) noexcept {
+  if (e.candidates == nullptr) e.candidates = candidates(e.result);
+  return (e.candidates[slot / 64] >> (slot % 64) & 1) != 0;
 }
 
-Transaction::AtomsFound Transaction::atoms_in(std::string_view text) noexcept {
-  // Cached in the transform cache under a chain number no chain has.
-  constexpr std::uint32_t kAtomsKey = 0xffffffffu;
-  if (text.data() == nullptr || !rules_.atoms) return {};
-  if (CacheEntry* e = cache_find(text, kAtomsKey)) {
-    return {reinterpret_cast<const std::uint32_t*>(e->result.data()),
-            static_cast<std::uint32_t>(e->result.size() / sizeof(std::uint32_t))};
+const std::uint64_t* Transaction::candidates(std::string_view text) noexcept {
+  // Cached in the transform cache under a chain number no chain has; texts are told apart by
+  // address, the empty ones all share one.
+  constexpr std::uint32_t kCandidatesKey = 0xffffffffu;
+  static constexpr char kEmpty[1] = {0};
+  if (text.empty()) text = std::string_view(kEmpty, 0);
+  if (CacheEntry* e = cache_find(text, kCandidatesKey)) return e->candidates;
+  const Prefilter& pf = *rules_.prefilter;
+  auto* out = static_cast<std::uint64_t*>(
+      arena_->allocate(pf.words() * sizeof(std::uint64_t), alignof(std::uint64_t)));
+  pf.candidates(text, out);
+  cache_insert(text, kCandidatesKey, text)->candidates = out;
+  return out;
+}
+
+bool Transaction::group_may_match(const Rule& rule) noexcept {
+  std::uint64_t*& bits = target_unions_[static_cast<std::size_t>(rule.target_group)];
+  const auto slot = static_cast<std::size_t>(rule.prefilter_slot);
+  if (bits == nullptr) {
+    const std::size_t words = rules_.prefilter->words();
+    auto* u = static_cast<std::uint64_t*>(
+        arena_->allocate(words * sizeof(std::uint64_t), alignof(std::uint64_t)));
+    std::fill(u, u + words, 0);
+    bool fixed = true;
+    const std::uint64_t* last = nullptr;
+    for (const Target& target : rule.targets) {
+      for_each_value(target, [&](Var, std::string_view, std::string_view value) {
+        if (!fixed) return;
+        if (member_id_ == kNoId) {
+          fixed = false;
+          return;
+        }
+        const std::uint64_t* c;
+        if (value.empty()) {
+          // Transformations of an empty value (t:length makes it "0").
+          std::string_view current;
+          int k = 0;
+          for (TransformFn fn : rule.transforms) {
+            std::pmr::string& out = scratch_[k];
+            if (fn(current, out)) {
+              current = out;
+              k ^= 1;
+            }
+          }
+          c = candidates(copy(current));
+        } else {
+          value_id_ = member_id_;
+          CacheEntry* e = transformed(rule, value);
+          value_id_ = kNoId;
+          if (e->candidates == nullptr) e->candidates = candidates(e->result);
+          c = e->candidates;
+        }
+        if (c == last) return;
+        last = c;
+        for (std::size_t i = 0; i < words; ++i) u[i] |= c[i];
+      });
+      if (!fixed) break;
+    }
+    if (!fixed) std::fill(u, u + words, ~std::uint64_t{0});
+    bits = u;
   }
-  atom_scratch_.clear();
-  rules_.atoms->find_all(
-      text, [&](std::size_t atom) { atom_scratch_.push_back(static_cast<std::uint32_t>(atom)); });
-  std::sort(atom_scratch_.begin(), atom_scratch_.end());
-  atom_scratch_.erase(std::unique(atom_scratch_.begin(), atom_scratch_.end()), atom_scratch_.end());
-  std::uint32_t* ids = nullptr;
-  if (!atom_scratch_.empty()) {
-    ids = static_cast<std::uint32_t*>(
-        arena_->allocate(atom_scratch_.size() * sizeof(std::uint32_t), alignof(std::uint32_t)));
-    std::copy(atom_scratch_.begin(), atom_scratch_.end(), ids);
-  }
-  auto count = static_cast<std::uint32_t>(atom_scratch_.size());
-  cache_insert(text, kAtomsKey,
-               std::string_view(reinterpret_cast<const char*>(ids), count * sizeof(std::uint32_t)));
-  return {ids, count};
+  return (bits[slot / 64] >> (slot % 64) & 1) != 0;
 }
 
 Transaction::CacheEntry* Transaction::transformed(const Rule& rule,
@@ -656,6 +688,8 @@ void Transaction::apply_setvar(const SetVar& sv) noexcept {
 }
 
 void Transaction::apply_ctl(const Ctl& ctl) noexcept {
+  // Target removals, the body processor and the body variable change what rules see.
+  std::fill(target_unions_.begin(), target_unions_.end(), nullptr);
   switch (ctl.kind) {
     case Ctl::Kind::kRuleEngine:
       engine_mode_ = ctl.engine_mode;

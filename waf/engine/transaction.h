@@ -112,7 +112,7 @@ class Transaction final : public MatchContext {
     std::size_t size = 0;
     std::uint32_t chain = 0;
     std::string_view result;
-    std::uint8_t* candidates = nullptr;  // the prefilter's verdicts for `result`, once asked
+    const std::uint64_t* candidates = nullptr;  // the prefilter's verdicts for `result`, once asked
   };
   CacheEntry* cache_find(std::string_view value, std::uint32_t chain) noexcept;
   // Request values are also numbered (member_id_ while for_each_member/for_each_value hand one
@@ -173,17 +173,15 @@ class Transaction final : public MatchContext {
   CacheEntry* cache_ = nullptr;
   std::size_t cache_capacity_ = 0;
   std::size_t cache_used_ = 0;
-  std::vector<int> prefilter_atoms_, prefilter_ids_;
-  // The atoms (RuleSet::atoms indexes, sorted) found in a text, cached by the text's address.
-  struct AtomsFound {
-    const std::uint32_t* ids = nullptr;
-    std::uint32_t count = 0;
-  };
-  AtomsFound atoms_in(std::string_view text) noexcept;
-  // Whether the regex in `slot` of prefilter `group` may match the entry's value (whose chain
-  // number is `group`); the entry keeps the group's verdicts.
-  bool may_match(CacheEntry& e, std::uint32_t group, std::size_t slot) noexcept;
-  std::vector<std::uint32_t> atom_scratch_;
+  // Which regexes of the rule set may match `text` (RuleSet::prefilter), once per distinct text.
+  const std::uint64_t* candidates(std::string_view text) noexcept;
+  // Whether the regex in `slot` may match the entry's value (the entry keeps the verdicts).
+  bool may_match(CacheEntry& e, std::size_t slot) noexcept;
+  // Whether any value of the rule's targets may match its regex (Rule::target_group): the
+  // union of the prefilter verdicts of those values, computed once per phase. Values that are
+  // not fixed for the request (TX ...) make the union all ones.
+  bool group_may_match(const Rule& rule) noexcept;
+  std::pmr::vector<std::uint64_t*> target_unions_;  // by target group; null: not computed yet
 
   std::pmr::vector<Finding> findings_;
   Intervention intervention_;
