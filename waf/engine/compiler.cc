@@ -109,7 +109,7 @@ class Compiler {
     Disruptive disruptive = Disruptive::kPass;
     int status = 0;
     bool log = true;
-    std::vector<TransformFn> transforms;
+    std::vector<const TransformationInfo*> transforms;
     std::vector<std::string> transform_names;
     bool set = false;
   };
@@ -171,7 +171,7 @@ Status Compiler::apply_action(Rule& rule, const Action& a, bool chained, const s
       rule.transform_names.clear();
       return Ok{};
     }
-    rule.transforms.push_back(t->fn);
+    rule.transforms.push_back(t);
     rule.transform_names.emplace_back(t->name);
   } else if (iequals(n, "setvar")) {
     if (Status s = need_value(); !s) return s;
@@ -630,8 +630,8 @@ Status Compiler::finish() {
   auto number = [&](Rule& link) {
     std::vector<std::uintptr_t> prefix;
     link.chain_ids.clear();
-    for (TransformFn fn : link.transforms) {
-      prefix.push_back(reinterpret_cast<std::uintptr_t>(fn));
+    for (const TransformationInfo* t : link.transforms) {
+      prefix.push_back(reinterpret_cast<std::uintptr_t>(t->fn));
       auto [it, added] =
           chain_numbers.try_emplace(prefix, static_cast<std::uint32_t>(chain_numbers.size() + 1));
       link.chain_ids.push_back(it->second);

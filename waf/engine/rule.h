@@ -49,7 +49,7 @@ struct Rule {
   // --- what it looks at and how
   std::vector<Target> targets;
   std::vector<Target> exclusions;
-  std::vector<TransformFn> transforms;
+  std::vector<const TransformationInfo*> transforms;
   std::vector<std::string> transform_names;
   std::unique_ptr<Operator> op;
   std::string op_name;
@@ -58,7 +58,8 @@ struct Rule {
   bool capture = false;
   bool multi_match = false;
   // Transformation chain numbering: chain_ids[k] names the prefix transforms[0..k], the same
-  // number wherever the same prefix appears, so that a value's transforms are cached per request.
+  // number wherever the same prefix appears; a value's transformed form is cached per request
+  // under the number of the whole chain.
   std::vector<std::uint32_t> chain_ids;
   // The regex's slot in the rule set's prefilter; -1: the operator is not a regex.
   int prefilter_slot = -1;

@@ -122,6 +122,7 @@ Transaction::Transaction(const RuleSet& rules, const RunOptions& options,
       removed_tags_(arena_),
       removed_targets_(arena_),
       rows_(arena_),
+      bytes_(arena_),
       target_unions_(rules.target_group_count, nullptr, arena_),
       findings_(arena_),
       scratch_{std::pmr::string(arena_), std::pmr::string(arena_)} {
@@ -349,28 +350,18 @@ bool Transaction::evaluate(const Rule& rule, const Rule& head, int phase) noexce
       auto test = [&](std::string_view v) { on_result(v, rule.op->match(v, *this)); };
       if (rule.multi_match && rule.prefilter_slot >= 0 && cacheable(var) &&
           value.data() != nullptr) {
-        // The value, then each prefix of the chain that changed it, each checked against the
+        // The value, then after each transformation that changed it, each checked against the
         // prefilter first.
         const auto slot = static_cast<std::size_t>(rule.prefilter_slot);
-        value_id_ = id;
-        transformed(rule, value);
-        const char* previous = nullptr;
-        std::size_t previous_size = 0;
-        for (std::size_t k = 0; k <= rule.chain_ids.size(); ++k) {
-          std::uint32_t chain = k == 0 ? 0 : rule.chain_ids[k - 1];
-          value_id_ = id;
-          CacheEntry* e = cache_find(value, chain);
-          if (e == nullptr) e = cache_insert(value, chain, value);
-          value_id_ = kNoId;
-          if (k > 0 && e->result.data() == previous && e->result.size() == previous_size) continue;
-          previous = e->result.data();
-          previous_size = e->result.size();
-          if (!may_match(*e, slot)) {
-            on_result(e->result, false);
-            continue;
+        auto check = [&](std::string_view text) {
+          if ((candidates(text)[slot / 64] >> (slot % 64) & 1) == 0) {
+            on_result(text, false);
+          } else {
+            test(text);
           }
-          test(e->result);
-        }
+        };
+        check(value);
+        apply_transforms(rule, value, id, check);
         return;
       }
       if (!rule.multi_match && cacheable(var) && value.data() != nullptr) {
@@ -386,22 +377,11 @@ bool Transaction::evaluate(const Rule& rule, const Rule& head, int phase) noexce
         test(e->result);
         return;
       }
-      if (rule.transforms.empty()) {
-        test(value);
-        return;
-      }
-      std::string_view current = value;
-      int slot = 0;
-      if (rule.multi_match) test(current);
-      for (TransformFn fn : rule.transforms) {
-        std::pmr::string& out = scratch_[slot];
-        if (fn(current, out)) {
-          current = out;
-          slot ^= 1;
-          if (rule.multi_match) test(current);
-        }
-      }
-      if (!rule.multi_match) test(current);
+      if (rule.multi_match) test(value);
+      std::string_view result = apply_transforms(rule, value, kNoId, [&](std::string_view text) {
+        if (rule.multi_match) test(text);
+      });
+      if (!rule.multi_match) test(result);
     });
   }
   if (!any) {
@@ -551,16 +531,7 @@ bool Transaction::group_may_match(const Rule& rule) noexcept {
         const std::uint64_t* c;
         if (value.empty()) {
           // Transformations of an empty value (t:length makes it "0").
-          std::string_view current;
-          int k = 0;
-          for (TransformFn fn : rule.transforms) {
-            std::pmr::string& out = scratch_[k];
-            if (fn(current, out)) {
-              current = out;
-              k ^= 1;
-            }
-          }
-          c = candidates(copy(current));
+          c = candidates(apply_transforms(rule, std::string_view(), kNoId, [](std::string_view) {}));
         } else {
           value_id_ = member_id_;
           CacheEntry* e = transformed(rule, value);
@@ -585,22 +556,36 @@ Transaction::CacheEntry* Transaction::transformed(const Rule& rule,
   const std::size_t n = rule.chain_ids.size();
   std::uint32_t full = n == 0 ? 0 : rule.chain_ids[n - 1];
   if (CacheEntry* e = cache_find(value, full)) return e;
-  // Start from the longest prefix already computed for this value.
-  std::size_t k = n;
+  std::string_view result = apply_transforms(rule, value, value_id_, [](std::string_view) {});
+  return cache_insert(value, full, result);
+}
+
+template <typename F>
+std::string_view Transaction::apply_transforms(const Rule& rule, std::string_view value,
+                                               std::uint32_t id, F&& changed) noexcept {
+  if (rule.transforms.empty()) return value;
+  ByteSet present = bytes_of(id, value);
   std::string_view current = value;
-  while (k > 0) {
-    if (CacheEntry* e = cache_find(value, rule.chain_ids[k - 1])) {
-      current = e->result;
-      break;
-    }
-    --k;
-  }
-  for (; k < n; ++k) {
+  for (const TransformationInfo* t : rule.transforms) {
+    if (!t->may_change(present)) continue;
     std::pmr::string& out = scratch_[0];
-    if (rule.transforms[k](current, out)) current = copy(out);
-    if (k + 1 < n) cache_insert(value, rule.chain_ids[k], current);
+    if (t->fn(current, out)) {
+      current = copy(out);
+      present = ByteSet::of(current);
+      changed(current);
+    }
   }
-  return cache_insert(value, full, current);
+  return current;
+}
+
+ByteSet Transaction::bytes_of(std::uint32_t id, std::string_view value) noexcept {
+  if (id == kNoId) return ByteSet::of(value);
+  if (id >= bytes_.size()) bytes_.resize(std::max<std::size_t>(next_id_, id + 1));
+  ValueBytes& b = bytes_[id];
+  if (b.data != value.data() || b.size != value.size() || !b.known) {
+    b = {value.data(), value.size(), true, ByteSet::of(value)};
+  }
+  return b.bytes;
 }
 
 void Transaction::after_full_match(const Rule& link, const Rule& head) noexcept {

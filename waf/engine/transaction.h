@@ -132,6 +132,20 @@ class Transaction final : public MatchContext {
                            std::string_view result) noexcept;
   // The value after the rule's whole transformation chain (cached).
   CacheEntry* transformed(const Rule& rule, std::string_view value) noexcept;
+  // Runs the rule's transformations over `value` (numbered `id`, or kNoId), skipping those that
+  // cannot change a value with its bytes; calls changed(text) after each one that did. Returns
+  // the result (a copy in the arena when it differs).
+  template <typename F>
+  std::string_view apply_transforms(const Rule& rule, std::string_view value, std::uint32_t id,
+                                    F&& changed) noexcept;
+  // The bytes of `value`, remembered per value number.
+  ByteSet bytes_of(std::uint32_t id, std::string_view value) noexcept;
+  struct ValueBytes {
+    const char* data = nullptr;
+    std::size_t size = 0;
+    bool known = false;
+    ByteSet bytes;
+  };
   void prepare_request() noexcept;
 
   const RuleSet& rules_;
@@ -163,6 +177,7 @@ class Transaction final : public MatchContext {
   std::pmr::vector<std::string_view> removed_tags_;
   std::pmr::vector<TargetRemoval> removed_targets_;
   std::pmr::vector<CacheEntry**> rows_;  // by value number: its entries by chain number
+  std::pmr::vector<ValueBytes> bytes_;   // by value number
   std::string_view skip_to_marker_;
   int skip_next_ = 0;
   bool allow_all_ = false;

@@ -13,42 +13,53 @@ namespace {
 
 using namespace transformations;
 
+constexpr ByteSet kSpaces = ByteSet::of(" \t\n\v\f\r");
+constexpr ByteSet kUpper = ByteSet::range('A', 'Z');
+constexpr ByteSet kNul = ByteSet().add(0);
+
+constexpr TransformationInfo changes(std::string_view name, TransformFn fn, ByteSet triggers) {
+  return TransformationInfo{name, fn, triggers, false};
+}
+constexpr TransformationInfo always(std::string_view name, TransformFn fn) {
+  return TransformationInfo{name, fn, {}, true};
+}
+
 // ModSecurity's parser also accepts the British normalisePath and normalisePathWin.
 constexpr std::array kTransformations = {
     TransformationInfo{"none", nullptr},
-    TransformationInfo{"base64Decode", &base64_decode},
-    TransformationInfo{"base64DecodeExt", &base64_decode_ext},
-    TransformationInfo{"base64Encode", &base64_encode},
-    TransformationInfo{"cmdLine", &cmd_line},
-    TransformationInfo{"compressWhitespace", &compress_whitespace},
-    TransformationInfo{"cssDecode", &css_decode},
-    TransformationInfo{"escapeSeqDecode", &escape_seq_decode},
-    TransformationInfo{"hexDecode", &hex_decode},
-    TransformationInfo{"hexEncode", &hex_encode},
-    TransformationInfo{"htmlEntityDecode", &html_entity_decode},
-    TransformationInfo{"jsDecode", &js_decode},
-    TransformationInfo{"length", &length},
-    TransformationInfo{"lowercase", &lowercase},
-    TransformationInfo{"md5", &md5},
-    TransformationInfo{"normalizePath", &normalize_path},
-    TransformationInfo{"normalisePath", &normalize_path},
-    TransformationInfo{"normalizePathWin", &normalize_path_win},
-    TransformationInfo{"normalisePathWin", &normalize_path_win},
-    TransformationInfo{"removeComments", &remove_comments},
-    TransformationInfo{"removeCommentsChar", &remove_comments_char},
-    TransformationInfo{"removeNulls", &remove_nulls},
-    TransformationInfo{"removeWhitespace", &remove_whitespace},
-    TransformationInfo{"replaceComments", &replace_comments},
-    TransformationInfo{"replaceNulls", &replace_nulls},
-    TransformationInfo{"sha1", &sha1},
-    TransformationInfo{"sqlHexDecode", &sql_hex_decode},
-    TransformationInfo{"trim", &trim},
-    TransformationInfo{"trimLeft", &trim_left},
-    TransformationInfo{"trimRight", &trim_right},
-    TransformationInfo{"uppercase", &uppercase},
-    TransformationInfo{"urlDecode", &url_decode},
-    TransformationInfo{"urlDecodeUni", &url_decode_uni},
-    TransformationInfo{"utf8toUnicode", &utf8_to_unicode},
+    always("base64Decode", &base64_decode),
+    always("base64DecodeExt", &base64_decode_ext),
+    always("base64Encode", &base64_encode),
+    changes("cmdLine", &cmd_line, ByteSet::of("\"'\\^ ,;\t\r\n") | kUpper),
+    changes("compressWhitespace", &compress_whitespace, kSpaces),
+    changes("cssDecode", &css_decode, ByteSet::of("\\")),
+    changes("escapeSeqDecode", &escape_seq_decode, ByteSet::of("\\")),
+    always("hexDecode", &hex_decode),
+    always("hexEncode", &hex_encode),
+    changes("htmlEntityDecode", &html_entity_decode, ByteSet::of("&")),
+    changes("jsDecode", &js_decode, ByteSet::of("\\")),
+    always("length", &length),
+    changes("lowercase", &lowercase, kUpper),
+    always("md5", &md5),
+    changes("normalizePath", &normalize_path, ByteSet::of("/.")),
+    changes("normalisePath", &normalize_path, ByteSet::of("/.")),
+    changes("normalizePathWin", &normalize_path_win, ByteSet::of("/.\\")),
+    changes("normalisePathWin", &normalize_path_win, ByteSet::of("/.\\")),
+    changes("removeComments", &remove_comments, ByteSet::of("/<-#")),
+    changes("removeCommentsChar", &remove_comments_char, ByteSet::of("/*<-#")),
+    changes("removeNulls", &remove_nulls, kNul),
+    changes("removeWhitespace", &remove_whitespace, kSpaces | ByteSet::of("\xa0\xc2")),
+    changes("replaceComments", &replace_comments, ByteSet::of("/")),
+    changes("replaceNulls", &replace_nulls, kNul),
+    always("sha1", &sha1),
+    changes("sqlHexDecode", &sql_hex_decode, ByteSet::of("0")),
+    changes("trim", &trim, kSpaces),
+    changes("trimLeft", &trim_left, kSpaces),
+    changes("trimRight", &trim_right, kSpaces),
+    changes("uppercase", &uppercase, ByteSet::range('a', 'z')),
+    changes("urlDecode", &url_decode, ByteSet::of("%+")),
+    changes("urlDecodeUni", &url_decode_uni, ByteSet::of("%+")),
+    changes("utf8toUnicode", &utf8_to_unicode, kNul | ByteSet::range(0x80, 0xff)),
 };
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) noexcept {

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <memory_resource>
+#include <random>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -111,6 +113,42 @@ TEST(TransformationRegistryTest, ChangedAlwaysMeansADifferentValue) {
       }
     }
   }
+}
+
+// A chain skips a transformation when the value has none of its trigger bytes: that must never
+// skip a change. Random values made only of the other bytes must come out unchanged.
+TEST(TransformationRegistryTest, ValuesWithoutTriggerBytesComeOutUnchanged) {
+  std::mt19937 random(20261129);
+  for (const TransformationInfo& info : transformations::registered_transformations()) {
+    if (info.fn == nullptr || info.always) continue;
+    std::vector<char> others;
+    for (int c = 0; c < 256; ++c) {
+      if (!info.triggers.has(static_cast<unsigned char>(c))) others.push_back(static_cast<char>(c));
+    }
+    ASSERT_FALSE(others.empty()) << info.name << ": every byte triggers it; mark it `always`";
+    std::uniform_int_distribution<std::size_t> pick(0, others.size() - 1);
+    std::uniform_int_distribution<std::size_t> length(0, 48);
+    for (int i = 0; i < 5000; ++i) {
+      std::string input;
+      for (std::size_t n = length(random); n > 0; --n) input.push_back(others[pick(random)]);
+      EXPECT_FALSE(info.may_change(ByteSet::of(input))) << info.name;
+      std::pmr::string out;
+      if (info.fn(input, out)) {
+        ASSERT_EQ(std::string_view(out), input) << info.name << " changed " << printable(input);
+      }
+    }
+  }
+}
+
+// ...and a value with a trigger byte is given to the transformation.
+TEST(TransformationRegistryTest, ValuesWithATriggerByteAreTransformed) {
+  EXPECT_TRUE(find_transformation("urlDecodeUni")->may_change(ByteSet::of("a%41")));
+  EXPECT_TRUE(find_transformation("lowercase")->may_change(ByteSet::of("aBc")));
+  EXPECT_FALSE(find_transformation("lowercase")->may_change(ByteSet::of("abc")));
+  EXPECT_TRUE(find_transformation("utf8toUnicode")->may_change(ByteSet::of("\xc3\xa9")));
+  // Digests and lengths change every value, the empty one too.
+  EXPECT_TRUE(find_transformation("length")->may_change(ByteSet()));
+  EXPECT_TRUE(find_transformation("sha1")->may_change(ByteSet::of("abc")));
 }
 
 }  // namespace
