@@ -630,7 +630,11 @@ Status Compiler::finish() {
   auto number = [&](Rule& link) {
     std::vector<std::uintptr_t> prefix;
     link.chain_ids.clear();
+    link.chain_triggers = {};
+    link.chain_always = false;
     for (const TransformationInfo* t : link.transforms) {
+      link.chain_triggers = link.chain_triggers | t->triggers;
+      link.chain_always = link.chain_always || t->always;
       prefix.push_back(reinterpret_cast<std::uintptr_t>(t->fn));
       auto [it, added] =
           chain_numbers.try_emplace(prefix, static_cast<std::uint32_t>(chain_numbers.size() + 1));

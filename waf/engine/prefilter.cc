@@ -15,16 +15,16 @@ void set_bit(std::uint64_t* words, std::size_t slot) noexcept {
   words[slot / 64] |= std::uint64_t{1} << (slot % 64);
 }
 
-// One thread's remembered verdicts: kRemembered entries, each [hash, size, text words...,
-// verdict words...], found by hash (direct-mapped: a newer text takes the place of an older).
+// One thread's remembered verdicts: kRemembered entries, each [hash (0: empty), size, text
+// words..., verdict words...], in sets of kWays found by hash.
 struct Remembered {
   std::uint64_t owner = 0;
   std::size_t stride = 0;
   std::vector<std::uint64_t> table;
-  std::vector<int> found, ids;
 };
 
 constexpr std::size_t kTextWords = Prefilter::kRememberedText / 8;
+constexpr std::size_t kWays = 4;
 
 }  // namespace
 
@@ -69,8 +69,9 @@ Prefilter::Prefilter(const std::vector<const RE2*>& regexes)
   for (int slot : set_slots_) set_bit(set_mask_.data(), static_cast<std::size_t>(slot));
 }
 
-void Prefilter::compute(std::string_view text, std::uint64_t* out, std::vector<int>& found,
-                        std::vector<int>& ids) const noexcept {
+void Prefilter::compute(std::string_view text, std::uint64_t* out, Scratch& scratch,
+                        bool run_set) const noexcept {
+  std::vector<int>& found = scratch.found;
   found.clear();
   automaton_->find_all(text, [&](std::size_t atom) { found.push_back(static_cast<int>(atom)); });
   if (found.empty()) {
@@ -78,13 +79,11 @@ void Prefilter::compute(std::string_view text, std::uint64_t* out, std::vector<i
   } else {
     std::sort(found.begin(), found.end());
     found.erase(std::unique(found.begin(), found.end()), found.end());
-    std::fill(out, out + words_, 0);
-    ids.clear();
-    filter_.AllPotentials(found, &ids);
-    for (int id : ids) set_bit(out, static_cast<std::size_t>(slot_of_id_[id]));
+    potentials(found, out, scratch);
   }
   for (std::size_t w = 0; w < words_; ++w) out[w] |= unfiltered_[w];
-  if (!set_) return;
+  if (!set_ || !run_set) return;  // the regexes without atoms stay candidates
+  std::vector<int>& ids = scratch.ids;
   ids.clear();
   RE2::Set::ErrorInfo error{};
   if (!set_->Match(re2::StringPiece(text.data(), text.size()), &ids, &error) &&
@@ -96,25 +95,65 @@ void Prefilter::compute(std::string_view text, std::uint64_t* out, std::vector<i
   for (int id : ids) set_bit(out, static_cast<std::size_t>(set_slots_[id]));
 }
 
+void Prefilter::potentials(const std::vector<int>& found, std::uint64_t* out,
+                           Scratch& scratch) const noexcept {
+  // Remembered by the list of atoms: texts differ far more often than the atoms found in them.
+  const bool remember = found.size() <= kRememberedAtoms;
+  std::uint64_t* e = nullptr;
+  if (remember) {
+    if (scratch.atom_sets.empty()) {
+      scratch.atom_stride = 2 + kRememberedAtoms / 2 + words_;
+      scratch.atom_sets.assign(kRememberedAtomSets * scratch.atom_stride, 0);
+    }
+    std::uint64_t hash = found.size();
+    for (int atom : found) hash = (hash ^ static_cast<std::uint64_t>(atom)) * 0x100000001b3ull;
+    hash |= 1;
+    e = scratch.atom_sets.data() + (hash % kRememberedAtomSets) * scratch.atom_stride;
+    auto* atoms = reinterpret_cast<std::int32_t*>(e + 2);
+    if (e[0] == hash && e[1] == found.size() && std::equal(found.begin(), found.end(), atoms)) {
+      std::copy(e + 2 + kRememberedAtoms / 2, e + scratch.atom_stride, out);
+      return;
+    }
+    e[0] = hash;
+    e[1] = found.size();
+    std::copy(found.begin(), found.end(), atoms);
+  }
+  std::fill(out, out + words_, 0);
+  scratch.ids.clear();
+  filter_.AllPotentials(found, &scratch.ids);
+  for (int id : scratch.ids) set_bit(out, static_cast<std::size_t>(slot_of_id_[id]));
+  if (e != nullptr) std::copy(out, out + words_, e + 2 + kRememberedAtoms / 2);
+}
+
 void Prefilter::candidates(std::string_view text, std::uint64_t* out) const noexcept {
   thread_local Remembered mine;
-  if (text.size() > kRememberedText) {
-    compute(text, out, mine.found, mine.ids);
-    return;
-  }
+  thread_local Scratch scratch;
   if (mine.owner != id_) {
     mine.owner = id_;
     mine.stride = 2 + kTextWords + words_;
     mine.table.assign(kRemembered * mine.stride, 0);
+    scratch.atom_sets.clear();
   }
-  const std::uint64_t hash = std::hash<std::string_view>{}(text) | 1;
-  std::uint64_t* e = mine.table.data() + (hash % kRemembered) * mine.stride;
-  if (e[0] == hash && e[1] == text.size() &&
-      std::memcmp(e + 2, text.data(), text.size()) == 0) {
-    std::copy(e + 2 + kTextWords, e + mine.stride, out);
+  if (text.size() > kRememberedText) {
+    // A long text (a body) is seldom seen twice, and only a few rules look at it: the regexes
+    // without atoms run one by one when a rule asks, instead of all at once here.
+    compute(text, out, scratch, false);
     return;
   }
-  compute(text, out, mine.found, mine.ids);
+  // Four ways per set: a text takes an empty way, or the place of one chosen by its hash.
+  const std::uint64_t hash = std::hash<std::string_view>{}(text) | 1;
+  std::uint64_t* set = mine.table.data() + (hash % (kRemembered / kWays)) * kWays * mine.stride;
+  std::uint64_t* e = nullptr;
+  for (std::size_t way = 0; way < kWays; ++way) {
+    std::uint64_t* w = set + way * mine.stride;
+    if (w[0] == hash && w[1] == text.size() && std::memcmp(w + 2, text.data(), text.size()) == 0) {
+      std::copy(w + 2 + kTextWords, w + mine.stride, out);
+      return;
+    }
+    if (e == nullptr && w[0] == 0) e = w;
+  }
+  if (e == nullptr) e = set + (hash >> 40) % kWays * mine.stride;
+  compute(text, out, scratch, true);
   e[0] = hash;
   e[1] = text.size();
   if (!text.empty()) std::memcpy(e + 2, text.data(), text.size());

@@ -35,12 +35,26 @@ class Prefilter {
 
   // Texts up to this long have their verdicts remembered per thread; the table has
   // kRemembered entries (a few hundred KiB per thread and rule set).
-  static constexpr std::size_t kRememberedText = 96;
-  static constexpr std::size_t kRemembered = 4096;
+  static constexpr std::size_t kRememberedText = 192;
+  static constexpr std::size_t kRemembered = 2048;
+  // The filter's verdicts for a list of up to kRememberedAtoms atoms are also remembered per
+  // thread, kRememberedAtomSets lists.
+  static constexpr std::size_t kRememberedAtoms = 16;
+  static constexpr std::size_t kRememberedAtomSets = 512;
+
+  // One thread's working memory (reused from call to call).
+  struct Scratch {
+    std::vector<int> found, ids;
+    std::size_t atom_stride = 0;
+    std::vector<std::uint64_t> atom_sets;  // [hash, count, atoms (int32)..., verdicts...]
+  };
 
  private:
-  void compute(std::string_view text, std::uint64_t* out, std::vector<int>& found,
-               std::vector<int>& ids) const noexcept;
+  void compute(std::string_view text, std::uint64_t* out, Scratch& scratch,
+               bool run_set) const noexcept;
+  // The regexes whose atoms `found` (sorted, distinct) make them possible matches.
+  void potentials(const std::vector<int>& found, std::uint64_t* out,
+                  Scratch& scratch) const noexcept;
 
   std::uint64_t id_;  // tells this prefilter's remembered verdicts from an older snapshot's
   re2::FilteredRE2 filter_;

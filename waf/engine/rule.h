@@ -61,6 +61,10 @@ struct Rule {
   // number wherever the same prefix appears; a value's transformed form is cached per request
   // under the number of the whole chain.
   std::vector<std::uint32_t> chain_ids;
+  // The bytes that can make any of the transformations change a value (or `chain_always`): a
+  // value with none of them is its own transformed form.
+  ByteSet chain_triggers;
+  bool chain_always = false;
   // The regex's slot in the rule set's prefilter; -1: the operator is not a regex.
   int prefilter_slot = -1;
   // Rules that look at the same targets through the same chain share a "target group": per

@@ -52,6 +52,13 @@ bool ends_with_ci(std::string_view s, std::string_view suffix) noexcept {
   return s.size() >= suffix.size() && iequals(s.substr(s.size() - suffix.size()), suffix);
 }
 
+// TX and the other collections keep their keys in lower case, as rules and macros name them.
+bool same_key(std::string_view stored, std::string_view lower) noexcept {
+  return stored.size() == lower.size() && std::memcmp(stored.data(), lower.data(), lower.size()) == 0;
+}
+
+char lower_ascii(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
 bool key_matches(const Target& t, std::string_view key) noexcept {
   if (t.key_re) return RE2::PartialMatch(key, *t.key_re);
   if (t.key.empty()) return true;
@@ -555,7 +562,14 @@ Transaction::CacheEntry* Transaction::transformed(const Rule& rule,
                                                   std::string_view value) noexcept {
   const std::size_t n = rule.chain_ids.size();
   std::uint32_t full = n == 0 ? 0 : rule.chain_ids[n - 1];
+  // A numbered value that no transformation of the chain can change shares the entry of the
+  // value as it is (chain 0), whatever the chain.
+  if (full != 0 && value_id_ != kNoId && !rule.chain_always &&
+      !bytes_of(value_id_, value).intersects(rule.chain_triggers)) {
+    full = 0;
+  }
   if (CacheEntry* e = cache_find(value, full)) return e;
+  if (full == 0) return cache_insert(value, 0, value);
   std::string_view result = apply_transforms(rule, value, value_id_, [](std::string_view) {});
   return cache_insert(value, full, result);
 }
@@ -628,20 +642,25 @@ void Transaction::add_finding(const Rule& head) noexcept {
 
 Transaction::Entry* Transaction::find_entry(Var collection, std::string_view key) noexcept {
   for (Entry& e : entries_) {
-    if (e.collection == collection && iequals(e.key, key)) return &e;
+    if (e.collection == collection && same_key(e.key, key)) return &e;
   }
   return nullptr;
 }
 
 std::optional<std::string_view> Transaction::tx(std::string_view key) const noexcept {
   for (const Entry& e : entries_) {
-    if (e.collection == Var::kTx && iequals(e.key, key)) return std::string_view(e.value);
+    if (e.collection == Var::kTx && same_key(e.key, key)) return std::string_view(e.value);
   }
   return std::nullopt;
 }
 
 void Transaction::apply_setvar(const SetVar& sv) noexcept {
   std::string_view key = expand(sv.key);
+  if (std::any_of(key.begin(), key.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+    char* lower = static_cast<char*>(arena_->allocate(key.size(), 1));
+    std::transform(key.begin(), key.end(), lower, lower_ascii);
+    key = std::string_view(lower, key.size());
+  }
   Entry* e = find_entry(sv.collection, key);
   if (sv.op == SetVar::Op::kDelete) {
     if (e != nullptr) {
@@ -655,7 +674,6 @@ void Transaction::apply_setvar(const SetVar& sv) noexcept {
     entries_.push_back(
         Entry{sv.collection, std::pmr::string(key, arena_), std::pmr::string(arena_)});
     e = &entries_.back();
-    for (char& c : e->key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   if (sv.op == SetVar::Op::kSet) {
     e->value.assign(value);
@@ -866,7 +884,7 @@ void Transaction::for_each_value(const Target& target, F&& f) noexcept {
       const Entry& e = entries_[i];
       if (e.collection != target.var) continue;
       if (target.key_re ? !RE2::PartialMatch(std::string_view(e.key), *target.key_re)
-                        : (!target.key.empty() && !iequals(target.key, e.key))) {
+                        : (!target.key.empty() && !same_key(e.key, target.key))) {
         continue;
       }
       if (target.count) {
@@ -1136,7 +1154,7 @@ std::string_view Transaction::resolve(Var var, std::string_view key) noexcept {
   if (!cacheable(var) && var != Var::kRule && var != Var::kMatchedVars &&
       var != Var::kMatchedVarsNames) {
     for (const Entry& e : entries_) {
-      if (e.collection == var && (key.empty() || iequals(e.key, key))) return e.value;
+      if (e.collection == var && (key.empty() || same_key(e.key, key))) return e.value;
     }
     return {};
   }
