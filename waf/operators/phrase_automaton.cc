@@ -8,7 +8,8 @@
 namespace portcullis::waf::operators {
 
 PhraseAutomaton::PhraseAutomaton(const std::vector<std::string>& phrases) {
-  // The trie is first built with maps (easy to grow), then flattened into sorted edge lists.
+  // The trie is first built with maps (easy to grow), then numbered breadth-first and flattened
+  // into sorted edge lists.
   std::vector<std::map<unsigned char, std::int32_t>> trie(1);
   std::vector<std::int32_t> ends(1, kNone);
   for (const std::string& phrase : phrases) {
@@ -29,20 +30,27 @@ PhraseAutomaton::PhraseAutomaton(const std::vector<std::string>& phrases) {
       phrases_.push_back(phrase);
     }
   }
-
-  nodes_.resize(trie.size());
-  for (std::size_t i = 0; i < trie.size(); ++i) {
-    nodes_[i].first_edge = static_cast<std::uint32_t>(edges_.size());
-    nodes_[i].edge_count = static_cast<std::uint32_t>(trie[i].size());
-    nodes_[i].phrase = ends[i];
-    for (const auto& [byte, target] : trie[i]) edges_.push_back(Edge{byte, target});
+  std::vector<std::int32_t> order{0};  // trie nodes breadth-first
+  std::vector<std::int32_t> number(trie.size(), 0);
+  for (std::size_t head = 0; head < order.size(); ++head) {
+    for (const auto& [byte, target] : trie[static_cast<std::size_t>(order[head])]) {
+      number[static_cast<std::size_t>(target)] = static_cast<std::int32_t>(order.size());
+      order.push_back(target);
+    }
   }
-
-  // Breadth-first, so a node's fail target is finished before the node itself.
-  std::vector<std::int32_t> queue{0};
+  nodes_.resize(trie.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const auto& edges = trie[static_cast<std::size_t>(order[i])];
+    nodes_[i].first_edge = static_cast<std::uint32_t>(edges_.size());
+    nodes_[i].edge_count = static_cast<std::uint32_t>(edges.size());
+    nodes_[i].phrase = ends[static_cast<std::size_t>(order[i])];
+    for (const auto& [byte, target] : edges) {
+      edges_.push_back(Edge{byte, number[static_cast<std::size_t>(target)]});
+    }
+  }
+  // Failure links in breadth-first order, so a node's fail target is finished before it.
   nodes_[0].output = nodes_[0].phrase;
-  for (std::size_t head = 0; head < queue.size(); ++head) {
-    std::int32_t parent = queue[head];
+  for (std::size_t parent = 0; parent < nodes_.size(); ++parent) {
     const Node& p = nodes_[parent];
     for (std::uint32_t e = p.first_edge; e < p.first_edge + p.edge_count; ++e) {
       auto [byte, target] = edges_[e];
@@ -63,7 +71,6 @@ PhraseAutomaton::PhraseAutomaton(const std::vector<std::string>& phrases) {
       t.fail = fail;
       t.output = t.phrase != kNone ? t.phrase : nodes_[fail].output;
       t.dict = nodes_[fail].phrase != kNone ? fail : nodes_[fail].dict;
-      queue.push_back(target);
     }
   }
   // Byte classes: each byte that occurs in a phrase (case-folded) gets its own class.
@@ -76,18 +83,36 @@ PhraseAutomaton::PhraseAutomaton(const std::vector<std::string>& phrases) {
   for (int b = 0; b < 256; ++b)
     representative[byte_class_[static_cast<std::size_t>(b)]] =
         static_cast<unsigned char>(to_lower_ascii(static_cast<char>(b)));
-  // Rows in breadth-first order, so that a node's fail row is filled before its own.
-  delta_.assign(nodes_.size() * classes_, 0);
-  for (std::size_t head = 0; head < queue.size(); ++head) {
-    auto n = static_cast<std::size_t>(queue[head]);
-    for (std::size_t c = 0; c < classes_; ++c) {
-      std::int32_t next = c == 0 ? kNone : child(nodes_[n], representative[c]);
-      if (next == kNone) {
-        next = n == 0 ? 0 : delta_[static_cast<std::size_t>(nodes_[n].fail) * classes_ + c];
-      }
-      delta_[n * classes_ + c] = next;
+  // Dense rows for the first nodes; a node's fail row comes before its own. Class 0 (bytes in
+  // no phrase) always leads back to the root.
+  dense_ = std::min(nodes_.size(), kDenseNodes);
+  delta_.assign(dense_ * classes_, 0);
+  for (std::size_t n = 0; n < dense_; ++n) {
+    for (std::size_t c = 1; c < classes_; ++c) {
+      std::int32_t next = child(nodes_[n], representative[c]);
+      delta_[n * classes_ + c] =
+          next != kNone ? encoded(next)
+          : n == 0      ? 0
+                        : delta_[static_cast<std::size_t>(nodes_[n].fail) * classes_ + c];
     }
   }
+}
+
+std::int32_t PhraseAutomaton::sparse_step(std::int32_t node, unsigned char byte) const noexcept {
+  const auto lower = static_cast<unsigned char>(to_lower_ascii(static_cast<char>(byte)));
+  for (std::int32_t n = node;; n = nodes_[n].fail) {
+    if (static_cast<std::size_t>(n) < dense_) {
+      return delta_[static_cast<std::size_t>(n) * classes_ + byte_class_[byte]];
+    }
+    if (std::int32_t next = child(nodes_[n], lower); next != kNone) return encoded(next);
+  }
+}
+
+std::size_t PhraseAutomaton::memory() const noexcept {
+  std::size_t bytes = delta_.size() * sizeof(std::int32_t) + nodes_.size() * sizeof(Node) +
+                      edges_.size() * sizeof(Edge);
+  for (const std::string& p : phrases_) bytes += sizeof(std::string) + p.capacity();
+  return bytes;
 }
 
 std::int32_t PhraseAutomaton::child(const Node& node, unsigned char byte) const noexcept {
@@ -103,7 +128,7 @@ const std::string* PhraseAutomaton::find(std::string_view text) const noexcept {
   std::int32_t node = 0;
   for (char c : text) {
     node = step(node, static_cast<unsigned char>(c));
-    if (nodes_[node].output != kNone) return &phrases_[nodes_[node].output];
+    if (node < 0) return &phrases_[static_cast<std::size_t>(nodes_[-1 - node].output)];
   }
   return nullptr;
 }

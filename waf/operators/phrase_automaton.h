@@ -1,5 +1,6 @@
 // An Aho-Corasick automaton over ASCII-case-folded bytes: finds, in one pass, the first place
-// where any of a set of phrases ends. Used by @pm and @pmFromFile. Internal to waf/operators.
+// where any of a set of phrases ends. Used by @pm and @pmFromFile, and by the WAF's regex
+// prefilter for its literal atoms. Internal to waf/operators.
 #pragma once
 
 #include <array>
@@ -11,10 +12,17 @@
 namespace portcullis::waf::operators {
 
 // Built once from the phrases, then immutable: find() is safe for concurrent use by multiple
-// threads and allocates nothing. Memory is linear in the total length of the phrases (sorted
-// edge lists, no 256-wide tables).
+// threads and allocates nothing.
+//
+// Speed and memory: a scan spends nearly all its steps near the root of the trie, so the nodes
+// closest to it (the first kDenseNodes in breadth-first order) have a full transition row over
+// byte classes (one load per byte); deeper nodes keep sorted edge lists and fall back along
+// their failure links. Memory is linear in the total length of the phrases, plus at most
+// kDenseNodes rows.
 class PhraseAutomaton {
  public:
+  static constexpr std::size_t kDenseNodes = 1024;
+
   // Empty phrases are ignored; A-Z and a-z are the same letter, other bytes are themselves.
   explicit PhraseAutomaton(const std::vector<std::string>& phrases);
 
@@ -29,7 +37,12 @@ class PhraseAutomaton {
     if (phrases_.empty()) return;
     std::int32_t node = 0;
     for (char c : text) {
-      node = step(node, static_cast<unsigned char>(c));
+      std::int32_t next = step(node, static_cast<unsigned char>(c));
+      if (next >= 0) {
+        node = next;
+        continue;
+      }
+      node = -1 - next;
       for (std::int32_t n = nodes_[node].phrase != kNone ? node : nodes_[node].dict; n != kNone;
            n = nodes_[n].dict) {
         f(static_cast<std::size_t>(nodes_[n].phrase));
@@ -38,6 +51,8 @@ class PhraseAutomaton {
   }
 
   std::size_t phrase_count() const noexcept { return phrases_.size(); }
+  // Bytes held by the automaton (for tests and memory figures).
+  std::size_t memory() const noexcept;
 
  private:
   static constexpr std::int32_t kNone = -1;
@@ -55,18 +70,26 @@ class PhraseAutomaton {
     std::int32_t output = kNone;  // the longest phrase that ends here, this node's or a suffix's
     std::int32_t dict = kNone;    // the nearest node down the fail chain where a phrase ends
   };
+
+  // The node after `node` reads `byte`, as `target` or, when a phrase ends there, -1 - target.
   std::int32_t step(std::int32_t node, unsigned char byte) const noexcept {
-    return delta_[static_cast<std::size_t>(node) * classes_ + byte_class_[byte]];
+    if (static_cast<std::size_t>(node) < dense_) {
+      return delta_[static_cast<std::size_t>(node) * classes_ + byte_class_[byte]];
+    }
+    return sparse_step(node, byte);
+  }
+  std::int32_t sparse_step(std::int32_t node, unsigned char byte) const noexcept;
+  std::int32_t child(const Node& node, unsigned char byte) const noexcept;
+  std::int32_t encoded(std::int32_t node) const noexcept {
+    return nodes_[node].output != kNone ? -1 - node : node;
   }
 
-  std::int32_t child(const Node& node, unsigned char byte) const noexcept;
-
   std::vector<std::string> phrases_;
-  // The full transition function (failure links folded in), one row per node over byte
-  // classes: bytes that no phrase contains share class 0, letters are folded. Memory: nodes x
-  // classes x 4 bytes.
+  // Nodes are numbered breadth-first; the first dense_ have a row of delta_ over byte classes
+  // (bytes that no phrase contains share class 0, letters are folded), in step()'s encoding.
   std::array<std::uint8_t, 256> byte_class_{};
   std::size_t classes_ = 1;
+  std::size_t dense_ = 0;
   std::vector<std::int32_t> delta_;
   std::vector<Node> nodes_;
   std::vector<Edge> edges_;
