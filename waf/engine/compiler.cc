@@ -70,6 +70,32 @@ std::shared_ptr<const RE2> compile_key_regex(const std::string& pattern) {
   return re;
 }
 
+// The literal that starts a key regex (after `^`), when every match must contain it: letters,
+// digits, '_' and '-' up to the first other character, less the last one when a quantifier
+// follows it; nothing when the pattern has an alternation anywhere.
+void key_literal(const std::string& pattern, Target& t) {
+  if (pattern.find('|') != std::string::npos) return;
+  std::size_t i = 0;
+  if (!pattern.empty() && pattern[0] == '^') {
+    t.key_literal_anchored = true;
+    ++i;
+  }
+  std::string literal;
+  auto plain = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-';
+  };
+  for (; i < pattern.size() && plain(pattern[i]); ++i) literal += lower(std::string(1, pattern[i]));
+  if (i < pattern.size() && (pattern[i] == '*' || pattern[i] == '?' || pattern[i] == '{' ||
+                             pattern[i] == '+')) {
+    if (!literal.empty()) literal.pop_back();
+  } else if (i == pattern.size()) {
+    t.key_literal_only = !literal.empty();
+  }
+  t.key_literal = literal;
+  if (literal.empty()) t.key_literal_anchored = false;
+}
+
 Result<Target> compile_target(const seclang::VariableRef& ref) {
   const VariableInfo* info = find_variable(ref.collection);
   if (info == nullptr) return Error{"unknown variable '" + ref.collection + "'"};
@@ -94,6 +120,7 @@ Result<Target> compile_target(const seclang::VariableRef& ref) {
     t.key = ref.key;
     t.key_re = compile_key_regex(ref.key);
     if (!t.key_re) return Error{"bad key regex /" + ref.key + "/ for " + ref.collection};
+    key_literal(ref.key, t);
     return t;
   }
   t.key = lower(ref.key);

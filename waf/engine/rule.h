@@ -28,6 +28,12 @@ struct Target {
   Var var = Var::kArgs;
   std::string key;                    // lower-cased literal key; empty: every member
   std::shared_ptr<const RE2> key_re;  // ARGS:/^id_/ (then `key` is the pattern, for display)
+  // A literal (lower case) every key the regex matches contains, at its start when
+  // `key_literal_anchored`; when `key_literal_only`, the regex is nothing more. Lets most keys
+  // be turned down without running the regex.
+  std::string key_literal;
+  bool key_literal_anchored = false;
+  bool key_literal_only = false;
   bool count = false;                 // &ARGS
   bool xml_attributes = false;        // XML://@* (XML:/* and other paths: the text)
   std::string display;                // as written, for logs: "ARGS:foo"

@@ -59,8 +59,27 @@ bool same_key(std::string_view stored, std::string_view lower) noexcept {
 
 char lower_ascii(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
+bool contains_ci(std::string_view s, std::string_view lower_needle) noexcept {
+  if (lower_needle.size() > s.size()) return false;
+  for (std::size_t i = 0; i + lower_needle.size() <= s.size(); ++i) {
+    if (iequals(s.substr(i, lower_needle.size()), lower_needle)) return true;
+  }
+  return false;
+}
+
+// Whether a key regex target selects `key`.
+bool key_regex_matches(const Target& t, std::string_view key) noexcept {
+  if (!t.key_literal.empty()) {
+    const bool has = t.key_literal_anchored ? starts_with_ci(key, t.key_literal)
+                                            : contains_ci(key, t.key_literal);
+    if (!has) return false;
+    if (t.key_literal_only) return true;
+  }
+  return RE2::PartialMatch(key, *t.key_re);
+}
+
 bool key_matches(const Target& t, std::string_view key) noexcept {
-  if (t.key_re) return RE2::PartialMatch(key, *t.key_re);
+  if (t.key_re) return key_regex_matches(t, key);
   if (t.key.empty()) return true;
   return iequals(t.key, key);
 }
@@ -124,6 +143,7 @@ Transaction::Transaction(const RuleSet& rules, const RunOptions& options,
       post_(arena_),
       cookies_(arena_),
       entries_(arena_),
+      entry_index_(arena_),
       matched_vars_(arena_),
       removed_ids_(arena_),
       removed_tags_(arena_),
@@ -640,16 +660,50 @@ void Transaction::add_finding(const Rule& head) noexcept {
 
 // ---------------------------------------------------------------- actions
 
-Transaction::Entry* Transaction::find_entry(Var collection, std::string_view key) noexcept {
-  for (Entry& e : entries_) {
+std::size_t Transaction::entry_hash(Var collection, std::string_view key) noexcept {
+  std::uint64_t h = 0xcbf29ce484222325ull ^ static_cast<std::uint64_t>(collection);
+  for (char c : key) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+  return static_cast<std::size_t>(h ^ (h >> 29));
+}
+
+void Transaction::index_entry(std::size_t i) noexcept {
+  if ((entries_.size() + 1) * 2 > entry_index_.size()) {
+    reindex_entries();  // grows the table and indexes every entry, `i` too
+    return;
+  }
+  const std::size_t mask = entry_index_.size() - 1;
+  std::size_t j = entry_hash(entries_[i].collection, entries_[i].key) & mask;
+  while (entry_index_[j] != 0) j = (j + 1) & mask;
+  entry_index_[j] = static_cast<std::int32_t>(i + 1);
+}
+
+void Transaction::reindex_entries() noexcept {
+  std::size_t size = 64;
+  while (size < (entries_.size() + 1) * 4) size *= 2;
+  entry_index_.assign(size, 0);
+  const std::size_t mask = size - 1;
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    std::size_t j = entry_hash(entries_[i].collection, entries_[i].key) & mask;
+    while (entry_index_[j] != 0) j = (j + 1) & mask;
+    entry_index_[j] = static_cast<std::int32_t>(i + 1);
+  }
+}
+
+const Transaction::Entry* Transaction::find_entry(Var collection,
+                                                  std::string_view key) const noexcept {
+  if (entry_index_.empty()) return nullptr;
+  const std::size_t mask = entry_index_.size() - 1;
+  for (std::size_t j = entry_hash(collection, key) & mask; entry_index_[j] != 0;
+       j = (j + 1) & mask) {
+    const Entry& e = entries_[static_cast<std::size_t>(entry_index_[j] - 1)];
     if (e.collection == collection && same_key(e.key, key)) return &e;
   }
   return nullptr;
 }
 
 std::optional<std::string_view> Transaction::tx(std::string_view key) const noexcept {
-  for (const Entry& e : entries_) {
-    if (e.collection == Var::kTx && same_key(e.key, key)) return std::string_view(e.value);
+  if (const Entry* e = find_entry(Var::kTx, key)) {
+    return std::string_view(e->value);
   }
   return std::nullopt;
 }
@@ -666,6 +720,7 @@ void Transaction::apply_setvar(const SetVar& sv) noexcept {
     if (e != nullptr) {
       std::size_t i = static_cast<std::size_t>(e - entries_.data());
       entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(i));
+      reindex_entries();
     }
     return;
   }
@@ -673,6 +728,7 @@ void Transaction::apply_setvar(const SetVar& sv) noexcept {
   if (e == nullptr) {
     entries_.push_back(
         Entry{sv.collection, std::pmr::string(key, arena_), std::pmr::string(arena_)});
+    index_entry(entries_.size() - 1);
     e = &entries_.back();
   }
   if (sv.op == SetVar::Op::kSet) {
@@ -730,6 +786,7 @@ void Transaction::set_capture(int index, std::string_view value) noexcept {
   Entry* e = find_entry(Var::kTx, k);
   if (e == nullptr) {
     entries_.push_back(Entry{Var::kTx, std::pmr::string(k, arena_), std::pmr::string(arena_)});
+    index_entry(entries_.size() - 1);
     e = &entries_.back();
   }
   e->value.assign(value);
@@ -879,11 +936,22 @@ void Transaction::for_each_value(const Target& target, F&& f) noexcept {
   if (!cacheable(target.var) && target.var != Var::kRule && target.var != Var::kMatchedVars &&
       target.var != Var::kMatchedVarsNames) {
     // TX and the other writable collections: look at keys first, copy only what is tested.
+    if (!target.key_re && !target.key.empty()) {
+      // One key names at most one member.
+      Entry* e = find_entry(target.var, target.key);
+      member_id_ = kNoId;
+      if (target.count) {
+        f(target.var, std::string_view(), e != nullptr ? std::string_view("1") : "0");
+      } else if (e != nullptr) {
+        f(target.var, copy(e->key), copy(e->value));
+      }
+      return;
+    }
     std::uint64_t n = 0;
     for (std::size_t i = 0, size = entries_.size(); i < size && i < entries_.size(); ++i) {
       const Entry& e = entries_[i];
       if (e.collection != target.var) continue;
-      if (target.key_re ? !RE2::PartialMatch(std::string_view(e.key), *target.key_re)
+      if (target.key_re ? !key_regex_matches(target, e.key)
                         : (!target.key.empty() && !same_key(e.key, target.key))) {
         continue;
       }
@@ -1153,8 +1221,12 @@ std::string_view Transaction::resolve(Var var, std::string_view key) noexcept {
   if (!is_collection(var)) return single(var);
   if (!cacheable(var) && var != Var::kRule && var != Var::kMatchedVars &&
       var != Var::kMatchedVarsNames) {
+    if (!key.empty()) {
+      const Entry* e = find_entry(var, key);
+      return e != nullptr ? std::string_view(e->value) : std::string_view();
+    }
     for (const Entry& e : entries_) {
-      if (e.collection == var && (key.empty() || same_key(e.key, key))) return e.value;
+      if (e.collection == var) return e.value;
     }
     return {};
   }

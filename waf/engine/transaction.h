@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "core/exchange.h"
 #include "waf/bodies/bodies.h"
@@ -99,7 +100,14 @@ class Transaction final : public MatchContext {
   std::string_view number(std::uint64_t n) noexcept;
   std::string_view copy(std::string_view s) noexcept;
 
-  Entry* find_entry(Var collection, std::string_view key) noexcept;
+  const Entry* find_entry(Var collection, std::string_view key) const noexcept;
+  Entry* find_entry(Var collection, std::string_view key) noexcept {
+    return const_cast<Entry*>(std::as_const(*this).find_entry(collection, key));
+  }
+  // entries_ by collection and key: an open-addressing table of index + 1 (0: empty).
+  static std::size_t entry_hash(Var collection, std::string_view key) noexcept;
+  void index_entry(std::size_t i) noexcept;
+  void reindex_entries() noexcept;
   void apply_setvar(const SetVar& sv) noexcept;
   void apply_ctl(const Ctl& ctl) noexcept;
   void add_finding(const Rule& head) noexcept;
@@ -167,6 +175,7 @@ class Transaction final : public MatchContext {
 
   // Collections and rule state.
   std::pmr::vector<Entry> entries_;
+  std::pmr::vector<std::int32_t> entry_index_;
   std::pmr::vector<Matched> matched_vars_;
   std::string_view matched_var_;
   std::string_view matched_var_name_;

@@ -147,6 +147,24 @@ TEST(WafEngine, ExcludedTargetIsNotInspected) {
   EXPECT_TRUE(run(*rules, {.target = "/?other=secret"})->t->intervention().disrupted);
 }
 
+// Key regexes select members case-insensitively, whatever shape the regex has (a literal after
+// `^`, a literal then a quantifier, an alternation, a class).
+TEST(WafEngine, KeyRegexesSelectMembers) {
+  auto rules = compile(R"(
+SecAction "id:1,phase:1,pass,nolog,setvar:tx.header_name_x=1,setvar:tx.header_name_y=1,setvar:tx.xheader_name_z=1,setvar:tx.multipart_a=1,setvar:tx.multipart__b=1,setvar:tx.multipar=1,setvar:tx.multipartx=1"
+SecRule &TX:/^HEADER_NAME_/ "@eq 2" "id:2,phase:1,pass,log"
+SecRule &TX:/header_name_/ "@eq 3" "id:3,phase:1,pass,log"
+SecRule &TX:/MULTIPART_*/ "@eq 3" "id:4,phase:1,pass,log"
+SecRule &TX:/^multipart_|^multipar$/ "@eq 3" "id:5,phase:1,pass,log"
+SecRule &TX:/^header_name_[xz]$/ "@eq 1" "id:6,phase:1,pass,log"
+SecRule ARGS|!ARGS:/^__utm/ "@rx ." "id:7,phase:1,pass,log,capture,setvar:tx.seen=%{MATCHED_VAR_NAME}"
+)");
+  ASSERT_TRUE(rules);
+  auto r = run(*rules, {.target = "/?__utmz=1&a__utm=2"});
+  EXPECT_EQ(r->ids(), (std::vector<std::string>{"2", "3", "4", "5", "6", "7"}));
+  EXPECT_EQ(r->t->tx("seen").value_or(""), "ARGS:a__utm");
+}
+
 TEST(WafEngine, UpdateTargetByIdAddsAnExclusion) {
   auto rules = compile(R"(
 SecRule ARGS "@rx secret" "id:51,phase:1,deny"
