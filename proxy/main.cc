@@ -6,6 +6,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "core/memory.h"
 #include "config/loader.h"
 #include "proxy/server.h"
 
@@ -129,6 +130,7 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  release_free_memory();
   proxy::Server::block_signals();
   proxy::Server server(loaded.value(), proxy::ConfigSource{config_file, overrides});
   try {

@@ -11,6 +11,7 @@
 #include <system_error>
 #include <thread>
 
+#include "core/memory.h"
 #include "proxy/admin.h"
 #include "proxy/demo_upstream.h"
 #include "proxy/event_log.h"
@@ -226,6 +227,7 @@ ReloadResult Server::reload(const std::string& trigger, bool only_if_changed,
     return r;
   }
   snapshots_.publish(loaded.value());
+  release_free_memory();  // what building the snapshot used and dropped
   ++reloads_ok_;
   r.ok = true;
   r.changed = true;
