@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <memory>
 #include <new>
 
 namespace portcullis::waf {
@@ -131,6 +132,20 @@ bool parse_int(std::string_view s, std::int64_t& out) noexcept {
 
 constexpr std::string_view kProtocols[] = {"HTTP/1.0", "HTTP/1.1", "HTTP/2.0"};
 
+// The worker thread's phase scratch (see Transaction::scratch_): one buffer, reused by every
+// phase of every request the thread runs (phases never interleave on a thread); what a phase
+// needs beyond it comes from the heap and goes back when the phase ends.
+constexpr std::size_t kPhaseScratchBytes = 256 * 1024;
+
+std::pmr::monotonic_buffer_resource& phase_scratch() noexcept {
+  struct Scratch {
+    std::unique_ptr<std::byte[]> buffer{new std::byte[kPhaseScratchBytes]};
+    std::pmr::monotonic_buffer_resource resource{buffer.get(), kPhaseScratchBytes};
+  };
+  thread_local Scratch scratch;
+  return scratch.resource;
+}
+
 }  // namespace
 
 Transaction::Transaction(const RuleSet& rules, const RunOptions& options,
@@ -148,13 +163,15 @@ Transaction::Transaction(const RuleSet& rules, const RunOptions& options,
       removed_ids_(arena_),
       removed_tags_(arena_),
       removed_targets_(arena_),
-      rows_(arena_),
-      bytes_(arena_),
       target_unions_(rules.target_group_count, nullptr, arena_),
       findings_(arena_),
       scratch_{std::pmr::string(arena_), std::pmr::string(arena_)} {
   engine_mode_ = rules.settings.engine_mode;
   body_access_ = rules.settings.request_body_access;
+  // Room for what a CRS run needs, so that vectors in the arena (which never reuses memory)
+  // do not leave their outgrown copies behind.
+  entries_.reserve(128);
+  entry_index_.assign(512, 0);
   prepare_request();
 }
 
@@ -271,6 +288,7 @@ void Transaction::parse_body() noexcept {
 void Transaction::run_phase(int phase) noexcept {
   if (engine_mode_ == 0 || intervention_.disrupted) return;
   if (allow_all_ || (allow_request_ && phase <= 2)) return;
+  phase_memory_ = &phase_scratch();
   allow_phase_ = false;
   std::fill(target_unions_.begin(), target_unions_.end(), nullptr);
   skip_to_marker_ = {};
@@ -296,6 +314,7 @@ void Transaction::run_phase(int phase) noexcept {
     if (intervention_.disrupted) break;
   }
   current_ = nullptr;
+  end_phase_memory();
   if (phase <= 2) {
     std::int64_t score = 0;
     if (auto v = tx("blocking_inbound_anomaly_score")) {
@@ -455,22 +474,45 @@ bool Transaction::evaluate(const Rule& rule, const Rule& head, int phase) noexce
   return true;
 }
 
-Transaction::CacheEntry** Transaction::row(std::uint32_t id) noexcept {
-  if (id >= rows_.size()) rows_.resize(std::max<std::size_t>(next_id_, id + 1), nullptr);
-  CacheEntry**& r = rows_[id];
-  if (r == nullptr) {
-    r = static_cast<CacheEntry**>(
-        arena_->allocate(sizeof(CacheEntry*) * rules_.chain_count, alignof(CacheEntry*)));
-    std::fill(r, r + rules_.chain_count, nullptr);
+Transaction::ValueSlot& Transaction::slot(std::uint32_t id) noexcept {
+  if (id >= values_size_) {
+    std::size_t size = std::max<std::size_t>(next_id_ + 64, id + 1);
+    auto* grown =
+        static_cast<ValueSlot*>(phase_memory_->allocate(sizeof(ValueSlot) * size, alignof(ValueSlot)));
+    for (std::size_t i = 0; i < size; ++i) {
+      new (&grown[i]) ValueSlot(i < values_size_ ? values_[i] : ValueSlot());
+    }
+    values_ = grown;
+    values_size_ = size;
   }
-  return r;
+  return values_[id];
+}
+
+void Transaction::end_phase_memory() noexcept {
+  cache_ = nullptr;
+  cache_capacity_ = 0;
+  cache_used_ = 0;
+  values_ = nullptr;
+  values_size_ = 0;
+  std::fill(target_unions_.begin(), target_unions_.end(), nullptr);
+  phase_memory_ = nullptr;
+  phase_scratch().release();
+}
+
+std::string_view Transaction::phase_copy(std::string_view s) noexcept {
+  if (s.empty()) return {};
+  if (phase_memory_ == nullptr) return copy(s);  // outside a phase (a macro expanded afterwards)
+  char* p = static_cast<char*>(phase_memory_->allocate(s.size(), 1));
+  std::copy(s.begin(), s.end(), p);
+  return {p, s.size()};
 }
 
 Transaction::CacheEntry* Transaction::cache_find(std::string_view value,
                                                  std::uint32_t chain) noexcept {
-  if (value_id_ != kNoId && chain < rules_.chain_count) {
-    CacheEntry* e = row(value_id_)[chain];
-    if (e != nullptr && e->data == value.data() && e->size == value.size()) return e;
+  if (value_id_ != kNoId) {
+    for (CacheEntry* e = slot(value_id_).entries; e != nullptr; e = e->next) {
+      if (e->chain == chain && e->data == value.data() && e->size == value.size()) return e;
+    }
     return nullptr;
   }
   if (cache_capacity_ == 0) return nullptr;
@@ -484,16 +526,18 @@ Transaction::CacheEntry* Transaction::cache_find(std::string_view value,
 
 Transaction::CacheEntry* Transaction::cache_insert(std::string_view value, std::uint32_t chain,
                                                    std::string_view result) noexcept {
-  if (value_id_ != kNoId && chain < rules_.chain_count) {
-    auto* e = static_cast<CacheEntry*>(arena_->allocate(sizeof(CacheEntry), alignof(CacheEntry)));
-    new (e) CacheEntry{value.data(), value.size(), chain, result, nullptr};
-    row(value_id_)[chain] = e;
+  if (value_id_ != kNoId) {
+    ValueSlot& v = slot(value_id_);
+    auto* e =
+        static_cast<CacheEntry*>(phase_memory_->allocate(sizeof(CacheEntry), alignof(CacheEntry)));
+    new (e) CacheEntry{value.data(), value.size(), chain, result, nullptr, v.entries};
+    v.entries = e;
     return e;
   }
   if ((cache_used_ + 1) * 2 > cache_capacity_) {
-    std::size_t capacity = cache_capacity_ ? cache_capacity_ * 2 : 1024;
+    std::size_t capacity = cache_capacity_ ? cache_capacity_ * 2 : 256;
     auto* table = static_cast<CacheEntry*>(
-        arena_->allocate(sizeof(CacheEntry) * capacity, alignof(CacheEntry)));
+        phase_memory_->allocate(sizeof(CacheEntry) * capacity, alignof(CacheEntry)));
     for (std::size_t i = 0; i < capacity; ++i) new (&table[i]) CacheEntry();
     CacheEntry* old = cache_;
     std::size_t old_capacity = cache_capacity_;
@@ -532,7 +576,7 @@ const std::uint64_t* Transaction::candidates(std::string_view text) noexcept {
   if (CacheEntry* e = cache_find(text, kCandidatesKey)) return e->candidates;
   const Prefilter& pf = *rules_.prefilter;
   auto* out = static_cast<std::uint64_t*>(
-      arena_->allocate(pf.words() * sizeof(std::uint64_t), alignof(std::uint64_t)));
+      phase_memory_->allocate(pf.words() * sizeof(std::uint64_t), alignof(std::uint64_t)));
   pf.candidates(text, out);
   cache_insert(text, kCandidatesKey, text)->candidates = out;
   return out;
@@ -544,7 +588,7 @@ bool Transaction::group_may_match(const Rule& rule) noexcept {
   if (bits == nullptr) {
     const std::size_t words = rules_.prefilter->words();
     auto* u = static_cast<std::uint64_t*>(
-        arena_->allocate(words * sizeof(std::uint64_t), alignof(std::uint64_t)));
+        phase_memory_->allocate(words * sizeof(std::uint64_t), alignof(std::uint64_t)));
     std::fill(u, u + words, 0);
     bool fixed = true;
     const std::uint64_t* last = nullptr;
@@ -604,7 +648,7 @@ std::string_view Transaction::apply_transforms(const Rule& rule, std::string_vie
     if (!t->may_change(present)) continue;
     std::pmr::string& out = scratch_[0];
     if (t->fn(current, out)) {
-      current = copy(out);
+      current = phase_copy(out);
       present = ByteSet::of(current);
       changed(current);
     }
@@ -614,12 +658,14 @@ std::string_view Transaction::apply_transforms(const Rule& rule, std::string_vie
 
 ByteSet Transaction::bytes_of(std::uint32_t id, std::string_view value) noexcept {
   if (id == kNoId) return ByteSet::of(value);
-  if (id >= bytes_.size()) bytes_.resize(std::max<std::size_t>(next_id_, id + 1));
-  ValueBytes& b = bytes_[id];
-  if (b.data != value.data() || b.size != value.size() || !b.known) {
-    b = {value.data(), value.size(), true, ByteSet::of(value)};
+  ValueSlot& v = slot(id);
+  if (v.data != value.data() || v.size != value.size() || !v.known) {
+    v.data = value.data();
+    v.size = value.size();
+    v.known = true;
+    v.bytes = ByteSet::of(value);
   }
-  return b.bytes;
+  return v.bytes;
 }
 
 void Transaction::after_full_match(const Rule& link, const Rule& head) noexcept {
@@ -678,7 +724,7 @@ void Transaction::index_entry(std::size_t i) noexcept {
 }
 
 void Transaction::reindex_entries() noexcept {
-  std::size_t size = 64;
+  std::size_t size = std::max<std::size_t>(entry_index_.size(), 64);
   while (size < (entries_.size() + 1) * 4) size *= 2;
   entry_index_.assign(size, 0);
   const std::size_t mask = size - 1;
@@ -894,7 +940,9 @@ void Transaction::for_each_member(Var var, F&& f) noexcept {
       // earlier member's match may append to entries_ (and must not be matched in turn).
       for (std::size_t i = 0, n = entries_.size(); i < n && i < entries_.size(); ++i) {
         // Copies: the rule's own capture or setvar may rewrite the entry while it is tested.
-        if (entries_[i].collection == var) f(copy(entries_[i].key), copy(entries_[i].value));
+        if (entries_[i].collection == var) {
+          f(phase_copy(entries_[i].key), phase_copy(entries_[i].value));
+        }
       }
       return;
     default:
@@ -943,7 +991,7 @@ void Transaction::for_each_value(const Target& target, F&& f) noexcept {
       if (target.count) {
         f(target.var, std::string_view(), e != nullptr ? std::string_view("1") : "0");
       } else if (e != nullptr) {
-        f(target.var, copy(e->key), copy(e->value));
+        f(target.var, phase_copy(e->key), phase_copy(e->value));
       }
       return;
     }
@@ -961,7 +1009,7 @@ void Transaction::for_each_value(const Target& target, F&& f) noexcept {
       }
       // Copies: the rule's own capture or setvar may rewrite the entry while it is tested.
       member_id_ = kNoId;
-      f(target.var, copy(e.key), copy(e.value));
+      f(target.var, phase_copy(e.key), phase_copy(e.value));
     }
     member_id_ = kNoId;
     if (target.count) f(target.var, std::string_view(), number(n));

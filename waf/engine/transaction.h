@@ -99,6 +99,12 @@ class Transaction final : public MatchContext {
   std::string_view expand(const Macro& macro) noexcept;
   std::string_view number(std::uint64_t n) noexcept;
   std::string_view copy(std::string_view s) noexcept;
+  // What only one phase's evaluation needs (transformed values, prefilter verdicts, the caches
+  // that find them) lives in the worker thread's phase scratch, emptied when the phase ends;
+  // the exchange's arena keeps only what the request keeps (TX, matches, findings).
+  std::pmr::memory_resource* phase_memory_ = nullptr;
+  std::string_view phase_copy(std::string_view s) noexcept;
+  void end_phase_memory() noexcept;
 
   const Entry* find_entry(Var collection, std::string_view key) const noexcept;
   Entry* find_entry(Var collection, std::string_view key) noexcept {
@@ -121,11 +127,13 @@ class Transaction final : public MatchContext {
     std::uint32_t chain = 0;
     std::string_view result;
     const std::uint64_t* candidates = nullptr;  // the prefilter's verdicts for `result`, once asked
+    CacheEntry* next = nullptr;                 // the value's next entry (numbered values)
   };
   CacheEntry* cache_find(std::string_view value, std::uint32_t chain) noexcept;
   // Request values are also numbered (member_id_ while for_each_member/for_each_value hand one
   // out; value_id_ while its transforms are looked up): their cache entries are then found in a
-  // dense row per value instead of the hash table.
+  // short list per value instead of the hash table (most values have a handful: the chains that
+  // change them, and the value as it is for all the others).
   static constexpr std::uint32_t kNoId = 0xffffffffu;
   struct IdBases {
     std::uint32_t headers = kNoId, cookies = kNoId, get = kNoId, singles = kNoId, post = kNoId,
@@ -135,7 +143,14 @@ class Transaction final : public MatchContext {
   std::uint32_t next_id_ = 0;
   std::uint32_t member_id_ = kNoId;
   std::uint32_t value_id_ = kNoId;
-  CacheEntry** row(std::uint32_t id) noexcept;
+  struct ValueSlot {
+    CacheEntry* entries = nullptr;
+    const char* data = nullptr;  // the value whose bytes are known
+    std::size_t size = 0;
+    bool known = false;
+    ByteSet bytes;
+  };
+  ValueSlot& slot(std::uint32_t id) noexcept;
   CacheEntry* cache_insert(std::string_view value, std::uint32_t chain,
                            std::string_view result) noexcept;
   // The value after the rule's whole transformation chain (cached).
@@ -148,12 +163,6 @@ class Transaction final : public MatchContext {
                                     F&& changed) noexcept;
   // The bytes of `value`, remembered per value number.
   ByteSet bytes_of(std::uint32_t id, std::string_view value) noexcept;
-  struct ValueBytes {
-    const char* data = nullptr;
-    std::size_t size = 0;
-    bool known = false;
-    ByteSet bytes;
-  };
   void prepare_request() noexcept;
 
   const RuleSet& rules_;
@@ -185,8 +194,8 @@ class Transaction final : public MatchContext {
   std::pmr::vector<std::pair<std::int64_t, std::int64_t>> removed_ids_;
   std::pmr::vector<std::string_view> removed_tags_;
   std::pmr::vector<TargetRemoval> removed_targets_;
-  std::pmr::vector<CacheEntry**> rows_;  // by value number: its entries by chain number
-  std::pmr::vector<ValueBytes> bytes_;   // by value number
+  ValueSlot* values_ = nullptr;  // by value number, in the phase scratch
+  std::size_t values_size_ = 0;
   std::string_view skip_to_marker_;
   int skip_next_ = 0;
   bool allow_all_ = false;
