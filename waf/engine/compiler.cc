@@ -651,10 +651,11 @@ Status Compiler::finish() {
     }
     return false;
   };
-  // Number transformation-chain prefixes, and give every regex a slot in the one prefilter.
+  // Number transformation-chain prefixes, and give every regex and phrase list a slot in the one
+  // prefilter.
   std::map<std::vector<std::uintptr_t>, std::uint32_t> chain_numbers;
-  std::vector<const RE2*> regexes;
-  auto number = [&](Rule& link) {
+  std::vector<Prefilter::Member> members;
+  auto number = [&](Rule& link, int phase) {
     std::vector<std::uintptr_t> prefix;
     link.chain_ids.clear();
     link.chain_triggers = {};
@@ -667,18 +668,23 @@ Status Compiler::finish() {
           chain_numbers.try_emplace(prefix, static_cast<std::uint32_t>(chain_numbers.size() + 1));
       link.chain_ids.push_back(it->second);
     }
-    if (link.op && link.op->regex() != nullptr) {
-      link.prefilter_slot = static_cast<int>(regexes.size());
-      regexes.push_back(link.op->regex());
+    // Phrase lists of the request phases only: those of the response phases (long lists of
+    // error messages) look at response bodies, long texts seen once, where the rule's own
+    // automaton does as well and the prefilter's would only grow.
+    const std::vector<std::string>* phrases =
+        phase <= 2 && link.op ? link.op->phrases() : nullptr;
+    if (link.op && (link.op->regex() != nullptr || phrases != nullptr)) {
+      link.prefilter_slot = static_cast<int>(members.size());
+      members.push_back({link.op->regex(), phrases});
     }
   };
   for (auto& r : rules_) {
     if (r->is_marker || is_removed(*r)) continue;
-    for (Rule* link = r.get(); link != nullptr; link = link->chained.get()) number(*link);
+    for (Rule* link = r.get(); link != nullptr; link = link->chained.get()) number(*link, r->phase);
   }
   set_->chain_count = static_cast<std::uint32_t>(chain_numbers.size() + 1);
-  set_->prefilter = std::make_unique<Prefilter>(regexes);
-  // Target groups: a rule whose operator is a prefiltered regex, not negated, over targets that
+  set_->prefilter = std::make_unique<Prefilter>(members);
+  // Target groups: a rule whose operator is in the prefilter, not negated, over targets that
   // list values (no `&` count), can be settled for all its values at once.
   std::map<std::pair<std::string, std::uint32_t>, int> target_groups;
   for (auto& r : rules_) {

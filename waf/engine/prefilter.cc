@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstring>
 #include <functional>
+#include <map>
 
 namespace portcullis::waf {
 namespace {
@@ -28,15 +29,18 @@ constexpr std::size_t kWays = 4;
 
 }  // namespace
 
-Prefilter::Prefilter(const std::vector<const RE2*>& regexes)
+Prefilter::Prefilter(const std::vector<Member>& members)
     : id_(next_id.fetch_add(1)),
       filter_(3),
-      size_(regexes.size()),
-      words_(regexes.size() / 64 + 1) {
+      size_(members.size()),
+      words_(members.size() / 64 + 1) {
   none_.assign(words_, 0);
   unfiltered_.assign(words_, 0);
   set_mask_.assign(words_, 0);
-  for (std::size_t i = 0; i < regexes.size(); ++i) {
+  std::vector<const RE2*> regexes(members.size(), nullptr);
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    if (members[i].regex == nullptr) continue;
+    regexes[i] = members[i].regex;
     int id = -1;
     // Same pattern and options as the rule's own regex, so that the atoms are exact.
     if (filter_.Add(regexes[i]->pattern(), regexes[i]->options(), &id) != RE2::NoError) {
@@ -46,7 +50,32 @@ Prefilter::Prefilter(const std::vector<const RE2*>& regexes)
     slot_of_id_.push_back(static_cast<int>(i));
   }
   filter_.Compile(&atoms_);
-  automaton_ = std::make_unique<operators::PhraseAutomaton>(atoms_);
+  // The phrases join the atoms in the automaton; a phrase that is also an atom shares its index.
+  std::vector<std::string> texts = atoms_;
+  std::map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < atoms_.size(); ++i) index.emplace(atoms_[i], i);
+  std::vector<std::vector<std::uint32_t>> slots_of(texts.size());
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    if (members[i].phrases == nullptr) continue;
+    for (const std::string& phrase : *members[i].phrases) {
+      if (phrase.empty()) continue;
+      std::string lower = phrase;
+      for (char& c : lower) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+      auto [it, added] = index.emplace(lower, texts.size());
+      if (added) {
+        texts.push_back(lower);
+        slots_of.emplace_back();
+      }
+      auto& slots = slots_of[it->second];
+      if (slots.empty() || slots.back() != i) slots.push_back(static_cast<std::uint32_t>(i));
+    }
+  }
+  automaton_ = std::make_unique<operators::PhraseAutomaton>(texts, /*keep_text=*/false);
+  phrase_first_.push_back(0);
+  for (const auto& slots : slots_of) {
+    phrase_slots_.insert(phrase_slots_.end(), slots.begin(), slots.end());
+    phrase_first_.push_back(static_cast<std::uint32_t>(phrase_slots_.size()));
+  }
   // The regexes a text with no atom may match: those without atoms (FilteredRE2 reports them
   // whatever the text).
   std::vector<int> ids;
@@ -55,7 +84,8 @@ Prefilter::Prefilter(const std::vector<const RE2*>& regexes)
   // They would run on every text: one RE2::Set of them says in a single pass which ones match.
   // Should the set not compile, they stay candidates.
   if (ids.empty()) return;
-  auto set = std::make_unique<RE2::Set>(regexes.front()->options(), RE2::UNANCHORED);
+  auto set = std::make_unique<RE2::Set>(
+      regexes[static_cast<std::size_t>(slot_of_id_[ids.front()])]->options(), RE2::UNANCHORED);
   std::vector<int> slots;
   for (int id : ids) {
     auto slot = static_cast<std::size_t>(slot_of_id_[id]);
@@ -73,7 +103,14 @@ void Prefilter::compute(std::string_view text, std::uint64_t* out, Scratch& scra
                         bool run_set) const noexcept {
   std::vector<int>& found = scratch.found;
   found.clear();
-  automaton_->find_all(text, [&](std::size_t atom) { found.push_back(static_cast<int>(atom)); });
+  std::vector<std::uint32_t>& phrase_hits = scratch.phrase_hits;
+  phrase_hits.clear();
+  const std::size_t atoms = atoms_.size();
+  automaton_->find_all(text, [&](std::size_t i) {
+    if (i < atoms) found.push_back(static_cast<int>(i));
+    if (phrase_first_[i] != phrase_first_[i + 1])
+      phrase_hits.push_back(static_cast<std::uint32_t>(i));
+  });
   if (found.empty()) {
     std::copy(none_.begin(), none_.end(), out);
   } else {
@@ -82,6 +119,11 @@ void Prefilter::compute(std::string_view text, std::uint64_t* out, Scratch& scra
     potentials(found, out, scratch);
   }
   for (std::size_t w = 0; w < words_; ++w) out[w] |= unfiltered_[w];
+  for (std::uint32_t i : phrase_hits) {
+    for (std::uint32_t k = phrase_first_[i]; k < phrase_first_[i + 1]; ++k) {
+      set_bit(out, phrase_slots_[k]);
+    }
+  }
   if (!set_ || !run_set) return;  // the regexes without atoms stay candidates
   std::vector<int>& ids = scratch.ids;
   ids.clear();

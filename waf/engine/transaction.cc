@@ -509,10 +509,10 @@ std::string_view Transaction::phase_copy(std::string_view s) noexcept {
 
 Transaction::CacheEntry* Transaction::cache_find(std::string_view value,
                                                  std::uint32_t chain) noexcept {
-  if (value_id_ != kNoId) {
-    for (CacheEntry* e = slot(value_id_).entries; e != nullptr; e = e->next) {
-      if (e->chain == chain && e->data == value.data() && e->size == value.size()) return e;
-    }
+  if (value_id_ != kNoId && chain < rules_.chain_count) {
+    CacheEntry** row = slot(value_id_).row;
+    CacheEntry* e = row != nullptr ? row[chain] : nullptr;
+    if (e != nullptr && e->data == value.data() && e->size == value.size()) return e;
     return nullptr;
   }
   if (cache_capacity_ == 0) return nullptr;
@@ -526,12 +526,17 @@ Transaction::CacheEntry* Transaction::cache_find(std::string_view value,
 
 Transaction::CacheEntry* Transaction::cache_insert(std::string_view value, std::uint32_t chain,
                                                    std::string_view result) noexcept {
-  if (value_id_ != kNoId) {
+  if (value_id_ != kNoId && chain < rules_.chain_count) {
     ValueSlot& v = slot(value_id_);
+    if (v.row == nullptr) {
+      v.row = static_cast<CacheEntry**>(
+          phase_memory_->allocate(sizeof(CacheEntry*) * rules_.chain_count, alignof(CacheEntry*)));
+      std::fill(v.row, v.row + rules_.chain_count, nullptr);
+    }
     auto* e =
         static_cast<CacheEntry*>(phase_memory_->allocate(sizeof(CacheEntry), alignof(CacheEntry)));
-    new (e) CacheEntry{value.data(), value.size(), chain, result, nullptr, v.entries};
-    v.entries = e;
+    new (e) CacheEntry{value.data(), value.size(), chain, result, nullptr};
+    v.row[chain] = e;
     return e;
   }
   if ((cache_used_ + 1) * 2 > cache_capacity_) {

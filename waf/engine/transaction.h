@@ -127,13 +127,11 @@ class Transaction final : public MatchContext {
     std::uint32_t chain = 0;
     std::string_view result;
     const std::uint64_t* candidates = nullptr;  // the prefilter's verdicts for `result`, once asked
-    CacheEntry* next = nullptr;                 // the value's next entry (numbered values)
   };
   CacheEntry* cache_find(std::string_view value, std::uint32_t chain) noexcept;
   // Request values are also numbered (member_id_ while for_each_member/for_each_value hand one
   // out; value_id_ while its transforms are looked up): their cache entries are then found in a
-  // short list per value instead of the hash table (most values have a handful: the chains that
-  // change them, and the value as it is for all the others).
+  // row per value, by chain number, instead of the hash table.
   static constexpr std::uint32_t kNoId = 0xffffffffu;
   struct IdBases {
     std::uint32_t headers = kNoId, cookies = kNoId, get = kNoId, singles = kNoId, post = kNoId,
@@ -144,7 +142,7 @@ class Transaction final : public MatchContext {
   std::uint32_t member_id_ = kNoId;
   std::uint32_t value_id_ = kNoId;
   struct ValueSlot {
-    CacheEntry* entries = nullptr;
+    CacheEntry** row = nullptr;  // by chain number (chain_count entries), once the value has one
     const char* data = nullptr;  // the value whose bytes are known
     std::size_t size = 0;
     bool known = false;

@@ -8,6 +8,7 @@
 #include <memory_resource>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 
@@ -41,6 +42,9 @@ class Operator {
   // The compiled regex when the operator is a regex search with a fixed pattern (@rx without
   // macros): the engine's prefilter uses it to skip values that cannot match. nullptr otherwise.
   virtual const RE2* regex() const noexcept { return nullptr; }
+  // The phrases of a phrase match (@pm, @pmFromFile): the operator matches exactly when one of
+  // them occurs in the value, ignoring ASCII case. Null for other operators.
+  virtual const std::vector<std::string>* phrases() const noexcept { return nullptr; }
 };
 
 // What a factory gets: the argument as written after the operator's name, and the folder of

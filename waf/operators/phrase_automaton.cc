@@ -7,7 +7,7 @@
 
 namespace portcullis::waf::operators {
 
-PhraseAutomaton::PhraseAutomaton(const std::vector<std::string>& phrases) {
+PhraseAutomaton::PhraseAutomaton(const std::vector<std::string>& phrases, bool keep_text) {
   // The trie is first built with maps (easy to grow), then numbered breadth-first and flattened
   // into sorted edge lists.
   std::vector<std::map<unsigned char, std::int32_t>> trie(1);
@@ -26,8 +26,8 @@ PhraseAutomaton::PhraseAutomaton(const std::vector<std::string>& phrases) {
     }
     // A repeated phrase keeps its first spelling, as ModSecurity's automaton does.
     if (ends[node] == kNone) {
-      ends[node] = static_cast<std::int32_t>(phrases_.size());
-      phrases_.push_back(phrase);
+      ends[node] = static_cast<std::int32_t>(phrase_count_++);
+      if (keep_text) phrases_.push_back(phrase);
     }
   }
   std::vector<std::int32_t> order{0};  // trie nodes breadth-first
@@ -38,27 +38,28 @@ PhraseAutomaton::PhraseAutomaton(const std::vector<std::string>& phrases) {
       order.push_back(target);
     }
   }
-  nodes_.resize(trie.size());
+  nodes_.resize(trie.size() + 1);
   for (std::size_t i = 0; i < order.size(); ++i) {
     const auto& edges = trie[static_cast<std::size_t>(order[i])];
     nodes_[i].first_edge = static_cast<std::uint32_t>(edges_.size());
-    nodes_[i].edge_count = static_cast<std::uint32_t>(edges.size());
     nodes_[i].phrase = ends[static_cast<std::size_t>(order[i])];
     for (const auto& [byte, target] : edges) {
       edges_.push_back(Edge{byte, number[static_cast<std::size_t>(target)]});
     }
   }
+  nodes_.back().first_edge = static_cast<std::uint32_t>(edges_.size());
+  trie = {};
+  const std::size_t count = order.size();
   // Failure links in breadth-first order, so a node's fail target is finished before it.
-  nodes_[0].output = nodes_[0].phrase;
-  for (std::size_t parent = 0; parent < nodes_.size(); ++parent) {
+  for (std::size_t parent = 0; parent < count; ++parent) {
     const Node& p = nodes_[parent];
-    for (std::uint32_t e = p.first_edge; e < p.first_edge + p.edge_count; ++e) {
+    for (std::uint32_t e = p.first_edge; e < nodes_[parent + 1].first_edge; ++e) {
       auto [byte, target] = edges_[e];
       std::int32_t fail = 0;
       if (parent != 0) {
         std::int32_t f = p.fail;
         while (true) {
-          std::int32_t next = child(nodes_[f], byte);
+          std::int32_t next = child(f, byte);
           if (next != kNone) {
             fail = next;
             break;
@@ -69,7 +70,6 @@ PhraseAutomaton::PhraseAutomaton(const std::vector<std::string>& phrases) {
       }
       Node& t = nodes_[target];
       t.fail = fail;
-      t.output = t.phrase != kNone ? t.phrase : nodes_[fail].output;
       t.dict = nodes_[fail].phrase != kNone ? fail : nodes_[fail].dict;
     }
   }
@@ -85,11 +85,11 @@ PhraseAutomaton::PhraseAutomaton(const std::vector<std::string>& phrases) {
         static_cast<unsigned char>(to_lower_ascii(static_cast<char>(b)));
   // Dense rows for the first nodes; a node's fail row comes before its own. Class 0 (bytes in
   // no phrase) always leads back to the root.
-  dense_ = std::min(nodes_.size(), kDenseNodes);
+  dense_ = std::min(count, kDenseNodes);
   delta_.assign(dense_ * classes_, 0);
   for (std::size_t n = 0; n < dense_; ++n) {
     for (std::size_t c = 1; c < classes_; ++c) {
-      std::int32_t next = child(nodes_[n], representative[c]);
+      std::int32_t next = child(static_cast<std::int32_t>(n), representative[c]);
       delta_[n * classes_ + c] =
           next != kNone ? encoded(next)
           : n == 0      ? 0
@@ -104,7 +104,7 @@ std::int32_t PhraseAutomaton::sparse_step(std::int32_t node, unsigned char byte)
     if (static_cast<std::size_t>(n) < dense_) {
       return delta_[static_cast<std::size_t>(n) * classes_ + byte_class_[byte]];
     }
-    if (std::int32_t next = child(nodes_[n], lower); next != kNone) return encoded(next);
+    if (std::int32_t next = child(n, lower); next != kNone) return encoded(next);
   }
 }
 
@@ -115,9 +115,9 @@ std::size_t PhraseAutomaton::memory() const noexcept {
   return bytes;
 }
 
-std::int32_t PhraseAutomaton::child(const Node& node, unsigned char byte) const noexcept {
-  auto first = edges_.begin() + node.first_edge;
-  auto last = first + node.edge_count;
+std::int32_t PhraseAutomaton::child(std::int32_t node, unsigned char byte) const noexcept {
+  auto first = edges_.begin() + nodes_[node].first_edge;
+  auto last = edges_.begin() + nodes_[node + 1].first_edge;
   auto it = std::lower_bound(first, last, byte,
                              [](const Edge& edge, unsigned char b) { return edge.byte < b; });
   return (it != last && it->byte == byte) ? it->target : kNone;
@@ -128,7 +128,7 @@ const std::string* PhraseAutomaton::find(std::string_view text) const noexcept {
   std::int32_t node = 0;
   for (char c : text) {
     node = step(node, static_cast<unsigned char>(c));
-    if (node < 0) return &phrases_[static_cast<std::size_t>(nodes_[-1 - node].output)];
+    if (node < 0) return &phrases_[static_cast<std::size_t>(output(-1 - node))];
   }
   return nullptr;
 }

@@ -24,7 +24,9 @@ class PhraseAutomaton {
   static constexpr std::size_t kDenseNodes = 1024;
 
   // Empty phrases are ignored; A-Z and a-z are the same letter, other bytes are themselves.
-  explicit PhraseAutomaton(const std::vector<std::string>& phrases);
+  // Without `keep_text`, only find_all() may be used (it reports indexes; find() and phrases()
+  // need the phrases' text).
+  explicit PhraseAutomaton(const std::vector<std::string>& phrases, bool keep_text = true);
 
   // The phrase (as given) that ends first in `text`, the longest one when several end at the
   // same byte, or nullptr when none occurs.
@@ -34,7 +36,7 @@ class PhraseAutomaton {
   // among the distinct phrases, in the order given), in text order.
   template <typename F>
   void find_all(std::string_view text, F&& f) const noexcept {
-    if (phrases_.empty()) return;
+    if (phrase_count_ == 0) return;
     std::int32_t node = 0;
     for (char c : text) {
       std::int32_t next = step(node, static_cast<unsigned char>(c));
@@ -50,7 +52,9 @@ class PhraseAutomaton {
     }
   }
 
-  std::size_t phrase_count() const noexcept { return phrases_.size(); }
+  std::size_t phrase_count() const noexcept { return phrase_count_; }
+  // The distinct phrases, in the order given (first spellings).
+  const std::vector<std::string>& phrases() const noexcept { return phrases_; }
   // Bytes held by the automaton (for tests and memory figures).
   std::size_t memory() const noexcept;
 
@@ -63,11 +67,9 @@ class PhraseAutomaton {
   };
 
   struct Node {
-    std::uint32_t first_edge = 0;  // edges_[first_edge, first_edge + edge_count), by byte
-    std::uint32_t edge_count = 0;
+    std::uint32_t first_edge = 0;  // edges_[first_edge, the next node's first_edge), by byte
     std::int32_t fail = 0;
     std::int32_t phrase = kNone;  // the phrase that ends exactly here
-    std::int32_t output = kNone;  // the longest phrase that ends here, this node's or a suffix's
     std::int32_t dict = kNone;    // the nearest node down the fail chain where a phrase ends
   };
 
@@ -79,19 +81,25 @@ class PhraseAutomaton {
     return sparse_step(node, byte);
   }
   std::int32_t sparse_step(std::int32_t node, unsigned char byte) const noexcept;
-  std::int32_t child(const Node& node, unsigned char byte) const noexcept;
+  std::int32_t child(std::int32_t node, unsigned char byte) const noexcept;
+  // The longest phrase that ends at `node`: its own, or the longest suffix's.
+  std::int32_t output(std::int32_t node) const noexcept {
+    const Node& n = nodes_[node];
+    return n.phrase != kNone ? n.phrase : n.dict != kNone ? nodes_[n.dict].phrase : kNone;
+  }
   std::int32_t encoded(std::int32_t node) const noexcept {
-    return nodes_[node].output != kNone ? -1 - node : node;
+    return output(node) != kNone ? -1 - node : node;
   }
 
-  std::vector<std::string> phrases_;
+  std::vector<std::string> phrases_;  // empty without keep_text
+  std::size_t phrase_count_ = 0;
   // Nodes are numbered breadth-first; the first dense_ have a row of delta_ over byte classes
   // (bytes that no phrase contains share class 0, letters are folded), in step()'s encoding.
   std::array<std::uint8_t, 256> byte_class_{};
   std::size_t classes_ = 1;
   std::size_t dense_ = 0;
   std::vector<std::int32_t> delta_;
-  std::vector<Node> nodes_;
+  std::vector<Node> nodes_;  // and one past the last, whose first_edge ends the last one's edges
   std::vector<Edge> edges_;
 };
 

@@ -21,6 +21,9 @@ class PhraseMatch final : public Operator {
     if (ctx.capturing()) ctx.set_capture(0, *phrase);
     return true;
   }
+  const std::vector<std::string>* phrases() const noexcept override {
+    return &automaton_.phrases();
+  }
 
  private:
   PhraseAutomaton automaton_;
