@@ -808,7 +808,10 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
 
     upstream_metrics.response_time.observe(Clock::now() - sent_at);
 
-    // ---- the stages that inspect responses see the head before the client does
+    // ---- the stages that inspect responses see the head before the client does, and the
+    // first `hold` bytes of the body when they ask for them (then the client gets nothing
+    // before they have seen those)
+    std::size_t hold = 0;
     if (route->pipeline->inspects_responses()) {
       ex.response_status = static_cast<std::uint16_t>(resp.status);
       ex.response_protocol = resp.version_minor == 0 ? Protocol::kHttp10 : Protocol::kHttp11;
@@ -819,6 +822,25 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
         record.enforced = v;
         st.upstream.reset();
         co_return refuse(v.status, v.reason);
+      }
+      if (resp.body != BodyKind::kNone) hold = route->pipeline->response_body_limit(ex);
+      if (hold > 0) {
+        // Reading the body reuses the buffer the head is in: the head moves to the arena.
+        auto* arena = ex.arena();
+        auto copy = [arena](std::string_view text) -> std::string_view {
+          if (text.empty()) return {};
+          char* p = static_cast<char*>(arena->allocate(text.size(), 1));
+          std::memcpy(p, text.data(), text.size());
+          return {p, text.size()};
+        };
+        auto* fields = static_cast<HeaderField*>(
+            arena->allocate(sizeof(HeaderField) * resp.headers.size(), alignof(HeaderField)));
+        for (std::size_t i = 0; i < resp.headers.size(); ++i) {
+          new (&fields[i]) HeaderField{copy(resp.headers[i].name), copy(resp.headers[i].value)};
+        }
+        resp.headers = std::span<HeaderField>(fields, resp.headers.size());
+        resp.reason = copy(resp.reason);
+        ex.response_headers = resp.headers;
       }
     }
 
@@ -851,9 +873,12 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     nghttp2_data_provider provider{};
     provider.source.ptr = &st;
     provider.read_callback = &H2Session::read_response;
-    nghttp2_submit_response(session_, st.id, nva.data(), nva.size(), &provider);
-    if (st.record) st.record->status = resp.status;
-    flush();
+    auto submit = [&] {
+      nghttp2_submit_response(session_, st.id, nva.data(), nva.size(), &provider);
+      if (st.record) st.record->status = resp.status;
+      flush();
+    };
+    if (hold == 0) submit();
 
     // ---- response body, as fast as the client's window lets it out
     http1::ChunkedDecoder decoder;
@@ -927,12 +952,27 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
         case BodyKind::kNone:
           break;
       }
+      if (hold > 0 && (st.response_body.size() >= hold || st.response_end)) {
+        ex.response_body =
+            std::span<const char>(st.response_body.data(), std::min(st.response_body.size(), hold));
+        ex.response_body_complete = st.response_end;
+        Verdict v = route->pipeline->on_response_body(ex);
+        ex.response_body = {};  // the buffer moves on as the body goes out
+        hold = 0;
+        if (!v.is_continue()) {
+          worker_.security_event(ex, v, false, v.status);
+          record.enforced = v;
+          st.upstream.reset();
+          co_return refuse(v.status, v.reason);
+        }
+        submit();
+      }
       if (st.deferred) {
         st.deferred = false;
         nghttp2_session_resume_data(session_, st.id);
       }
       flush();
-      while (!st.closed && !closed_ &&
+      while (hold == 0 && !st.closed && !closed_ &&
              st.response_body.size() - st.response_offset > kResponseBufferHigh) {
         co_await st.wake.wait();
       }
