@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 namespace portcullis {
 
@@ -15,6 +16,22 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
     if (lower(a[i]) != lower(b[i])) return false;
   }
   return true;
+}
+
+std::string_view Exchange::keep(std::string_view text) {
+  if (text.empty()) return {};
+  char* p = static_cast<char*>(arena_.allocate(text.size(), 1));
+  std::memcpy(p, text.data(), text.size());
+  return {p, text.size()};
+}
+
+std::span<HeaderField> Exchange::keep(std::span<const HeaderField> fields) {
+  auto* out = static_cast<HeaderField*>(
+      arena_.allocate(sizeof(HeaderField) * fields.size(), alignof(HeaderField)));
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    new (&out[i]) HeaderField{keep(fields[i].name), keep(fields[i].value)};
+  }
+  return {out, fields.size()};
 }
 
 Exchange::~Exchange() {

@@ -101,6 +101,10 @@ class Exchange {
 
   // Per-request memory: freed all at once when the exchange ends.
   std::pmr::memory_resource* arena() noexcept { return &arena_; }
+  // Copies into the arena, for views that must outlive the buffers they point into (a
+  // response head the stages keep until the exchange ends).
+  std::string_view keep(std::string_view text);
+  std::span<HeaderField> keep(std::span<const HeaderField> fields);
 
   // Per-request state a stage keeps between its hooks, found by the stage's address. make_state
   // builds a T in the arena (nullptr when kMaxStates stages already keep state); the exchange

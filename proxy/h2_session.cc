@@ -815,6 +815,10 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     if (route->pipeline->inspects_responses()) {
       ex.response_status = static_cast<std::uint16_t>(resp.status);
       ex.response_protocol = resp.version_minor == 0 ? Protocol::kHttp10 : Protocol::kHttp11;
+      // The head moves to the arena: the stages keep it until the exchange ends (the logging
+      // phase), and reading the body reuses the buffer it is in.
+      resp.headers = ex.keep(resp.headers);
+      resp.reason = ex.keep(resp.reason);
       ex.response_headers = resp.headers;
       Verdict v = route->pipeline->on_response_headers(ex);
       if (!v.is_continue()) {
@@ -824,24 +828,6 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
         co_return refuse(v.status, v.reason);
       }
       if (resp.body != BodyKind::kNone) hold = route->pipeline->response_body_limit(ex);
-      if (hold > 0) {
-        // Reading the body reuses the buffer the head is in: the head moves to the arena.
-        auto* arena = ex.arena();
-        auto copy = [arena](std::string_view text) -> std::string_view {
-          if (text.empty()) return {};
-          char* p = static_cast<char*>(arena->allocate(text.size(), 1));
-          std::memcpy(p, text.data(), text.size());
-          return {p, text.size()};
-        };
-        auto* fields = static_cast<HeaderField*>(
-            arena->allocate(sizeof(HeaderField) * resp.headers.size(), alignof(HeaderField)));
-        for (std::size_t i = 0; i < resp.headers.size(); ++i) {
-          new (&fields[i]) HeaderField{copy(resp.headers[i].name), copy(resp.headers[i].value)};
-        }
-        resp.headers = std::span<HeaderField>(fields, resp.headers.size());
-        resp.reason = copy(resp.reason);
-        ex.response_headers = resp.headers;
-      }
     }
 
     // ---- response head to the client: lowercase names, no connection-specific fields
@@ -1043,6 +1029,20 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     }
 
     bool headers_sent = false;
+    // The stages that inspect responses see the head, then the first `hold` bytes of the body
+    // when they ask for them (a streamed gRPC reply is not of a type they hold), before the
+    // client gets anything.
+    const Pipeline* pipeline = st.record != nullptr ? st.record->pipeline : nullptr;
+    bool inspected = pipeline == nullptr || !pipeline->inspects_responses();
+    std::size_t hold = 0;
+    auto refuse_response = [&](const Verdict& v) {
+      worker_.security_event(ex, v, false, v.status);
+      if (st.record) st.record->enforced = v;
+      got.conn->reset(*up);
+      up->on_request_sent = nullptr;
+      up->wake = nullptr;
+      refuse(v.status, v.reason);
+    };
     while (true) {
       if (st.closed || closed_) {
         got.conn->reset(*up);
@@ -1058,7 +1058,40 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
         up->request_end = true;
         got.conn->resume(*up);
       }
-      if (up->headers_done && !headers_sent) {
+      if (up->headers_done && !inspected) {
+        inspected = true;
+        std::vector<HeaderField> fields;
+        fields.reserve(up->headers.size());
+        for (const auto& [name, value] : up->headers) fields.push_back({name, value});
+        ex.response_status = static_cast<std::uint16_t>(up->status);
+        ex.response_protocol = Protocol::kHttp2;
+        ex.response_headers = ex.keep(fields);
+        Verdict v = pipeline->on_response_headers(ex);
+        if (!v.is_continue()) {
+          refuse_response(v);
+          co_return;
+        }
+        if (!(up->end && up->body.empty())) hold = pipeline->response_body_limit(ex);
+      }
+      if (up->headers_done && hold > 0) {
+        std::size_t n = up->body.size();
+        st.response_body.append(up->body);
+        up->body.clear();
+        if (n > 0) got.conn->consume(*up, n);
+        if (st.response_body.size() >= hold || up->end) {
+          ex.response_body = std::span<const char>(st.response_body.data(),
+                                                   std::min(st.response_body.size(), hold));
+          ex.response_body_complete = up->end;
+          Verdict v = pipeline->on_response_body(ex);
+          ex.response_body = {};  // the buffer moves on as the body goes out
+          hold = 0;
+          if (!v.is_continue()) {
+            refuse_response(v);
+            co_return;
+          }
+        }
+      }
+      if (up->headers_done && !headers_sent && hold == 0) {
         headers_sent = true;
         std::string status = std::to_string(up->status);
         std::vector<nghttp2_nv> nva;

@@ -390,7 +390,9 @@ class Http1Session final : public SessionLink,
     const config::Upstream& upstream = snap->upstreams[route->upstream];
     int status = 0;
     if (upstream.protocol != config::UpstreamProtocol::kHttp1) {
+      pipeline_ = route->pipeline.get();
       status = co_await forward_h2(*snap, route->upstream, req, ex, trusted);
+      pipeline_ = nullptr;
     } else {
       build_upstream_head(req, ex, trusted, upstream);
       pipeline_ = route->pipeline.get();
@@ -549,7 +551,7 @@ class Http1Session final : public SessionLink,
   // connection to it; the response comes back as HTTP/1.1 (chunked with its trailers, or with
   // its Content-Length).
   awaitable<int> forward_h2(const config::Snapshot& snap, std::size_t index,
-                            const http1::RequestHead& req, const Exchange& ex, bool trusted) {
+                            const http1::RequestHead& req, Exchange& ex, bool trusted) {
     auto got = co_await worker_.h2_upstreams().get(snap, index);
     if (got.status) {
       forward_detail_ = got.detail;
@@ -691,6 +693,63 @@ class Http1Session final : public SessionLink,
       co_return response_timed_out ? 504 : 502;
     }
     timeout.cancel();
+    // Waits for more of the body (or its end); false when the upstream went quiet too long.
+    auto await_body = [&]() -> awaitable<bool> {
+      timeout.expires_after(snap.timeouts.upstream_response);
+      response_timed_out = false;
+      timeout.async_wait([&](const boost::system::error_code& ec) {
+        if (ec) return;
+        response_timed_out = true;
+        wake.notify();
+      });
+      while (up->body.empty() && !up->end && !up->closed && !response_timed_out) {
+        co_await wake.wait();
+      }
+      timeout.cancel();
+      co_return !response_timed_out;
+    };
+
+    // The stages that inspect responses see the head, then the first `hold` bytes of the body
+    // when they ask for them (a streamed gRPC reply is not of a type they hold), before the
+    // client gets anything.
+    std::string held;  // the inspected prefix of the body, sent first
+    if (pipeline_ != nullptr && pipeline_->inspects_responses()) {
+      std::vector<HeaderField> fields;
+      fields.reserve(up->headers.size());
+      for (const auto& [name, value] : up->headers) fields.push_back({name, value});
+      ex.response_status = static_cast<std::uint16_t>(up->status);
+      ex.response_protocol = Protocol::kHttp2;
+      ex.response_headers = ex.keep(fields);
+      Verdict v = pipeline_->on_response_headers(ex);
+      std::size_t hold = v.is_continue() && !(up->end && up->body.empty())
+                             ? pipeline_->response_body_limit(ex)
+                             : 0;
+      while (hold > 0) {
+        std::size_t n = up->body.size();
+        held.append(up->body);
+        up->body.clear();
+        if (n > 0) got.conn->consume(*up, n);
+        if (held.size() >= hold || up->end) {
+          ex.response_body = std::span<const char>(held.data(), std::min(held.size(), hold));
+          ex.response_body_complete = up->end;
+          v = pipeline_->on_response_body(ex);
+          ex.response_body = {};  // `held` goes when the response has been relayed
+          break;
+        }
+        if (up->closed || !co_await await_body()) {
+          got.conn->reset(*up);
+          forward_detail_ = up->closed ? "upstream reset the stream" : "upstream response timeout";
+          co_return up->closed ? 502 : 504;
+        }
+      }
+      if (!v.is_continue()) {
+        worker_.security_event(ex, v, false, v.status);
+        if (record_) record_->enforced = v;
+        forward_detail_ = v.reason;
+        got.conn->reset(*up);
+        co_return v.status;
+      }
+    }
 
     const bool client_11 = req.version_minor == 1;
     bool has_length = false;
@@ -721,18 +780,25 @@ class Http1Session final : public SessionLink,
     // them).
     std::string_view prefix = out_;
     std::string chunk;
+    auto add_body = [&](std::string_view data) {
+      if (chunk_out) {
+        char size[20];
+        auto [end, ec] = std::to_chars(size, size + sizeof size, data.size(), 16);
+        chunk.append(size, end).append("\r\n").append(data).append("\r\n");
+      } else if (!bodyless) {
+        chunk.append(data);
+      }
+    };
     while (true) {
       bool finished = up->end && up->body.empty();
       chunk.clear();
+      if (!held.empty()) {
+        add_body(held);
+        held.clear();
+      }
       if (!up->body.empty()) {
         std::size_t n = up->body.size();
-        if (chunk_out) {
-          char size[20];
-          auto [end, ec] = std::to_chars(size, size + sizeof size, n, 16);
-          chunk.append(size, end).append("\r\n").append(up->body).append("\r\n");
-        } else if (!bodyless) {
-          chunk.append(up->body);
-        }
+        add_body(up->body);
         up->body.clear();
         got.conn->consume(*up, n);
       }
@@ -754,18 +820,7 @@ class Http1Session final : public SessionLink,
       if (up->closed) {
         co_return -1;  // the upstream reset the stream mid-body: the client must not take it whole
       }
-      timeout.expires_after(snap.timeouts.upstream_response);
-      response_timed_out = false;
-      timeout.async_wait([&](const boost::system::error_code& ec) {
-        if (ec) return;
-        response_timed_out = true;
-        wake.notify();
-      });
-      while (up->body.empty() && !up->end && !up->closed && !response_timed_out) {
-        co_await wake.wait();
-      }
-      timeout.cancel();
-      if (response_timed_out) {
+      if (!co_await await_body()) {
         got.conn->reset(*up);
         co_return -1;
       }
@@ -943,26 +998,14 @@ class Http1Session final : public SessionLink,
     if (pipeline_ != nullptr && pipeline_->inspects_responses()) {
       ex.response_status = static_cast<std::uint16_t>(resp.status);
       ex.response_protocol = resp.version_minor == 0 ? Protocol::kHttp10 : Protocol::kHttp11;
+      // The head moves to the arena: the stages keep it until the exchange ends (the logging
+      // phase), and reading the body reuses the buffer it is in.
+      resp.headers = ex.keep(resp.headers);
+      resp.reason = ex.keep(resp.reason);
       ex.response_headers = resp.headers;
       Verdict v = pipeline_->on_response_headers(ex);
       std::size_t limit = v.is_continue() ? pipeline_->response_body_limit(ex) : 0;
       if (v.is_continue() && limit > 0 && !body_done) {
-        // Reading the body reuses the buffer the head is in: the head moves to the arena.
-        auto* arena = ex.arena();
-        auto copy = [arena](std::string_view text) -> std::string_view {
-          if (text.empty()) return {};
-          char* p = static_cast<char*>(arena->allocate(text.size(), 1));
-          std::memcpy(p, text.data(), text.size());
-          return {p, text.size()};
-        };
-        auto* fields = static_cast<HeaderField*>(
-            arena->allocate(sizeof(HeaderField) * resp.headers.size(), alignof(HeaderField)));
-        for (std::size_t i = 0; i < resp.headers.size(); ++i) {
-          new (&fields[i]) HeaderField{copy(resp.headers[i].name), copy(resp.headers[i].value)};
-        }
-        resp.headers = std::span<HeaderField>(fields, resp.headers.size());
-        resp.reason = copy(resp.reason);
-        ex.response_headers = resp.headers;
         ub.consume(resp.head_bytes);
         ub.set_floor(0);
         RelayEnd read = co_await read_response_prefix(snap, resp.body, decoder, remaining, limit,
@@ -979,7 +1022,8 @@ class Http1Session final : public SessionLink,
         ex.response_body = std::span<const char>(held.data(), std::min(held.size(), limit));
         ex.response_body_complete = body_done;
         v = pipeline_->on_response_body(ex);
-        resp.head_bytes = 0;  // consumed above
+        ex.response_body = {};  // `held` goes when the response has been relayed
+        resp.head_bytes = 0;    // consumed above
       }
       if (!v.is_continue()) {
         worker_.security_event(ex, v, false, v.status);

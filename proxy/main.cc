@@ -6,8 +6,8 @@
 #include <string_view>
 #include <system_error>
 
-#include "core/memory.h"
 #include "config/loader.h"
+#include "core/memory.h"
 #include "proxy/server.h"
 
 #ifndef PORTCULLIS_VERSION

@@ -398,6 +398,8 @@ class Nghttpd {
   bool ready() const { return can_connect(port_); }
   // nghttpd's verbose log so far: every frame it received and sent, with header fields.
   std::string frames() const;
+  // Serves `content` at /NAME from now on (nghttpd types it by extension: .txt is text/plain).
+  void serve(const std::string& name, const std::string& content) { dir_.write(name, content); }
 
  private:
   TempDir dir_;

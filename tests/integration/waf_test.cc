@@ -37,10 +37,12 @@ class WafTest : public ProxyTest {
     return body;
   }
 
-  std::string config(const std::string& waf_yaml, const std::string& mode = "block") const {
-    return "listen: [127.0.0.1:0]\nworkers: 1\nupstreams: [{name: app, endpoints: [" +
-           upstream_.endpoint() +
-           "]}]\nroutes: [{upstream: app}]\npolicies:\n  - name: default\n    mode: " + mode +
+  std::string config(const std::string& waf_yaml, const std::string& mode = "block",
+                     const std::string& upstream = {}) const {
+    return "listen: [127.0.0.1:0]\nworkers: 1\nupstreams: [" +
+           (upstream.empty() ? "{name: app, endpoints: [" + upstream_.endpoint() + "]}"
+                             : upstream) +
+           "]\nroutes: [{upstream: app}]\npolicies:\n  - name: default\n    mode: " + mode +
            "\n    waf:\n" + waf_yaml;
   }
 };
@@ -153,6 +155,48 @@ TEST_F(WafTest, ResponseBodyInspectionRefusesDataLeaks) {
     EXPECT_EQ(long_body.status, 200) << (h2 ? "h2" : "h1");
     EXPECT_EQ(long_body.body.size(), 700000u) << (h2 ? "h2" : "h1");
   }
+}
+
+// An HTTP/2 upstream (h2c): its response head (phase 3) and body (phase 4) are inspected before
+// the client, HTTP/1.1 or HTTP/2, gets anything.
+TEST_F(WafTest, ResponsesFromAnHttp2UpstreamAreInspected) {
+  Nghttpd origin;
+  ASSERT_TRUE(origin.ready()) << "nghttpd did not start";
+  origin.serve("leak.txt",
+               "You have an error in your SQL syntax; check the manual that corresponds to your "
+               "MySQL server version\n");
+  origin.serve("fine.txt", "all good\n");
+  origin.serve("head.txt", "fine, but refused by its head\n");
+  ASSERT_TRUE(proxy_.start_with_config(config(
+      "      rules: [" + kCrs + "/crs-setup.conf.example, " + kCrs +
+          "/rules/*.conf]\n"
+          "      inline: |\n"
+          "        SecResponseBodyAccess On\n"
+          "        SecResponseBodyMimeType text/plain\n"
+          "        SecRule RESPONSE_HEADERS:server \"@contains nghttpd\" "
+          "\"id:100,phase:3,deny,status:502,chain\"\n"
+          "          SecRule REQUEST_FILENAME \"@endsWith /head.txt\"\n",
+      "block",
+      "{name: app, protocol: h2c, endpoints: [127.0.0.1:" + std::to_string(origin.port()) + "]}")));
+  for (bool h2 : {false, true}) {
+    SCOPED_TRACE(h2 ? "HTTP/2 client" : "HTTP/1.1 client");
+    auto get = [&](const std::string& path) {
+      std::vector<std::string> args = {url(path)};
+      if (h2) args.insert(args.begin(), "--http2-prior-knowledge");
+      return run_curl(args);
+    };
+    CurlResult leak = get("/leak.txt");
+    EXPECT_EQ(leak.status, 403);
+    EXPECT_EQ(leak.body.find("SQL syntax"), std::string::npos) << "the leak reached the client";
+    CurlResult head = get("/head.txt");
+    EXPECT_EQ(head.status, 502);
+    EXPECT_EQ(head.body.find("refused by its head"), std::string::npos);
+    CurlResult fine = get("/fine.txt");
+    EXPECT_EQ(fine.status, 200);
+    EXPECT_EQ(fine.body, "all good\n");
+  }
+  std::string events = events_with("?stage=waf", "\"phase\":3");
+  EXPECT_NE(events.find("\"phase\":4"), std::string::npos) << events;
 }
 
 TEST_F(WafTest, ResponseHeaderRuleRefusesForHttp1AndHttp2Clients) {

@@ -82,12 +82,12 @@ void key_literal(const std::string& pattern, Target& t) {
   }
   std::string literal;
   auto plain = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
   };
   for (; i < pattern.size() && plain(pattern[i]); ++i) literal += lower(std::string(1, pattern[i]));
-  if (i < pattern.size() && (pattern[i] == '*' || pattern[i] == '?' || pattern[i] == '{' ||
-                             pattern[i] == '+')) {
+  if (i < pattern.size() &&
+      (pattern[i] == '*' || pattern[i] == '?' || pattern[i] == '{' || pattern[i] == '+')) {
     if (!literal.empty()) literal.pop_back();
   } else if (i == pattern.size()) {
     t.key_literal_only = !literal.empty();
@@ -671,8 +671,7 @@ Status Compiler::finish() {
     // Phrase lists of the request phases only: those of the response phases (long lists of
     // error messages) look at response bodies, long texts seen once, where the rule's own
     // automaton does as well and the prefilter's would only grow.
-    const std::vector<std::string>* phrases =
-        phase <= 2 && link.op ? link.op->phrases() : nullptr;
+    const std::vector<std::string>* phrases = phase <= 2 && link.op ? link.op->phrases() : nullptr;
     if (link.op && (link.op->regex() != nullptr || phrases != nullptr)) {
       link.prefilter_slot = static_cast<int>(members.size());
       members.push_back({link.op->regex(), phrases});
@@ -690,8 +689,7 @@ Status Compiler::finish() {
   for (auto& r : rules_) {
     if (r->is_marker || is_removed(*r)) continue;
     for (Rule* link = r.get(); link != nullptr; link = link->chained.get()) {
-      if (link->prefilter_slot < 0 || link->negated || link->multi_match ||
-          link->targets.empty()) {
+      if (link->prefilter_slot < 0 || link->negated || link->multi_match || link->targets.empty()) {
         continue;
       }
       std::string signature;

@@ -73,12 +73,12 @@ class Prefilter {
   std::unique_ptr<operators::PhraseAutomaton> automaton_;
   std::vector<std::uint32_t> phrase_first_;
   std::vector<std::uint32_t> phrase_slots_;
-  std::vector<int> slot_of_id_;       // the filter's regex id → slot
-  std::vector<std::uint64_t> none_;   // the verdicts for a text with no atom
+  std::vector<int> slot_of_id_;            // the filter's regex id → slot
+  std::vector<std::uint64_t> none_;        // the verdicts for a text with no atom
   std::vector<std::uint64_t> unfiltered_;  // slots the filter could not take: always candidates
-  std::unique_ptr<RE2::Set> set_;     // the regexes without atoms, all at once (may be null)
-  std::vector<int> set_slots_;        // set index → slot
-  std::vector<std::uint64_t> set_mask_;  // the slots of set_
+  std::unique_ptr<RE2::Set> set_;          // the regexes without atoms, all at once (may be null)
+  std::vector<int> set_slots_;             // set index → slot
+  std::vector<std::uint64_t> set_mask_;    // the slots of set_
   std::size_t size_ = 0;
   std::size_t words_ = 1;
 };

@@ -34,9 +34,9 @@ struct Target {
   std::string key_literal;
   bool key_literal_anchored = false;
   bool key_literal_only = false;
-  bool count = false;                 // &ARGS
-  bool xml_attributes = false;        // XML://@* (XML:/* and other paths: the text)
-  std::string display;                // as written, for logs: "ARGS:foo"
+  bool count = false;           // &ARGS
+  bool xml_attributes = false;  // XML://@* (XML:/* and other paths: the text)
+  std::string display;          // as written, for logs: "ARGS:foo"
 };
 
 struct Rule {

@@ -55,7 +55,8 @@ bool ends_with_ci(std::string_view s, std::string_view suffix) noexcept {
 
 // TX and the other collections keep their keys in lower case, as rules and macros name them.
 bool same_key(std::string_view stored, std::string_view lower) noexcept {
-  return stored.size() == lower.size() && std::memcmp(stored.data(), lower.data(), lower.size()) == 0;
+  return stored.size() == lower.size() &&
+         std::memcmp(stored.data(), lower.data(), lower.size()) == 0;
 }
 
 char lower_ascii(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
@@ -477,8 +478,8 @@ bool Transaction::evaluate(const Rule& rule, const Rule& head, int phase) noexce
 Transaction::ValueSlot& Transaction::slot(std::uint32_t id) noexcept {
   if (id >= values_size_) {
     std::size_t size = std::max<std::size_t>(next_id_ + 64, id + 1);
-    auto* grown =
-        static_cast<ValueSlot*>(phase_memory_->allocate(sizeof(ValueSlot) * size, alignof(ValueSlot)));
+    auto* grown = static_cast<ValueSlot*>(
+        phase_memory_->allocate(sizeof(ValueSlot) * size, alignof(ValueSlot)));
     for (std::size_t i = 0; i < size; ++i) {
       new (&grown[i]) ValueSlot(i < values_size_ ? values_[i] : ValueSlot());
     }
@@ -607,7 +608,8 @@ bool Transaction::group_may_match(const Rule& rule) noexcept {
         const std::uint64_t* c;
         if (value.empty()) {
           // Transformations of an empty value (t:length makes it "0").
-          c = candidates(apply_transforms(rule, std::string_view(), kNoId, [](std::string_view) {}));
+          c = candidates(
+              apply_transforms(rule, std::string_view(), kNoId, [](std::string_view) {}));
         } else {
           value_id_ = member_id_;
           CacheEntry* e = transformed(rule, value);

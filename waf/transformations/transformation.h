@@ -29,9 +29,7 @@ struct ByteSet {
     return ((bits[0] & other.bits[0]) | (bits[1] & other.bits[1]) | (bits[2] & other.bits[2]) |
             (bits[3] & other.bits[3])) != 0;
   }
-  constexpr bool has(unsigned char c) const noexcept {
-    return (bits[c / 64] >> (c % 64) & 1) != 0;
-  }
+  constexpr bool has(unsigned char c) const noexcept { return (bits[c / 64] >> (c % 64) & 1) != 0; }
   // The bytes of `text`.
   static constexpr ByteSet of(std::string_view text) noexcept {
     ByteSet set;

@@ -20,7 +20,7 @@ class PrefilterTest : public ::testing::Test {
     options.set_encoding(RE2::Options::EncodingLatin1);
     options.set_dot_nl(true);
     regexes_.push_back(std::make_unique<RE2>("union[\\s\\x0b]+select", options));  // atoms
-    regexes_.push_back(std::make_unique<RE2>("[<>]", options));          // no atom: the set
+    regexes_.push_back(std::make_unique<RE2>("[<>]", options));            // no atom: the set
     regexes_.push_back(std::make_unique<RE2>("(?i)etc/passwd", options));  // atoms
     members_ = {{regexes_[0].get(), nullptr},
                 {nullptr, &shells_},

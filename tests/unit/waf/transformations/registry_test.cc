@@ -2,9 +2,9 @@
 
 #include <memory_resource>
 #include <random>
-#include <vector>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tests/unit/waf/transformations/transformation_rows.h"
 #include "waf/transformations/all.h"
