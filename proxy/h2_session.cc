@@ -1060,12 +1060,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
       }
       if (up->headers_done && !inspected) {
         inspected = true;
-        std::vector<HeaderField> fields;
-        fields.reserve(up->headers.size());
-        for (const auto& [name, value] : up->headers) fields.push_back({name, value});
-        ex.response_status = static_cast<std::uint16_t>(up->status);
-        ex.response_protocol = Protocol::kHttp2;
-        ex.response_headers = ex.keep(fields);
+        describe_response(*up, ex);
         Verdict v = pipeline->on_response_headers(ex);
         if (!v.is_continue()) {
           refuse_response(v);

@@ -308,4 +308,13 @@ awaitable<H2UpstreamPool::Got> H2UpstreamPool::get(const config::Snapshot& snaps
   co_return Got{conn};
 }
 
+void describe_response(const H2UpstreamStream& stream, Exchange& exchange) {
+  std::vector<HeaderField> fields;
+  fields.reserve(stream.headers.size());
+  for (const auto& [name, value] : stream.headers) fields.push_back({name, value});
+  exchange.response_status = static_cast<std::uint16_t>(stream.status);
+  exchange.response_protocol = Protocol::kHttp2;
+  exchange.response_headers = exchange.keep(fields);
+}
+
 }  // namespace portcullis::proxy

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/exchange.h"
 #include "proxy/asio.h"
 #include "proxy/signal.h"
 #include "proxy/tls.h"
@@ -67,6 +68,10 @@ struct H2UpstreamStream {
   bool closed = false;
   std::uint32_t error_code = 0;  // RST_STREAM or GOAWAY code when closed before the end
 };
+
+// The stream's response head (status, HTTP/2, the fields copied into the exchange's arena) as
+// the exchange's response, for the stages that inspect responses.
+void describe_response(const H2UpstreamStream& stream, Exchange& exchange);
 
 struct H2Header {
   std::string_view name;

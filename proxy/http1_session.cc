@@ -714,12 +714,7 @@ class Http1Session final : public SessionLink,
     // client gets anything.
     std::string held;  // the inspected prefix of the body, sent first
     if (pipeline_ != nullptr && pipeline_->inspects_responses()) {
-      std::vector<HeaderField> fields;
-      fields.reserve(up->headers.size());
-      for (const auto& [name, value] : up->headers) fields.push_back({name, value});
-      ex.response_status = static_cast<std::uint16_t>(up->status);
-      ex.response_protocol = Protocol::kHttp2;
-      ex.response_headers = ex.keep(fields);
+      describe_response(*up, ex);
       Verdict v = pipeline_->on_response_headers(ex);
       std::size_t hold = v.is_continue() && !(up->end && up->body.empty())
                              ? pipeline_->response_body_limit(ex)
