@@ -146,6 +146,7 @@ Result<SetVar> compile_setvar(std::string_view text) {
   auto key = Macro::compile(lower(lhs.substr(dot + 1)));
   if (!key) return key.error();
   sv.key = std::move(*key);
+  if (!sv.key.has_refs()) sv.key_hash = member_key_hash(sv.collection, sv.key.text());
   if (sv.op != SetVar::Op::kDelete) {
     if (!has_value) {
       rhs = "1";

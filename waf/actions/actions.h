@@ -31,8 +31,9 @@ enum class AllowScope : std::uint8_t { kAll, kPhase, kRequest };
 // setvar:'tx.score=+%{tx.critical_anomaly_score}', setvar:!tx.flag, setvar:tx.seen
 struct SetVar {
   enum class Op : std::uint8_t { kSet, kAdd, kSubtract, kDelete };
-  Var collection = Var::kTx;  // TX, IP, GLOBAL, SESSION, USER, RESOURCE
-  Macro key;                  // may itself contain macros
+  Var collection = Var::kTx;   // TX, IP, GLOBAL, SESSION, USER, RESOURCE
+  Macro key;                   // may itself contain macros
+  std::uint64_t key_hash = 0;  // member_key_hash(collection, key) when the key has no macro
   Macro value;
   Op op = Op::kSet;
 };

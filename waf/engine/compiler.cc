@@ -124,6 +124,7 @@ Result<Target> compile_target(const seclang::VariableRef& ref) {
     return t;
   }
   t.key = lower(ref.key);
+  t.key_hash = member_key_hash(t.var, t.key);
   return t;
 }
 

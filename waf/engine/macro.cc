@@ -44,6 +44,7 @@ Result<Macro> Macro::compile(std::string_view text) {
     part.is_ref = true;
     part.var = info->var;
     for (char c : key) part.key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    part.key_hash = member_key_hash(part.var, part.key);
     m.parts_.push_back(std::move(part));
     m.has_refs_ = true;
     i = close + 1;

@@ -4,6 +4,7 @@
 // for concurrent use by multiple threads.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,7 +18,8 @@ struct MacroPart {
   std::string literal;  // when !is_ref
   bool is_ref = false;
   Var var = Var::kTx;
-  std::string key;  // lower-cased; empty for a variable without a key
+  std::string key;             // lower-cased; empty for a variable without a key
+  std::uint64_t key_hash = 0;  // member_key_hash(var, key)
 };
 
 class Macro {

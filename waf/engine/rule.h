@@ -27,6 +27,7 @@ namespace portcullis::waf {
 struct Target {
   Var var = Var::kArgs;
   std::string key;                    // lower-cased literal key; empty: every member
+  std::uint64_t key_hash = 0;         // member_key_hash(var, key) for a literal key
   std::shared_ptr<const RE2> key_re;  // ARGS:/^id_/ (then `key` is the pattern, for display)
   // A literal (lower case) every key the regex matches contains, at its start when
   // `key_literal_anchored`; when `key_literal_only`, the regex is nothing more. Lets most keys

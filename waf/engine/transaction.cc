@@ -713,19 +713,13 @@ void Transaction::add_finding(const Rule& head) noexcept {
 
 // ---------------------------------------------------------------- actions
 
-std::size_t Transaction::entry_hash(Var collection, std::string_view key) noexcept {
-  std::uint64_t h = 0xcbf29ce484222325ull ^ static_cast<std::uint64_t>(collection);
-  for (char c : key) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
-  return static_cast<std::size_t>(h ^ (h >> 29));
-}
-
 void Transaction::index_entry(std::size_t i) noexcept {
   if ((entries_.size() + 1) * 2 > entry_index_.size()) {
     reindex_entries();  // grows the table and indexes every entry, `i` too
     return;
   }
   const std::size_t mask = entry_index_.size() - 1;
-  std::size_t j = entry_hash(entries_[i].collection, entries_[i].key) & mask;
+  std::size_t j = member_key_hash(entries_[i].collection, entries_[i].key) & mask;
   while (entry_index_[j] != 0) j = (j + 1) & mask;
   entry_index_[j] = static_cast<std::int32_t>(i + 1);
 }
@@ -736,17 +730,17 @@ void Transaction::reindex_entries() noexcept {
   entry_index_.assign(size, 0);
   const std::size_t mask = size - 1;
   for (std::size_t i = 0; i < entries_.size(); ++i) {
-    std::size_t j = entry_hash(entries_[i].collection, entries_[i].key) & mask;
+    std::size_t j = member_key_hash(entries_[i].collection, entries_[i].key) & mask;
     while (entry_index_[j] != 0) j = (j + 1) & mask;
     entry_index_[j] = static_cast<std::int32_t>(i + 1);
   }
 }
 
-const Transaction::Entry* Transaction::find_entry(Var collection,
-                                                  std::string_view key) const noexcept {
+const Transaction::Entry* Transaction::find_entry(Var collection, std::string_view key,
+                                                  std::uint64_t hash) const noexcept {
   if (entry_index_.empty()) return nullptr;
   const std::size_t mask = entry_index_.size() - 1;
-  for (std::size_t j = entry_hash(collection, key) & mask; entry_index_[j] != 0;
+  for (std::size_t j = static_cast<std::size_t>(hash) & mask; entry_index_[j] != 0;
        j = (j + 1) & mask) {
     const Entry& e = entries_[static_cast<std::size_t>(entry_index_[j] - 1)];
     if (e.collection == collection && same_key(e.key, key)) return &e;
@@ -755,7 +749,7 @@ const Transaction::Entry* Transaction::find_entry(Var collection,
 }
 
 std::optional<std::string_view> Transaction::tx(std::string_view key) const noexcept {
-  if (const Entry* e = find_entry(Var::kTx, key)) {
+  if (const Entry* e = find_entry(Var::kTx, key, member_key_hash(Var::kTx, key))) {
     return std::string_view(e->value);
   }
   return std::nullopt;
@@ -768,7 +762,8 @@ void Transaction::apply_setvar(const SetVar& sv) noexcept {
     std::transform(key.begin(), key.end(), lower, lower_ascii);
     key = std::string_view(lower, key.size());
   }
-  Entry* e = find_entry(sv.collection, key);
+  Entry* e = find_entry(sv.collection, key,
+                        sv.key.has_refs() ? member_key_hash(sv.collection, key) : sv.key_hash);
   if (sv.op == SetVar::Op::kDelete) {
     if (e != nullptr) {
       std::size_t i = static_cast<std::size_t>(e - entries_.data());
@@ -993,7 +988,7 @@ void Transaction::for_each_value(const Target& target, F&& f) noexcept {
     // TX and the other writable collections: look at keys first, copy only what is tested.
     if (!target.key_re && !target.key.empty()) {
       // One key names at most one member.
-      Entry* e = find_entry(target.var, target.key);
+      Entry* e = find_entry(target.var, target.key, target.key_hash);
       member_id_ = kNoId;
       if (target.count) {
         f(target.var, std::string_view(), e != nullptr ? std::string_view("1") : "0");
@@ -1272,12 +1267,21 @@ std::string_view Transaction::single(Var var) noexcept {
   return v;
 }
 
-std::string_view Transaction::resolve(Var var, std::string_view key) noexcept {
+std::string_view Transaction::resolve(Var var, std::string_view key, std::uint64_t hash) noexcept {
   if (!is_collection(var)) return single(var);
   if (!cacheable(var) && var != Var::kRule && var != Var::kMatchedVars &&
       var != Var::kMatchedVarsNames) {
     if (!key.empty()) {
-      const Entry* e = find_entry(var, key);
+      if (hash == 0) {
+        // Spelled at run time (an operator's argument): members are kept in lower case.
+        if (std::any_of(key.begin(), key.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+          char* lower = static_cast<char*>(arena_->allocate(key.size(), 1));
+          std::transform(key.begin(), key.end(), lower, lower_ascii);
+          key = std::string_view(lower, key.size());
+        }
+        hash = member_key_hash(var, key);
+      }
+      const Entry* e = find_entry(var, key, hash);
       return e != nullptr ? std::string_view(e->value) : std::string_view();
     }
     for (const Entry& e : entries_) {
@@ -1302,7 +1306,7 @@ std::string_view Transaction::expand(const Macro& macro) noexcept {
   std::pmr::string out(arena_);
   for (const MacroPart& part : macro.parts()) {
     if (part.is_ref) {
-      out.append(resolve(part.var, part.key));
+      out.append(resolve(part.var, part.key, part.key_hash));
     } else {
       out.append(part.literal);
     }

@@ -95,7 +95,9 @@ class Transaction final : public MatchContext {
   template <typename F>
   void for_each_member(Var var, F&& f) noexcept;
   std::string_view single(Var var) noexcept;
-  std::string_view resolve(Var var, std::string_view key) noexcept;
+  // The value a macro names; `hash` as for find_entry, or 0 to compute it (the key may then
+  // have upper case).
+  std::string_view resolve(Var var, std::string_view key, std::uint64_t hash = 0) noexcept;
   std::string_view expand(const Macro& macro) noexcept;
   std::string_view number(std::uint64_t n) noexcept;
   std::string_view copy(std::string_view s) noexcept;
@@ -106,12 +108,15 @@ class Transaction final : public MatchContext {
   std::string_view phase_copy(std::string_view s) noexcept;
   void end_phase_memory() noexcept;
 
-  const Entry* find_entry(Var collection, std::string_view key) const noexcept;
+  // The member `key` (lower case) of `collection`; `hash` is member_key_hash(collection, key).
+  const Entry* find_entry(Var collection, std::string_view key, std::uint64_t hash) const noexcept;
+  Entry* find_entry(Var collection, std::string_view key, std::uint64_t hash) noexcept {
+    return const_cast<Entry*>(std::as_const(*this).find_entry(collection, key, hash));
+  }
   Entry* find_entry(Var collection, std::string_view key) noexcept {
-    return const_cast<Entry*>(std::as_const(*this).find_entry(collection, key));
+    return find_entry(collection, key, member_key_hash(collection, key));
   }
   // entries_ by collection and key: an open-addressing table of index + 1 (0: empty).
-  static std::size_t entry_hash(Var collection, std::string_view key) noexcept;
   void index_entry(std::size_t i) noexcept;
   void reindex_entries() noexcept;
   void apply_setvar(const SetVar& sv) noexcept;

@@ -122,4 +122,12 @@ std::string_view variable_name(Var var) noexcept;
 // Whether `var` is a collection (takes `:key`, yields one value per member).
 bool is_collection(Var var) noexcept;
 
+// How a transaction finds a member of TX and the other writable collections: by collection and
+// lower-case key, hashed. Rules compute it once for the keys they spell out.
+constexpr std::uint64_t member_key_hash(Var collection, std::string_view lower_key) noexcept {
+  std::uint64_t h = 0xcbf29ce484222325ull ^ static_cast<std::uint64_t>(collection);
+  for (char c : lower_key) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+  return h ^ (h >> 29);
+}
+
 }  // namespace portcullis::waf

@@ -165,6 +165,20 @@ SecRule ARGS|!ARGS:/^__utm/ "@rx ." "id:7,phase:1,pass,log,capture,setvar:tx.see
   EXPECT_EQ(r->t->tx("seen").value_or(""), "ARGS:a__utm");
 }
 
+// Macros name TX members in any case, in actions and in operator arguments alike.
+TEST(WafEngine, MacroKeysAreCaseInsensitive) {
+  auto rules = compile(R"(
+SecAction "id:1,phase:1,pass,nolog,setvar:TX.Allowed=GET HEAD,setvar:tx.points=3"
+SecRule REQUEST_METHOD "@within %{TX.ALLOWED}" "id:2,phase:1,pass,log,setvar:tx.score=+%{TX.POINTS}"
+SecRule &TX:ALLOWED "@eq 1" "id:3,phase:1,pass,log"
+)");
+  ASSERT_TRUE(rules);
+  auto r = run(*rules, {.target = "/"});
+  EXPECT_EQ(r->ids(), (std::vector<std::string>{"2", "3"}));
+  EXPECT_EQ(r->t->tx("score").value_or(""), "3");
+  EXPECT_EQ(run(*rules, {.method = "DELETE", .target = "/"})->ids(), std::vector<std::string>{"3"});
+}
+
 TEST(WafEngine, UpdateTargetByIdAddsAnExclusion) {
   auto rules = compile(R"(
 SecRule ARGS "@rx secret" "id:51,phase:1,deny"
