@@ -18,6 +18,13 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
   return true;
 }
 
+void Exchange::set_target(std::string_view request_target) noexcept {
+  target = request_target;
+  std::size_t q = target.find('?');
+  path = target.substr(0, q);
+  query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+}
+
 std::string_view Exchange::keep(std::string_view text) {
   if (text.empty()) return {};
   char* p = static_cast<char*>(arena_.allocate(text.size(), 1));

@@ -96,6 +96,9 @@ class Exchange {
   std::uint8_t stages_timed = 0;
   void add_stage_time(std::string_view stage, std::uint64_t ns) noexcept;
 
+  // Sets target, and path and query split from it at the first '?'.
+  void set_target(std::string_view request_target) noexcept;
+
   // First value of the header `name` (case-insensitive), or empty with *found == false.
   std::string_view header(std::string_view name, bool* found = nullptr) const noexcept;
 

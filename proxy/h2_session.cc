@@ -564,10 +564,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
 
     Exchange& ex = st.ex;
     ex.method = st.method;
-    ex.target = st.path;
-    std::size_t q = st.path.find('?');
-    ex.path = st.path.substr(0, q);
-    if (q != std::string_view::npos) ex.query = st.path.substr(q + 1);
+    ex.set_target(st.path);
     ex.host = host_of(st.authority);
     ex.headers = st.fields;
     ex.protocol = Protocol::kHttp2;

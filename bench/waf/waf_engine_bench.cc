@@ -163,11 +163,7 @@ bool run_ours(const waf::WafStage& stage, const BenchRequest& r) {
   fields.reserve(r.headers.size());
   for (const auto& [n, v] : r.headers) fields.push_back({n, v});
   ex.method = r.method;
-  ex.target = r.target;
-  std::string_view t = ex.target;
-  std::size_t q = t.find('?');
-  ex.path = t.substr(0, q);
-  ex.query = q == std::string_view::npos ? std::string_view() : t.substr(q + 1);
+  ex.set_target(r.target);
   ex.host = "shop.example.com";
   ex.headers = fields;
   ex.client_ip = "192.0.2.10";

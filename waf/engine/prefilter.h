@@ -39,6 +39,10 @@ class Prefilter {
   // Fills `out` (words() words): bit i set where the regex of slot i may match `text` (where the
   // phrase list of slot i occurs in it), clear where it cannot (does not).
   void candidates(std::string_view text, std::uint64_t* out) const noexcept;
+  // Whether the verdicts (as candidates() fills them) have slot `slot` set.
+  static bool has(const std::uint64_t* verdicts, std::size_t slot) noexcept {
+    return (verdicts[slot / 64] >> (slot % 64) & 1) != 0;
+  }
 
   // Texts up to this long have their verdicts remembered per thread; the table has
   // kRemembered entries (a few hundred KiB per thread and rule set).

@@ -291,7 +291,6 @@ void Transaction::run_phase(int phase) noexcept {
   if (allow_all_ || (allow_request_ && phase <= 2)) return;
   phase_memory_ = &phase_scratch();
   allow_phase_ = false;
-  std::fill(target_unions_.begin(), target_unions_.end(), nullptr);
   skip_to_marker_ = {};
   skip_next_ = 0;
   for (const auto& ptr : rules_.phases[static_cast<std::size_t>(phase - 1)]) {
@@ -401,7 +400,7 @@ bool Transaction::evaluate(const Rule& rule, const Rule& head, int phase) noexce
         // prefilter first.
         const auto slot = static_cast<std::size_t>(rule.prefilter_slot);
         auto check = [&](std::string_view text) {
-          if ((candidates(text)[slot / 64] >> (slot % 64) & 1) == 0) {
+          if (!Prefilter::has(candidates(text), slot)) {
             on_result(text, false);
           } else {
             test(text);
@@ -570,7 +569,7 @@ Transaction::CacheEntry* Transaction::cache_insert(std::string_view value, std::
 
 bool Transaction::may_match(CacheEntry& e, std::size_t slot) noexcept {
   if (e.candidates == nullptr) e.candidates = candidates(e.result);
-  return (e.candidates[slot / 64] >> (slot % 64) & 1) != 0;
+  return Prefilter::has(e.candidates, slot);
 }
 
 const std::uint64_t* Transaction::candidates(std::string_view text) noexcept {
@@ -626,7 +625,7 @@ bool Transaction::group_may_match(const Rule& rule) noexcept {
     if (!fixed) std::fill(u, u + words, ~std::uint64_t{0});
     bits = u;
   }
-  return (bits[slot / 64] >> (slot % 64) & 1) != 0;
+  return Prefilter::has(bits, slot);
 }
 
 Transaction::CacheEntry* Transaction::transformed(const Rule& rule,
@@ -756,12 +755,7 @@ std::optional<std::string_view> Transaction::tx(std::string_view key) const noex
 }
 
 void Transaction::apply_setvar(const SetVar& sv) noexcept {
-  std::string_view key = expand(sv.key);
-  if (std::any_of(key.begin(), key.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
-    char* lower = static_cast<char*>(arena_->allocate(key.size(), 1));
-    std::transform(key.begin(), key.end(), lower, lower_ascii);
-    key = std::string_view(lower, key.size());
-  }
+  std::string_view key = lowered(expand(sv.key));
   Entry* e = find_entry(sv.collection, key,
                         sv.key.has_refs() ? member_key_hash(sv.collection, key) : sv.key_hash);
   if (sv.op == SetVar::Op::kDelete) {
@@ -841,6 +835,15 @@ void Transaction::set_capture(int index, std::string_view value) noexcept {
 }
 
 // ---------------------------------------------------------------- variables
+
+std::string_view Transaction::lowered(std::string_view key) noexcept {
+  if (std::none_of(key.begin(), key.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+    return key;
+  }
+  char* lower = static_cast<char*>(arena_->allocate(key.size(), 1));
+  std::transform(key.begin(), key.end(), lower, lower_ascii);
+  return {lower, key.size()};
+}
 
 std::string_view Transaction::copy(std::string_view s) noexcept {
   if (s.empty()) return {};
@@ -1001,10 +1004,7 @@ void Transaction::for_each_value(const Target& target, F&& f) noexcept {
     for (std::size_t i = 0, size = entries_.size(); i < size && i < entries_.size(); ++i) {
       const Entry& e = entries_[i];
       if (e.collection != target.var) continue;
-      if (target.key_re ? !key_regex_matches(target, e.key)
-                        : (!target.key.empty() && !same_key(e.key, target.key))) {
-        continue;
-      }
+      if (target.key_re && !key_regex_matches(target, e.key)) continue;
       if (target.count) {
         ++n;
         continue;
@@ -1272,15 +1272,6 @@ std::string_view Transaction::resolve(Var var, std::string_view key, std::uint64
   if (!cacheable(var) && var != Var::kRule && var != Var::kMatchedVars &&
       var != Var::kMatchedVarsNames) {
     if (!key.empty()) {
-      if (hash == 0) {
-        // Spelled at run time (an operator's argument): members are kept in lower case.
-        if (std::any_of(key.begin(), key.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
-          char* lower = static_cast<char*>(arena_->allocate(key.size(), 1));
-          std::transform(key.begin(), key.end(), lower, lower_ascii);
-          key = std::string_view(lower, key.size());
-        }
-        hash = member_key_hash(var, key);
-      }
       const Entry* e = find_entry(var, key, hash);
       return e != nullptr ? std::string_view(e->value) : std::string_view();
     }
@@ -1330,7 +1321,11 @@ std::string_view Transaction::expand(std::string_view text, std::pmr::string& st
     std::size_t sep = ref.find_first_of(".:");
     std::string_view name = ref.substr(0, sep);
     std::string_view key = sep == std::string_view::npos ? std::string_view() : ref.substr(sep + 1);
-    if (const VariableInfo* info = find_variable(name)) storage.append(resolve(info->var, key));
+    if (const VariableInfo* info = find_variable(name)) {
+      // Spelled at run time (an operator's argument): members are found by lower-case key.
+      key = lowered(key);
+      storage.append(resolve(info->var, key, member_key_hash(info->var, key)));
+    }
     i = close + 1;
   }
   return storage;

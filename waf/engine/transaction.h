@@ -95,9 +95,10 @@ class Transaction final : public MatchContext {
   template <typename F>
   void for_each_member(Var var, F&& f) noexcept;
   std::string_view single(Var var) noexcept;
-  // The value a macro names; `hash` as for find_entry, or 0 to compute it (the key may then
-  // have upper case).
-  std::string_view resolve(Var var, std::string_view key, std::uint64_t hash = 0) noexcept;
+  // The value a macro names (`key` in lower case, `hash` as for find_entry).
+  std::string_view resolve(Var var, std::string_view key, std::uint64_t hash) noexcept;
+  // `key` in lower case (a copy in the arena when it had upper case).
+  std::string_view lowered(std::string_view key) noexcept;
   std::string_view expand(const Macro& macro) noexcept;
   std::string_view number(std::uint64_t n) noexcept;
   std::string_view copy(std::string_view s) noexcept;

@@ -10,7 +10,7 @@ namespace portcullis::waf {
 namespace {
 
 bool bit(const std::vector<std::uint64_t>& words, std::size_t slot) {
-  return (words[slot / 64] >> (slot % 64) & 1) != 0;
+  return Prefilter::has(words.data(), slot);
 }
 
 class PrefilterTest : public ::testing::Test {

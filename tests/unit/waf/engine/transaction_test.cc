@@ -57,11 +57,7 @@ std::unique_ptr<Run> run(const RuleSet& rules, const Request& req, RunOptions op
   r->options = std::move(options);
   Exchange& ex = *r->ex;
   ex.method = req.method;
-  ex.target = req.target;
-  std::string_view target = ex.target;
-  std::size_t q = target.find('?');
-  ex.path = target.substr(0, q);
-  ex.query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+  ex.set_target(req.target);
   for (const auto& [n, v] : req.headers) r->fields.push_back({n, v});
   ex.headers = r->fields;
   ex.client_ip = "192.0.2.7";
