@@ -51,29 +51,11 @@ usage() {
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 while (($#)); do
-    case $1 in
-        --duration) duration=${2:?--duration needs a value}; shift 2 ;;
-        --duration=*) duration=${1#*=}; shift ;;
-        --repeats) repeats=${2:?--repeats needs a value}; shift 2 ;;
-        --repeats=*) repeats=${1#*=}; shift ;;
-        --binary) binary=${2:?--binary needs a value}; shift 2 ;;
-        --binary=*) binary=${1#*=}; shift ;;
-        --warmup) warmup=${2:?--warmup needs a value}; shift 2 ;;
-        --warmup=*) warmup=${1#*=}; shift ;;
-        --proxy-cpu) proxy_cpu=${2:?--proxy-cpu needs a value}; shift 2 ;;
-        --proxy-cpu=*) proxy_cpu=${1#*=}; shift ;;
-        --load-cpu) load_cpu=${2:?--load-cpu needs a value}; shift 2 ;;
-        --load-cpu=*) load_cpu=${1#*=}; shift ;;
-        --no-pin) pin=0; shift ;;
-        -h | --help) usage; exit 0 ;;
-        *) usage >&2; die "unknown argument: $1" ;;
-    esac
+    common_option "$@"
+    shift "$shifted"
 done
 
-[[ $duration =~ ^[1-9][0-9]*$ ]] || die "--duration must be a positive integer (seconds)"
-[[ $repeats =~ ^[1-9][0-9]*$ ]] || die "--repeats must be a positive integer"
-[[ $warmup =~ ^[0-9]+$ ]] || die "--warmup must be a non-negative integer (seconds)"
-[[ $proxy_cpu =~ ^[0-9]+$ && $load_cpu =~ ^[0-9]+$ ]] || die "--proxy-cpu/--load-cpu take one CPU number"
+check_common_options
 
 # ---------------------------------------------------------------------------------------------
 # Prerequisites
@@ -88,7 +70,6 @@ command -v openssl >/dev/null || die "openssl not found"
 command -v curl >/dev/null || die "curl not found"
 command -v timeout >/dev/null || die "timeout not found (coreutils)"
 curl -V | grep -qw HTTP2 || die "curl lacks HTTP/2 support (needed for the functional checks)"
-[[ -f $binary && -x $binary ]] || die "portcullis binary not found or not executable: $binary (build it first, or pass --binary)"
 [[ -r /proc/net/snmp ]] || die "/proc/net/snmp not readable (needed to count TCP connections)"
 
 setup_pinning

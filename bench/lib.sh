@@ -4,12 +4,57 @@
 #   . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 #
 # Defines functions only. Globals they set or read are named in each function's comment; the
-# sourcing script parses its own options and sets pin, proxy_cpu and load_cpu before calling
-# setup_pinning.
+# sourcing script sets the defaults of the common options (duration, repeats, binary, warmup,
+# pin, proxy_cpu, load_cpu), parses its arguments with common_option, and calls
+# check_common_options before setup_pinning.
 
 die() {
     echo "error: $*" >&2
     exit 1
+}
+
+# common_option ARGS...: parses the option in $1 if it is one every bench script takes
+# (--duration, --repeats, --binary, --warmup, --proxy-cpu, --load-cpu, --no-pin, --help), into
+# the global of that name; sets shifted to the number of arguments it took. A script parses its
+# own options first and hands the rest here; anything else is an error (after `usage`).
+common_option() {
+    shifted=1
+    case $1 in
+        --duration) duration=${2:?--duration needs a value}; shifted=2 ;;
+        --duration=*) duration=${1#*=} ;;
+        --repeats) repeats=${2:?--repeats needs a value}; shifted=2 ;;
+        --repeats=*) repeats=${1#*=} ;;
+        --binary) binary=${2:?--binary needs a value}; shifted=2 ;;
+        --binary=*) binary=${1#*=} ;;
+        --warmup) warmup=${2:?--warmup needs a value}; shifted=2 ;;
+        --warmup=*) warmup=${1#*=} ;;
+        --proxy-cpu) proxy_cpu=${2:?--proxy-cpu needs a value}; shifted=2 ;;
+        --proxy-cpu=*) proxy_cpu=${1#*=} ;;
+        --load-cpu) load_cpu=${2:?--load-cpu needs a value}; shifted=2 ;;
+        --load-cpu=*) load_cpu=${1#*=} ;;
+        --no-pin) pin=0 ;;
+        -h | --help) usage; exit 0 ;;
+        *) usage >&2; die "unknown argument: $1" ;;
+    esac
+}
+
+check_common_options() {
+    [[ $duration =~ ^[1-9][0-9]*$ ]] || die "--duration must be a positive integer (seconds)"
+    [[ $repeats =~ ^[1-9][0-9]*$ ]] || die "--repeats must be a positive integer"
+    [[ $warmup =~ ^[0-9]+$ ]] || die "--warmup must be a non-negative integer (seconds)"
+    [[ $proxy_cpu =~ ^[0-9]+$ && $load_cpu =~ ^[0-9]+$ ]] || die "--proxy-cpu/--load-cpu take one CPU number"
+    [[ -f $binary && -x $binary ]] || die "portcullis binary not found or not executable: $binary (build it first, or pass --binary)"
+}
+
+# For the wrk benchmarks: nginx with its echo module (sets echo_module, and what find_nginx
+# sets), wrk and curl.
+require_wrk_tools() {
+    find_nginx
+    command -v wrk >/dev/null || die "wrk not found (Debian: apt-get install wrk)"
+    command -v curl >/dev/null || die "curl not found"
+    echo_module=${modules_path:+$modules_path/ngx_http_echo_module.so}
+    [[ -n $echo_module && -f $echo_module ]] ||
+        die "nginx echo module not found (Debian: apt-get install libnginx-mod-http-echo)"
 }
 
 # Finds nginx (or $NGINX) and reads `nginx -V`. Sets nginx_bin, nginx_v, nginx_version and
@@ -62,20 +107,24 @@ setup_tmp() {
     trap 'exit 143' TERM
 }
 
+# reap PID: waits up to 5 s for a process told to stop to exit, then KILLs it; collects it.
+reap() {
+    local i
+    for ((i = 0; i < 50; i++)); do
+        kill -0 "$1" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
+
 cleanup() {
-    local rc=$? pid i
+    local rc=$? pid
     trap - EXIT INT TERM
     for pid in ${pids[@]+"${pids[@]}"}; do
         kill -TERM "$pid" 2>/dev/null || true
     done
-    for pid in ${pids[@]+"${pids[@]}"}; do
-        for ((i = 0; i < 50; i++)); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
+    for pid in ${pids[@]+"${pids[@]}"}; do reap "$pid"; done
     rm -rf "$tmp"
     exit "$rc"
 }
@@ -332,25 +381,14 @@ median() {
 mib() { awk -v k="${1:-0}" 'BEGIN { printf "%.1f", k / 1024 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f×", a / b; else print "n/a" }'; }
 
-# ---------------------------------------------------------------------------------------------
-# Helpers added for bench/waf_vs_modsecurity.sh
-# ---------------------------------------------------------------------------------------------
-
 # stop_spawned PID [MORE_PIDS...]: stops processes started here before the run ends. Sends
 # TERM to the first PID only (for nginx: the master, which stops its workers; signalling a
 # worker too could make the master respawn it), waits up to 5 s for all of them to exit,
 # then KILLs what is left, and drops them all from pids so that cleanup leaves them alone.
 stop_spawned() {
-    local pid i keep=() p
+    local pid keep=() p
     kill -TERM "$1" 2>/dev/null || true
-    for pid in "$@"; do
-        for ((i = 0; i < 50; i++)); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
+    for pid in "$@"; do reap "$pid"; done
     for p in ${pids[@]+"${pids[@]}"}; do
         [[ " $* " == *" $p "* ]] || keep+=("$p")
     done

@@ -54,44 +54,20 @@ usage() {
 
 while (($#)); do
     case $1 in
-        --duration) duration=${2:?--duration needs a value}; shift 2 ;;
-        --duration=*) duration=${1#*=}; shift ;;
-        --repeats) repeats=${2:?--repeats needs a value}; shift 2 ;;
-        --repeats=*) repeats=${1#*=}; shift ;;
-        --binary) binary=${2:?--binary needs a value}; shift 2 ;;
-        --binary=*) binary=${1#*=}; shift ;;
         --crs) crs=${2:?--crs needs a value}; shift 2 ;;
         --crs=*) crs=${1#*=}; shift ;;
-        --warmup) warmup=${2:?--warmup needs a value}; shift 2 ;;
-        --warmup=*) warmup=${1#*=}; shift ;;
-        --proxy-cpu) proxy_cpu=${2:?--proxy-cpu needs a value}; shift 2 ;;
-        --proxy-cpu=*) proxy_cpu=${1#*=}; shift ;;
-        --load-cpu) load_cpu=${2:?--load-cpu needs a value}; shift 2 ;;
-        --load-cpu=*) load_cpu=${1#*=}; shift ;;
-        --no-pin) pin=0; shift ;;
-        -h | --help) usage; exit 0 ;;
-        *) usage >&2; die "unknown argument: $1" ;;
+        *) common_option "$@"; shift "$shifted" ;;
     esac
 done
 
-[[ $duration =~ ^[1-9][0-9]*$ ]] || die "--duration must be a positive integer (seconds)"
-[[ $repeats =~ ^[1-9][0-9]*$ ]] || die "--repeats must be a positive integer"
-[[ $warmup =~ ^[0-9]+$ ]] || die "--warmup must be a non-negative integer (seconds)"
-[[ $proxy_cpu =~ ^[0-9]+$ && $load_cpu =~ ^[0-9]+$ ]] || die "--proxy-cpu/--load-cpu take one CPU number"
+check_common_options
 
 # ---------------------------------------------------------------------------------------------
 # Prerequisites
 # ---------------------------------------------------------------------------------------------
-find_nginx
-command -v wrk >/dev/null || die "wrk not found (Debian: apt-get install wrk)"
-command -v curl >/dev/null || die "curl not found"
-[[ -f $binary && -x $binary ]] || die "portcullis binary not found or not executable: $binary (build it first, or pass --binary)"
+require_wrk_tools
 portcullis_version=$("$binary" --version 2>&1 | head -n 1)
 binary_mtime=$(date -r "$binary" '+%F %T')
-
-echo_module=${modules_path:+$modules_path/ngx_http_echo_module.so}
-[[ -n $echo_module && -f $echo_module ]] ||
-    die "nginx echo module not found (Debian: apt-get install libnginx-mod-http-echo)"
 
 modsec_module=${modules_path:+$modules_path/ngx_http_modsecurity_module.so}
 if [[ -z $modsec_module || ! -f $modsec_module ]]; then
