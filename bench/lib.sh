@@ -395,6 +395,42 @@ stop_spawned() {
     pids=(${keep[@]+"${keep[@]}"})
 }
 
+# measure_wrk WORKLOAD PROXY RUN: one timed run of the script's run_wrk against PROXY, whose
+# measured process is measured_pid[PROXY] (checked alive afterwards with proxy_alive). Appends
+# its req/s, p50 and p99 (ms) and the proxy's CPU use (%) to rps, p50, p99 and cpu
+# [WORKLOAD,PROXY], and to problems what went wrong (non-2xx/3xx, socket errors, no request).
+# Reads duration, repeats, tmp, clk_tck.
+# shellcheck disable=SC2004  # rps, p50, p99, cpu: the script's associative arrays
+measure_wrk() {
+    local wl=$1 proxy=$2 r=$3 out pid t0 t1 w0 w1 req l50 l99 non2xx sockerr total
+    out="$tmp/wrk-$wl-$proxy-$r.out"
+    pid=${measured_pid[$proxy]}
+    t0=$(cpu_ticks "$pid")
+    w0=$(date +%s%N)
+    run_wrk "$wl" "$proxy" "$duration" "$out"
+    w1=$(date +%s%N)
+    t1=$(cpu_ticks "$pid")
+    proxy_alive "$proxy"
+
+    req=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
+    l50=$(awk '$1 == "50%" { print $2 }' "$out")
+    l99=$(awk '$1 == "99%" { print $2 }' "$out")
+    non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")
+    sockerr=$(awk '/Socket errors:/ { s = 0; for (i = 3; i <= NF; i += 2) s += $(i + 1) + 0; print s }' "$out")
+    total=$(awk '/requests in/ { print $1 }' "$out")
+    [[ -n $req && -n $l50 && -n $l99 ]] || { cat "$out" >&2; die "could not parse wrk output"; }
+    if [[ ${non2xx:-0} != 0 || ${sockerr:-0} != 0 || ${total:-0} == 0 ]]; then
+        problems+=("$wl/$proxy run $r: requests=${total:-0} non-2xx/3xx=${non2xx:-0} $(grep 'Socket errors' "$out" || echo 'socket errors: 0')")
+    fi
+    rps[$wl,$proxy]+=" $req"
+    p50[$wl,$proxy]+=" $(to_ms "$l50")"
+    p99[$wl,$proxy]+=" $(to_ms "$l99")"
+    cpu[$wl,$proxy]+=" $(awk -v d=$((t1 - t0)) -v hz="$clk_tck" -v ns=$((w1 - w0)) \
+        'BEGIN { printf "%.1f", 100 * d / hz / (ns / 1e9) }')"
+    printf '  %-5s %-10s run %d/%d: %10.0f req/s  p50 %s  p99 %s\n' \
+        "$wl" "$proxy" "$r" "$repeats" "$req" "$l50" "$l99" >&2
+}
+
 pss_kib() { # PID -> proportional set size in KiB (shared pages split between their users)
     awk '$1 == "Pss:" { print $2 }' "/proc/$1/smaps_rollup" 2>/dev/null || true
 }

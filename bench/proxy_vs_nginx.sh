@@ -166,34 +166,7 @@ for wl in "${workloads[@]}"; do
     fi
     for ((r = 1; r <= repeats; r++)); do
         if ((r % 2)); then order=(portcullis nginx); else order=(nginx portcullis); fi
-        for proxy in "${order[@]}"; do
-            out="$tmp/wrk-$wl-$proxy-$r.out"
-            pid=${measured_pid[$proxy]}
-            t0=$(cpu_ticks "$pid")
-            w0=$(date +%s%N)
-            run_wrk "$wl" "$proxy" "$duration" "$out"
-            w1=$(date +%s%N)
-            t1=$(cpu_ticks "$pid")
-            proxy_alive "$proxy"
-
-            req=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
-            l50=$(awk '$1 == "50%" { print $2 }' "$out")
-            l99=$(awk '$1 == "99%" { print $2 }' "$out")
-            non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")
-            sockerr=$(awk '/Socket errors:/ { s = 0; for (i = 3; i <= NF; i += 2) s += $(i + 1) + 0; print s }' "$out")
-            total=$(awk '/requests in/ { print $1 }' "$out")
-            [[ -n $req && -n $l50 && -n $l99 ]] || { cat "$out" >&2; die "could not parse wrk output"; }
-            if [[ ${non2xx:-0} != 0 || ${sockerr:-0} != 0 || ${total:-0} == 0 ]]; then
-                problems+=("$wl/$proxy run $r: requests=${total:-0} non-2xx/3xx=${non2xx:-0} $(grep 'Socket errors' "$out" || echo 'socket errors: 0')")
-            fi
-            rps[$wl,$proxy]+=" $req"
-            p50[$wl,$proxy]+=" $(to_ms "$l50")"
-            p99[$wl,$proxy]+=" $(to_ms "$l99")"
-            cpu[$wl,$proxy]+=" $(awk -v d=$((t1 - t0)) -v hz="$clk_tck" -v ns=$((w1 - w0)) \
-                'BEGIN { printf "%.1f", 100 * d / hz / (ns / 1e9) }')"
-            printf '  %-4s %-10s run %d/%d: %10.0f req/s  p50 %s  p99 %s\n' \
-                "$wl" "$proxy" "$r" "$repeats" "$req" "$l50" "$l99" >&2
-        done
+        for proxy in "${order[@]}"; do measure_wrk "$wl" "$proxy" "$r"; done
     done
     for proxy in nginx portcullis; do
         rss[$wl,$proxy]=$(status_kib "${measured_pid[$proxy]}" VmHWM)
