@@ -256,7 +256,7 @@ run_client() { # WORKLOAD PROXY SECONDS OUTFILE
         >"$out" 2>&1 || { cat "$out" >&2; die "${cmd[0]} failed or timed out against $proxy"; }
 }
 
-proxy_alive() { # KIND PROXY
+kind_proxy_alive() { # KIND PROXY
     kill -0 "${measured_pid[$1,$2]}" 2>/dev/null ||
         die "$2 ($1, pid ${measured_pid[$1,$2]}) is no longer running"
 }
@@ -282,7 +282,7 @@ for wl in "${workloads[@]}"; do
     if ((warmup > 0)); then
         for proxy in "${proxies[@]}"; do
             run_client "$wl" "$proxy" "$warmup" "$tmp/warmup.out"
-            proxy_alive "$kind" "$proxy"
+            kind_proxy_alive "$kind" "$proxy"
         done
     fi
     for ((r = 1; r <= repeats; r++)); do
@@ -306,7 +306,7 @@ for wl in "${workloads[@]}"; do
             t1=$(cpu_ticks "$pid")
             for c in "${busy_cpus[@]}"; do b1[x$c]=$(cpu_busy_ticks "$c"); done
             s1=$(upstream_accepts)
-            proxy_alive "$kind" "$proxy"
+            kind_proxy_alive "$kind" "$proxy"
 
             req='' ok='' ndone='' nfail='' nerr='' ntimeout='' n3='' n4='' n5='' lmean='' lmax='' alpn=''
             if [[ ${wl_tool[$wl]} == h2load ]]; then

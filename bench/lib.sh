@@ -395,8 +395,14 @@ stop_spawned() {
     pids=(${keep[@]+"${keep[@]}"})
 }
 
+# proxy_alive PROXY: stops the run when the proxy's measured process (measured_pid[PROXY]) died.
+proxy_alive() {
+    kill -0 "${measured_pid[$1]}" 2>/dev/null ||
+        die "$1 (pid ${measured_pid[$1]}) is no longer running"
+}
+
 # measure_wrk WORKLOAD PROXY RUN: one timed run of the script's run_wrk against PROXY, whose
-# measured process is measured_pid[PROXY] (checked alive afterwards with proxy_alive). Appends
+# measured process is measured_pid[PROXY] (checked alive afterwards). Appends
 # its req/s, p50 and p99 (ms) and the proxy's CPU use (%) to rps, p50, p99 and cpu
 # [WORKLOAD,PROXY], and to problems what went wrong (non-2xx/3xx, socket errors, no request).
 # Reads duration, repeats, tmp, clk_tck.

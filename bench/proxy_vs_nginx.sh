@@ -148,11 +148,6 @@ run_wrk() { # WORKLOAD PROXY SECONDS OUTFILE
         { cat "$out" >&2; die "wrk failed against $proxy"; }
 }
 
-proxy_alive() {
-    kill -0 "${measured_pid[$1]}" 2>/dev/null ||
-        die "$1 (pid ${measured_pid[$1]}) is no longer running"
-}
-
 echo "benchmarking: ${#workloads[@]} workloads x 2 proxies x $repeats repeats x ${duration}s" >&2
 for wl in "${workloads[@]}"; do
     for proxy in nginx portcullis; do
