@@ -299,8 +299,7 @@ Status Compiler::compile_rule(const seclang::RuleAst& ast, Rule& rule, bool chai
   rule.op_argument = ast.op.argument;
   OperatorFactory factory = find_operator(ast.op.name);
   if (factory == nullptr) {
-    if (iequals(ast.op.name, "detectSQLi") || iequals(ast.op.name, "detectXSS") ||
-        iequals(ast.op.name, "geoLookup") || iequals(ast.op.name, "rbl") ||
+    if (iequals(ast.op.name, "geoLookup") || iequals(ast.op.name, "rbl") ||
         iequals(ast.op.name, "inspectFile") || iequals(ast.op.name, "fuzzyHash") ||
         iequals(ast.op.name, "verifyCC") || iequals(ast.op.name, "verifySSN") ||
         iequals(ast.op.name, "verifyCPF") || iequals(ast.op.name, "gsbLookup")) {

@@ -18,6 +18,8 @@ using OperatorResult = Result<std::unique_ptr<Operator>>;
 OperatorResult create_begins_with(const OperatorArgs& args);
 OperatorResult create_contains(const OperatorArgs& args);
 OperatorResult create_contains_word(const OperatorArgs& args);
+OperatorResult create_detect_sqli(const OperatorArgs& args);
+OperatorResult create_detect_xss(const OperatorArgs& args);
 OperatorResult create_ends_with(const OperatorArgs& args);
 OperatorResult create_eq(const OperatorArgs& args);
 OperatorResult create_ge(const OperatorArgs& args);

@@ -1,8 +1,8 @@
 // The registry of operators: an explicit table from SecLang name to factory, so that linking
-// the static library keeps every file (no static self-registration). @detectSQLi, @detectXSS,
-// @geoLookup, @rbl, @inspectFile, @verifyCC/SSN/CPF/SVNR, @fuzzyHash, @gsbLookup, @rsub,
-// @rxGlobal, @validateHash and the XML validators are not here: find_operator() returns
-// nullptr for them and the rule compiler reports it.
+// the static library keeps every file (no static self-registration). @geoLookup, @rbl,
+// @inspectFile, @verifyCC/SSN/CPF/SVNR, @fuzzyHash, @gsbLookup, @rsub, @rxGlobal, @validateHash
+// and the XML validators are not here: find_operator() returns nullptr for them and the rule
+// compiler reports it.
 #include <array>
 #include <span>
 #include <string_view>
@@ -20,6 +20,8 @@ constexpr std::array kOperators = {
     OperatorInfo{"beginsWith", &create_begins_with},
     OperatorInfo{"contains", &create_contains},
     OperatorInfo{"containsWord", &create_contains_word},
+    OperatorInfo{"detectSQLi", &create_detect_sqli},
+    OperatorInfo{"detectXSS", &create_detect_xss},
     OperatorInfo{"endsWith", &create_ends_with},
     OperatorInfo{"eq", &create_eq},
     OperatorInfo{"ge", &create_ge},
