@@ -3,6 +3,7 @@
 // rules, on one core. Prints a table of requests per second and microseconds per request.
 //
 //   waf_engine_bench CRS_DIR [--paranoia N] [--seconds S] [--request NAME] [--only-portcullis]
+//                    [--remove "ID ID…"]   (rules left out, to see what they cost)
 #include <unistd.h>
 
 #include <chrono>
@@ -192,12 +193,14 @@ int main(int argc, char** argv) {
   double seconds = 2.0;
   bool only_ours = false;
   std::string only_request;
+  std::string removed_ids;
   for (int i = 2; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--only-portcullis")) only_ours = true;
     if (i + 1 >= argc) continue;
     if (!std::strcmp(argv[i], "--paranoia")) paranoia = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--seconds")) seconds = std::atof(argv[i + 1]);
     if (!std::strcmp(argv[i], "--request")) only_request = argv[i + 1];
+    if (!std::strcmp(argv[i], "--remove")) removed_ids = argv[i + 1];
   }
   // The same engine settings for both: ModSecurity's recommended body access, CRS in block mode.
   std::string engine_conf = (std::filesystem::temp_directory_path() /
@@ -217,6 +220,14 @@ int main(int argc, char** argv) {
   }
   std::vector<std::string> files = {engine_conf, crs + "/crs-setup.conf.example",
                                     crs + "/rules/*.conf"};
+  std::string removal_conf;
+  if (!removed_ids.empty()) {
+    removal_conf = engine_conf + ".remove.conf";
+    FILE* f = std::fopen(removal_conf.c_str(), "w");
+    std::fprintf(f, "SecRuleRemoveById %s\n", removed_ids.c_str());
+    std::fclose(f);
+    files.push_back(removal_conf);
+  }
 
   waf::WafConfig config;
   config.rule_files = files;
@@ -235,6 +246,7 @@ int main(int argc, char** argv) {
   auto rules = std::make_unique<modsecurity::RulesSet>();
   std::string include = "Include " + engine_conf + "\nInclude " + crs +
                         "/crs-setup.conf.example\nInclude " + crs + "/rules/*.conf\n";
+  if (!removal_conf.empty()) include += "Include " + removal_conf + "\n";
   if (rules->load(include.c_str()) < 0) {
     std::fprintf(stderr, "libmodsecurity rules: %s\n", rules->getParserError().c_str());
     return 1;
@@ -306,5 +318,6 @@ int main(int argc, char** argv) {
     }
   }
   std::filesystem::remove(engine_conf);
+  if (!removal_conf.empty()) std::filesystem::remove(removal_conf);
   return 0;
 }

@@ -37,7 +37,7 @@ constexpr auto kWords = [] {
       Entry{"escape", W::kOther, C::kArith},
       // Values on their own.
       Entry{"null", W::kNull, C::kLiteral},
-      Entry{"true", W::kOther, C::kLiteral},
+      Entry{"true", W::kTrue, C::kLiteral},
       Entry{"false", W::kOther, C::kLiteral},
       Entry{"unknown", W::kOther, C::kLiteral},
       Entry{"current_date", W::kOther, C::kLiteral},

@@ -49,6 +49,7 @@ enum class Word : std::uint8_t {
   kSounds,
   kThen,
   kTime,
+  kTrue,
   kUnion,
   kWaitfor,
   kWhen,

@@ -150,8 +150,6 @@ class Reader {
   bool semicolon_end_ = false;
   bool names_after_break_ = false;
   bool clause_ = false;
-  bool list_ = false;  // a comma outside parentheses: 1,(select …) in ORDER BY
-  bool subquery_ = false;
   bool true_literal_ = false;
   int branch_operands_ = 0;
   bool branch_const_ = true;
@@ -302,14 +300,12 @@ Shape Reader::subquery() noexcept {
       case TokenType::kEnd:
       case TokenType::kComment:
         // The value ends inside the subquery: the rest of the query closes it, or not.
-        subquery_ = true;
         return (reads || broke_ || logic_) ? Shape::kSubquery : fail();
       case TokenType::kLParen:
         ++depth;
         break;
       case TokenType::kRParen:
         if (--depth == 0) {
-          subquery_ = true;
           if (reads) return Shape::kSubquery;
           if (logic_) probe_after_logic_ = true;
           if (depth_ > 0) --depth_;  // the group the subquery opened
@@ -521,7 +517,7 @@ Shape Reader::operand(const Token& t) noexcept {
       last_name_text_ = lexer_.text(t);
       return Shape::kNone;
     case WordClass::kLiteral:
-      if (lexer_.text(t).size() == 4 && (t.word.word != Word::kNull)) true_literal_ = true;
+      if (t.word.word == Word::kTrue) true_literal_ = true;
       branch_number_ = branch_operands_ == 0;
       branch_short_string_ = false;
       operand_read(true);
@@ -608,7 +604,6 @@ Shape Reader::after_operand(const Token& t) noexcept {
     case TokenType::kComma:
       if (depth_ > 0 && frames_[static_cast<std::size_t>(depth_ - 1)] == Frame::kCase)
         return fail();
-      if (depth_ == 0) list_ = true;
       expect_operand_ = true;
       return Shape::kNone;
     case TokenType::kSemicolon: {
@@ -860,8 +855,20 @@ Shape Reader::run() noexcept {
 SqliMatch detect_sqli(std::string_view value) noexcept {
   SqliMatch match;
   if (value.size() > UINT32_MAX) value = value.substr(0, UINT32_MAX);
-  const bool single = value.find('\'') != std::string_view::npos;
-  const bool dbl = value.find('"') != std::string_view::npos;
+  // Letters, digits and `_` alone read as one word, or a number and a word ("1or"): no shape
+  // fits, so most values (ids, names, tokens) are settled by this one pass.
+  bool single = false;
+  bool dbl = false;
+  bool separated = false;
+  for (char c : value) {
+    const auto b = static_cast<unsigned char>(c);
+    const bool word = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') ||
+                      b == '_' || b >= 0x80;
+    separated = separated || !word;
+    single = single || c == '\'';
+    dbl = dbl || c == '"';
+  }
+  if (!separated) return match;
   const std::array<char, 3> contexts = {0, '\'', '"'};
   for (char context : contexts) {
     if ((context == '\'' && !single) || (context == '"' && !dbl)) continue;

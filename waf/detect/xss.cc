@@ -1,14 +1,14 @@
 // @detectXSS — whether a value, pasted into an HTML page, would run script. The value is read
-// by a tokenizer that follows the WHATWG HTML tokenizer states, five times: from the page's
-// text, from inside a double-quoted, a single-quoted and an unquoted attribute value (the value
-// has to close the attribute before its own attributes count), and once more from the page's
-// text with a lenient reading that does not let comments, raw text elements or attribute values
-// hide markup. A read finds script in a script tag, a framing tag (iframe, object, embed, …)
-// with attributes, an event handler attribute, a javascript:/vbscript:/data: URL in a URL
+// by a tokenizer that follows the WHATWG HTML tokenizer states five times: from the page's text;
+// from inside a double-quoted, a single-quoted and an unquoted attribute value (the value has to
+// close the attribute before its own attributes count); and from the page's text again with a
+// lenient reading in which comments and raw text elements hide no markup. A read finds script in
+// a script element, a framing element (iframe, object, embed, base, …) given something to load,
+// an event handler whose value does something, a javascript:/vbscript:/data: URL in a URL
 // attribute after entity decoding, CSS that runs script (expression(, url(javascript:, …) in a
-// style attribute or element, a meta refresh, markup in srcdoc, or a value that is itself a
-// script URL. Takes the value; returns what was found and where it starts. No allocation;
-// time linear in the value's length.
+// style attribute or element, a meta refresh, an HTML import, markup in srcdoc, or a value that
+// is itself a script URL. Takes the value; returns what was found and where it starts. No
+// allocation; time linear in the value's length.
 //
 //   SecRule ARGS "@detectXSS" "id:941100,phase:2,deny,t:none,t:urlDecodeUni,t:htmlEntityDecode"
 #include "waf/detect/xss.h"
@@ -67,7 +67,8 @@ constexpr char from_code_point(std::uint32_t code_point) noexcept {
   return static_cast<char>(code_point);
 }
 
-bool starts_with_ignore_case(std::string_view text, std::size_t pos, std::string_view lower_word) {
+bool starts_with_ignore_case(std::string_view text, std::size_t pos,
+                             std::string_view lower_word) noexcept {
   if (pos > text.size() || text.size() - pos < lower_word.size()) return false;
   for (std::size_t k = 0; k < lower_word.size(); ++k) {
     if (to_lower(text[pos + k]) != lower_word[k]) return false;
@@ -131,12 +132,22 @@ constexpr std::array<std::string_view, 16> kUrlAttributes = {
 static_assert(std::ranges::is_sorted(kUrlAttributes));
 
 // Elements that load and run another document or plug-in, or re-point the page's relative URLs,
-// once they are given any attribute. Bare, they do nothing, and `List<Object>` is far more
-// common than an attack. (A link runs nothing unless it is an HTML import; its href is judged
-// like any URL.)
-constexpr std::array<std::string_view, 9> kFramingTags = {
-    "applet", "base", "embed", "frame", "iframe", "ilayer", "import", "layer", "object"};
+// once they are given something to load. Without it they do nothing, and `List<Object>` or
+// Python's `<Frame filename=…>` are far more common than an attack. (A link runs nothing unless
+// it is an HTML import; its href is judged like any URL.)
+constexpr std::array<std::string_view, 10> kFramingTags = {
+    "applet", "base", "embed", "frame", "iframe", "ilayer", "import", "layer", "object", "portal"};
 static_assert(std::ranges::is_sorted(kFramingTags));
+
+// How English words and variable names that start with "on" go on (onedrive, online, onward):
+// such a name is no event.
+constexpr std::array<std::string_view, 9> kWordsAfterOn = {"board", "e",  "ion", "line", "ly",
+                                                           "set",   "to", "us",  "ward"};
+
+// What, besides URL attributes, gives a framing element something to load.
+constexpr std::array<std::string_view, 5> kFramingSourceAttributes = {"archive", "classid", "code",
+                                                                      "implementation", "object"};
+static_assert(std::ranges::is_sorted(kFramingSourceAttributes));
 
 // SVG animation elements: their values/to/from/by can set an href to a script URL.
 constexpr std::array<std::string_view, 5> kAnimationTags = {
@@ -214,6 +225,14 @@ constexpr std::array<std::string_view, 7> kCssNeedles = {
     "expression(",  "javascript:", "vbscript:", "livescript:",
     "-moz-binding", "behavior:",   "@import"};
 
+// A style element the value injects also leaks the page when it loads from another site:
+// attribute selectors with url() send form values (a CSRF token) to whoever serves the URL.
+// Same-site URLs (url(/bg.png)) are ordinary styling.
+constexpr std::array<std::string_view, 13> kStyleElementNeedles = {
+    "expression(", "javascript:", "vbscript:", "livescript:", "-moz-binding",
+    "behavior:",   "@import",     "url(//",    "url(http",    "url('//",
+    "url('http",   "url(\"//",    "url(\"http"};
+
 constexpr std::array<std::string_view, 3> kScriptSchemes = {
     "javascript:", "vbscript:", "livescript:"};
 
@@ -264,7 +283,8 @@ class UrlStart {
 
 enum class Scheme : std::uint8_t {
   kOther,
-  kScript,      // javascript:, vbscript:, livescript:
+  kScript,      // javascript:
+  kOldScript,   // vbscript:, livescript:, which nothing uses any more but attacks
   kActiveData,  // data: that a browser renders as a document or runs (HTML, XML, script)
   kSvgData,     // data:image/svg+xml: runs script where it is a document (iframe, embed, use)
   kOpaqueData,  // data: of any other type, or none
@@ -272,9 +292,8 @@ enum class Scheme : std::uint8_t {
 };
 
 Scheme classify_url(std::string_view url) noexcept {
-  for (std::string_view scheme : kScriptSchemes) {
-    if (url.starts_with(scheme)) return Scheme::kScript;
-  }
+  if (url.starts_with("javascript:")) return Scheme::kScript;
+  if (url.starts_with("vbscript:") || url.starts_with("livescript:")) return Scheme::kOldScript;
   if (!url.starts_with("data:")) return Scheme::kOther;
   std::string_view type = url.substr(5);
   type.remove_prefix(std::min(type.find_first_not_of(' '), type.size()));
@@ -289,18 +308,15 @@ Scheme classify_url(std::string_view url) noexcept {
   return Scheme::kOpaqueData;
 }
 
-// What a value would do as JavaScript. It reads like script when it has call or assignment
-// punctuation or names something payloads use, and none of the syntax errors that keep all of
-// it from running and that prose makes: two plain words in a row outside strings, regular
-// expressions and comments (`The Good Parts (2008)`), or a string left open (`O'Brien`).
+// What a value would do as JavaScript. It reads like script when it calls something, assigns,
+// names something payloads use or hides its text behind escapes (`%61lert`), unless it has the
+// syntax error prose makes, two plain words in a row outside strings, regular expressions and
+// comments (`The Good Parts (2008)`), which keeps all of it from running. `void(0)` and naming
+// something (`onclick={handleClick}`) do nothing.
 class ScriptSignals {
  public:
   void clear() noexcept { *this = ScriptSignals{}; }
   void feed(char c) noexcept {
-    if (c == '(' || c == '`' || c == '=' || c == '[') call_or_assignment_ = true;
-    if (!is_js_identifier(c) && !is_control_or_space(c) && c != '.' && c != '{' && c != '}') {
-      operator_ = true;
-    }
     if (in_identifier_ && !(is_js_identifier(c) && lexeme_ == Lexeme::kCode)) end_identifier();
     switch (lexeme_) {
       case Lexeme::kCode:
@@ -317,25 +333,23 @@ class ScriptSignals {
         }
         return;
       case Lexeme::kLineComment:
+        // In a URL, `//%0a` ends the comment once the URL is decoded.
+        if (c == '%') escape_ = true;
         if (c == '\n' || c == '\r') lexeme_ = Lexeme::kCode;
         return;
       case Lexeme::kBlockComment:
+        if (c == '%') escape_ = true;
         if (star_ && c == '/') lexeme_ = Lexeme::kCode;
         star_ = c == '*';
         return;
     }
   }
-  // `complete` says the value ended where its author ended it, not where the input was cut.
-  void finish(bool complete) noexcept {
+  void finish() noexcept {
     if (in_identifier_) end_identifier();
-    if (complete && lexeme_ == Lexeme::kQuoted) syntax_error_ = true;
   }
-  bool syntax_error() const noexcept { return syntax_error_; }
-  // Enough for a known event handler: anything beyond naming something (`{handleClick}`).
-  bool acts() const noexcept { return (operator_ || sink_) && !syntax_error_; }
-  // Enough for anything else: a call, an assignment or a sink.
+  bool prose() const noexcept { return prose_; }
   bool looks_like_script() const noexcept {
-    return (call_or_assignment_ || sink_) && !syntax_error_;
+    return (call_or_assignment_ || sink_ || escape_) && !prose_;
   }
 
  private:
@@ -373,6 +387,10 @@ class ScriptSignals {
       // Anything else between two words, a newline included (it may end a statement), makes
       // them valid.
       gap_ = Gap::kNone;
+      const bool after_operand = (is_js_identifier(last_) && !last_word_is_keyword_) ||
+                                 last_ == ')' || last_ == ']' || last_ == '.';
+      if (((c == '(' || c == '`') && after_operand) || c == '=') call_or_assignment_ = true;
+      if (c == '%' || c == '\\') escape_ = true;
       if (c == '\'' || c == '"' || c == '`') {
         lexeme_ = Lexeme::kQuoted;
         quote_ = c;
@@ -391,9 +409,10 @@ class ScriptSignals {
     in_identifier_ = false;
     std::string_view word = identifier_.view();
     if (contains(kJsSinks, word)) sink_ = true;
-    if (second_word_ && !contains(kJsInfixKeywords, word)) syntax_error_ = true;
+    if (second_word_ && !contains(kJsInfixKeywords, word)) prose_ = true;
     const bool number = !word.empty() && is_digit(word.front());
-    gap_ = number || contains(kJsKeywords, word) ? Gap::kNone : Gap::kAfterWord;
+    last_word_is_keyword_ = contains(kJsKeywords, word);
+    gap_ = number || last_word_is_keyword_ ? Gap::kNone : Gap::kAfterWord;
   }
 
   ShortText<16> identifier_;
@@ -407,11 +426,13 @@ class ScriptSignals {
   bool escaped_ = false;
   bool in_identifier_ = false;
   bool second_word_ = false;
+  bool last_word_is_keyword_ = false;
   bool call_or_assignment_ = false;
-  bool operator_ = false;
+  bool escape_ = false;
   bool sink_ = false;
-  bool syntax_error_ = false;
+  bool prose_ = false;
 };
+
 // Finds a needle in CSS read as a browser's CSS tokenizer reads it: escapes (\65, \e) decoded,
 // comments dropped, and whitespace, quotes and controls skipped, so that
 // `url( "java\script:` reads as `url(javascript:`.
@@ -504,13 +525,14 @@ class CssWatch {
 
 enum class AttributeKind : std::uint8_t {
   kPlain,         // judged only as a value that is itself a script URL
-  kEventHandler,  // on + a known event name: runs its value if that does anything
-  kMaybeHandler,  // on + other letters: a handler if its value reads like script
+  kEventHandler,  // on + a known event name
+  kMaybeHandler,  // on + other letters: an event some browser may add, or an attack probe
   kUrl,           // a URL the browser loads or navigates to
   kStyle,         // CSS declarations
   kSrcdoc,        // a whole document
   kSchemeList,    // meta content, SVG animation values: a script URL anywhere inside
   kHttpEquiv,     // meta http-equiv
+  kMetaCharset,   // meta charset: UTF-7 turns +ADw- into <
   kLinkRel,       // link rel
 };
 
@@ -526,16 +548,22 @@ class ValueProbe {
     signals_.clear();
     // A handler's value is script from its first byte; anything else only after a scheme.
     signals_armed_ = kind == AttributeKind::kEventHandler || kind == AttributeKind::kMaybeHandler;
-    css_.clear(kind == AttributeKind::kStyle ? std::span<const std::string_view>(kCssNeedles)
-                                             : std::span<const std::string_view>(kScriptSchemes));
+    watch_.clear(kind == AttributeKind::kStyle ? std::span<const std::string_view>(kCssNeedles)
+                                               : std::span<const std::string_view>(kScriptSchemes));
     embedded_.clear();
     markup_ = false;
     js_entity_ = false;
+    entity_open_ = false;
     previous_ = 0;
     fed_ = 0;
   }
   void feed(char c) noexcept {
     url_.feed(c);
+    // IE read a backtick like a quote around an unquoted value: onerror=`alert(1)`.
+    if (fed_ == 0 && c == '`' && signals_armed_) {
+      ++fed_;
+      return;
+    }
     if (signals_armed_) {
       signals_.feed(c);
     } else if (c == ':') {
@@ -543,27 +571,31 @@ class ValueProbe {
     }
     if (kind_ == AttributeKind::kStyle || kind_ == AttributeKind::kSchemeList ||
         kind_ == AttributeKind::kUrl) {
-      if (css_.seen()) {
+      if (watch_.seen()) {
         embedded_.feed(c);
       } else {
-        css_.feed(c);
+        watch_.feed(c);
       }
     }
     if (previous_ == '<' && is_alpha(c)) markup_ = true;
-    // Netscape's JavaScript entities, `&{expression};`, as a whole value: elsewhere `&{` is
-    // more likely Perl or Rust.
-    if (fed_ == 1 && previous_ == '&' && c == '{') js_entity_ = true;
+    // Netscape's JavaScript entities, `&{expression};`, as a whole value. Perl's `&{$code}` and
+    // `&{ 'name' }` do not start with a name.
+    if (entity_open_ && !is_control_or_space(c)) {
+      entity_open_ = false;
+      js_entity_ = is_alpha(c);
+    }
+    if (fed_ == 1 && previous_ == '&' && c == '{') entity_open_ = true;
     previous_ = c;
     ++fed_;
   }
-  void finish(bool complete) noexcept {
-    signals_.finish(complete);
-    embedded_.finish(complete);
+  void finish() noexcept {
+    signals_.finish();
+    embedded_.finish();
   }
 
   std::string_view url_start() const noexcept { return url_.view(); }
   const ScriptSignals& signals() const noexcept { return signals_; }
-  bool css_seen() const noexcept { return css_.seen(); }
+  bool needle_seen() const noexcept { return watch_.seen(); }
   // What follows the first script scheme inside a URL (`\x0Bjavascript:alert(1)`,
   // `/go?next=javascript:alert(1)`): a redirect or a lax parser may still run it.
   const ScriptSignals& embedded_script() const noexcept { return embedded_; }
@@ -574,11 +606,12 @@ class ValueProbe {
   AttributeKind kind_ = AttributeKind::kPlain;
   UrlStart url_;
   ScriptSignals signals_;
-  CssWatch css_;
+  CssWatch watch_;
   ScriptSignals embedded_;
   bool signals_armed_ = false;
   bool markup_ = false;
   bool js_entity_ = false;
+  bool entity_open_ = false;
   char previous_ = 0;
   std::size_t fed_ = 0;
 };
@@ -821,6 +854,7 @@ class Scanner {
         return;
       case State::kAfterAttributeName:
         if (is_html_space(c)) {
+          attribute_spaced_ = true;
           ++pos_;
         } else if (c == '/') {
           state_ = State::kSelfClosingStartTag;
@@ -838,6 +872,7 @@ class Scanner {
         return;
       case State::kBeforeAttributeValue:
         if (is_html_space(c)) {
+          attribute_spaced_ = true;
           if (lenient()) {
             finish_attribute();
             state_ = State::kBeforeAttributeName;
@@ -918,6 +953,7 @@ class Scanner {
     tag_name_.clear();
     end_tag_ = end_tag;
     self_closing_ = false;
+    tag_has_attributes_ = false;
     tag_kind_ = TagKind::kPlain;
     attribute_has_value_ = false;
   }
@@ -947,9 +983,9 @@ class Scanner {
   void emit_tag() noexcept {
     state_ = State::kData;
     if (end_tag_) return;
-    // A script element whose text is a syntax error cannot run: that is prose about the tag
-    // ("The <script> tag is used to …"), not a payload.
-    if (tag_kind_ == TagKind::kScript && !reads_as_prose(pos_)) {
+    // A bare script element whose text does nothing is prose or a placeholder ("The <script>
+    // tag is …", "python <script> [args]"), not a payload; one with no text takes the page's.
+    if (tag_kind_ == TagKind::kScript && (tag_has_attributes_ || script_text_may_run(pos_))) {
       flag(kScriptTagReason, tag_start_);
     }
     if (lenient()) return;
@@ -969,25 +1005,32 @@ class Scanner {
     if (raw == kRawTextTags.end() || *raw != name) return;
     raw_text_end_ = *raw;
     raw_text_is_style_ = name == "style";
-    if (raw_text_is_style_) style_.clear(kCssNeedles);
+    if (raw_text_is_style_) style_.clear(kStyleElementNeedles);
     raw_text_start_ = tag_start_;
     state_ = State::kRawText;
   }
 
   void begin_attribute() noexcept {
+    tag_has_attributes_ = true;
     attribute_name_.clear();
     attribute_start_ = pos_;
     attribute_kind_ = AttributeKind::kPlain;
     attribute_has_value_ = false;
+    attribute_spaced_ = false;
   }
 
   void end_attribute_name() noexcept {
     std::string_view name = attribute_name_.view();
     std::string_view local = local_name(name);
-    if (name.size() > 2 && name.starts_with("on") &&
-        std::ranges::all_of(name.substr(2), [](char c) { return is_alpha(c); })) {
-      attribute_kind_ = contains(kEventNames, name.substr(2)) ? AttributeKind::kEventHandler
-                                                              : AttributeKind::kMaybeHandler;
+    const std::string_view event = name.substr(std::min<std::size_t>(2, name.size()));
+    const bool on_letters = name.starts_with("on") && !event.empty() &&
+                            std::ranges::all_of(event, [](char c) { return is_alpha(c); });
+    if (on_letters && contains(kEventNames, event)) {
+      attribute_kind_ = AttributeKind::kEventHandler;
+    } else if (on_letters && event.size() >= kMinUnknownEvent &&
+               std::ranges::none_of(kWordsAfterOn,
+                                    [event](std::string_view w) { return event.starts_with(w); })) {
+      attribute_kind_ = AttributeKind::kMaybeHandler;
     } else if (local == "style") {
       attribute_kind_ = AttributeKind::kStyle;
     } else if (local == "srcdoc") {
@@ -996,6 +1039,8 @@ class Scanner {
       attribute_kind_ = AttributeKind::kUrl;
     } else if (tag_kind_ == TagKind::kMeta && name == "content") {
       attribute_kind_ = AttributeKind::kSchemeList;
+    } else if (tag_kind_ == TagKind::kMeta && name == "charset") {
+      attribute_kind_ = AttributeKind::kMetaCharset;
     } else if (tag_kind_ == TagKind::kMeta && name == "http-equiv") {
       attribute_kind_ = AttributeKind::kHttpEquiv;
     } else if (tag_kind_ == TagKind::kLink && name == "rel") {
@@ -1014,13 +1059,17 @@ class Scanner {
     value_.clear(attribute_kind_);
     if (end_tag_) return;
     if (tag_kind_ == TagKind::kScript) flag(kScriptTagReason, tag_start_);
-    if (tag_kind_ == TagKind::kFraming) flag(kDangerousTagReason, tag_start_);
+    if (tag_kind_ == TagKind::kFraming &&
+        (attribute_kind_ == AttributeKind::kUrl || attribute_kind_ == AttributeKind::kSrcdoc ||
+         contains(kFramingSourceAttributes, attribute_name_.view()))) {
+      flag(kDangerousTagReason, tag_start_);
+    }
   }
 
-  void finish_attribute(bool complete = true) noexcept {
+  void finish_attribute() noexcept {
     if (!attribute_has_value_ || end_tag_) return;
     attribute_has_value_ = false;
-    value_.finish(complete);
+    value_.finish();
     judge_attribute();
   }
 
@@ -1030,26 +1079,29 @@ class Scanner {
     Scheme scheme = classify_url(value_.url_start());
     switch (attribute_kind_) {
       case AttributeKind::kEventHandler:
-        if (signals.acts()) flag(kEventHandlerReason, attribute_start_);
-        return;
-      case AttributeKind::kMaybeHandler:
         if (signals.looks_like_script()) flag(kEventHandlerReason, attribute_start_);
         return;
+      case AttributeKind::kMaybeHandler:
+        // `onThisPage = document.createElement(…)` is a line of code, not an attribute.
+        if (signals.looks_like_script() && !attribute_spaced_) {
+          flag(kEventHandlerReason, attribute_start_);
+        }
+        return;
       case AttributeKind::kUrl:
-        if (scheme == Scheme::kScript || scheme == Scheme::kActiveData ||
+        if (scheme == Scheme::kOldScript || scheme == Scheme::kActiveData ||
             scheme == Scheme::kSvgData || scheme == Scheme::kOpaqueData ||
             value_.embedded_script().looks_like_script()) {
           flag(kScriptUrlReason, attribute_start_);
         }
         return;
       case AttributeKind::kStyle:
-        if (value_.css_seen()) flag(kStyleExpressionReason, attribute_start_);
+        if (value_.needle_seen()) flag(kStyleExpressionReason, attribute_start_);
         return;
       case AttributeKind::kSrcdoc:
         if (value_.markup()) flag(kSrcdocMarkupReason, attribute_start_);
         return;
       case AttributeKind::kSchemeList:
-        if (value_.css_seen()) flag(kScriptUrlReason, attribute_start_);
+        if (value_.needle_seen()) flag(kScriptUrlReason, attribute_start_);
         return;
       case AttributeKind::kHttpEquiv: {
         std::string_view equiv = value_.url_start();
@@ -1059,6 +1111,9 @@ class Scanner {
         }
         return;
       }
+      case AttributeKind::kMetaCharset:
+        if (value_.url_start().starts_with("utf-7")) flag(kDangerousTagReason, tag_start_);
+        return;
       case AttributeKind::kLinkRel:
         if (value_.url_start().find("import") != std::string_view::npos) {
           flag(kDangerousTagReason, tag_start_);
@@ -1068,7 +1123,8 @@ class Scanner {
         // Any attribute could be a URL attribute the tables miss, and the value pasted into an
         // attribute could be an href: a value that is a script URL counts, if the rest of it
         // reads like script (not "javascript: the good parts").
-        if ((scheme == Scheme::kScript && signals.looks_like_script()) ||
+        if (((scheme == Scheme::kScript || scheme == Scheme::kOldScript) &&
+             signals.looks_like_script()) ||
             scheme == Scheme::kActiveData) {
           flag(kScriptUrlReason, attribute_start_);
         }
@@ -1277,20 +1333,27 @@ class Scanner {
   // What was read of an unfinished start tag is judged as if it ended here: the page's own
   // markup after the value could finish it.
   void abandon_tag() noexcept {
-    if (is_value_state() || state_ == State::kBeforeAttributeValue) finish_attribute(false);
+    if (is_value_state() || state_ == State::kBeforeAttributeValue) finish_attribute();
     if (tag_kind_ == TagKind::kScript && !end_tag_) flag(kScriptTagReason, tag_start_);
   }
 
-  // Whether the text of a script element, from `at` to the next tag or a bounded distance, is a
-  // syntax error such as prose makes.
-  bool reads_as_prose(std::size_t at) const noexcept {
+  // Whether the text of a script element at `at`, up to the next markup or a bounded distance,
+  // is empty or reads like script.
+  bool script_text_may_run(std::size_t at) const noexcept {
     constexpr std::size_t kLookahead = 256;
     std::string_view text = input_.substr(at, kLookahead);
-    text = text.substr(0, text.find('<'));
+    for (std::size_t k = 0; k + 1 < text.size(); ++k) {
+      const char next = text[k + 1];
+      if (text[k] == '<' && (is_alpha(next) || next == '/' || next == '!' || next == '?')) {
+        text = text.substr(0, k);
+        break;
+      }
+    }
+    if (std::ranges::all_of(text, is_control_or_space)) return true;
     ScriptSignals signals;
     for (char c : text) signals.feed(c);
-    signals.finish(false);
-    return signals.syntax_error();
+    signals.finish();
+    return signals.looks_like_script();
   }
 
   // A value may be cut off anywhere: what was read of an unfinished tag is judged as if it
@@ -1330,6 +1393,8 @@ class Scanner {
   }
 
   static constexpr int kMaxForeignDepth = 1 << 16;
+  // Shorter unknown on-names are words and variables (one, once, onset), not events.
+  static constexpr std::size_t kMinUnknownEvent = 4;
 
   std::string_view input_;
   std::size_t pos_ = 0;
@@ -1341,6 +1406,7 @@ class Scanner {
   std::size_t tag_start_ = 0;
   bool end_tag_ = false;
   bool self_closing_ = false;
+  bool tag_has_attributes_ = false;
   TagKind tag_kind_ = TagKind::kPlain;
   // Open <svg>/<math> elements: inside them CDATA sections exist and no element is raw text.
   int foreign_depth_ = 0;
@@ -1349,6 +1415,8 @@ class Scanner {
   std::size_t attribute_start_ = 0;
   AttributeKind attribute_kind_ = AttributeKind::kPlain;
   bool attribute_has_value_ = false;
+  // Whitespace around the attribute's `=`.
+  bool attribute_spaced_ = false;
   ValueProbe value_;
 
   State reference_return_ = State::kData;
@@ -1377,6 +1445,11 @@ constexpr std::array<Read, 5> kReads = {{{Context::kText, Reading::kBrowser},
 }  // namespace
 
 XssMatch detect_xss(std::string_view value) noexcept {
+  // Script needs a tag (<), an attribute value (=) or a URL scheme (:, or an entity spelling it
+  // with &): a value with none of them is settled by this one pass.
+  bool possible = false;
+  for (char c : value) possible = possible || c == '<' || c == '=' || c == ':' || c == '&';
+  if (!possible) return {};
   for (const Read& read : kReads) {
     XssMatch match = Scanner(value, read.context, read.reading).run();
     if (match.found) return match;

