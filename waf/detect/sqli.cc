@@ -1,5 +1,6 @@
 #include "waf/detect/sqli.h"
 
+#include <algorithm>
 #include <array>
 
 #include "waf/detect/sql_lexer.h"
@@ -857,18 +858,14 @@ SqliMatch detect_sqli(std::string_view value) noexcept {
   if (value.size() > UINT32_MAX) value = value.substr(0, UINT32_MAX);
   // Letters, digits and `_` alone read as one word, or a number and a word ("1or"): no shape
   // fits, so most values (ids, names, tokens) are settled by this one pass.
-  bool single = false;
-  bool dbl = false;
-  bool separated = false;
-  for (char c : value) {
+  const bool separated = std::any_of(value.begin(), value.end(), [](char c) {
     const auto b = static_cast<unsigned char>(c);
-    const bool word = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') ||
-                      b == '_' || b >= 0x80;
-    separated = separated || !word;
-    single = single || c == '\'';
-    dbl = dbl || c == '"';
-  }
+    return !((b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') ||
+             b == '_' || b >= 0x80);
+  });
   if (!separated) return match;
+  const bool single = value.find('\'') != std::string_view::npos;
+  const bool dbl = value.find('"') != std::string_view::npos;
   const std::array<char, 3> contexts = {0, '\'', '"'};
   for (char context : contexts) {
     if ((context == '\'' && !single) || (context == '"' && !dbl)) continue;

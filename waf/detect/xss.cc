@@ -1447,9 +1447,7 @@ constexpr std::array<Read, 5> kReads = {{{Context::kText, Reading::kBrowser},
 XssMatch detect_xss(std::string_view value) noexcept {
   // Script needs a tag (<), an attribute value (=) or a URL scheme (:, or an entity spelling it
   // with &): a value with none of them is settled by this one pass.
-  bool possible = false;
-  for (char c : value) possible = possible || c == '<' || c == '=' || c == ':' || c == '&';
-  if (!possible) return {};
+  if (value.find_first_of("<=:&") == std::string_view::npos) return {};
   for (const Read& read : kReads) {
     XssMatch match = Scanner(value, read.context, read.reading).run();
     if (match.found) return match;
