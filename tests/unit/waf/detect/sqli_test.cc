@@ -134,6 +134,25 @@ TEST(DetectSqliTest, LeavesProseNamesAndCodeAlone) {
   expect_shapes(kRows);
 }
 
+// Dialect syntax the tokenizer knows: what each of these hides from a naive reader is SQL.
+TEST(DetectSqliTest, ReadsEveryDialectsLexicalForms) {
+  constexpr ShapeRow kRows[] = {
+      {"1 /*!50000UNION*/ SELECT 1", "union"},  // MySQL executable comment with a version
+      {"' /*!OR*/ 1=1-- -", "tautology"},       // … and without one
+      {"\\Nunion select 1,2", "union"},         // MySQL's \N is NULL
+      {"1 AND 1::int=1", "tautology"},          // PostgreSQL cast keeps the constant
+      {"'; DO $$BEGIN PERFORM pg_sleep(5); END$$;--", "stacked"},  // dollar-quoted body
+      {"1 OR [id]=[id]", "tautology"},                             // MSSQL bracketed identifiers
+      {"1 OR `id`=`id`", "tautology"},                             // MySQL backticks
+      {"' or N'a'=N'a", "tautology"},                              // national strings
+      {"1 or 0x41=0x41", "tautology"},                             // hex numbers
+      {"1'\nor\n1=1-- ", "tautology"},                             // newlines as spaces
+      {"admin'--\n", "comment"},  // a line comment with only space after it
+      {"1 AND substring(version() from 1 for 10)='PostgreSQL'", "tautology"},
+  };
+  expect_shapes(kRows);
+}
+
 // The CRS 942101 pair: a quote before UNION makes the rest of the path a string; without the
 // quote, or without SELECT, the path is not SQL.
 TEST(DetectSqliTest, ReadsPathsAsTheCoreRuleSetExpects) {
