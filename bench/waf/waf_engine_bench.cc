@@ -4,6 +4,8 @@
 //
 //   waf_engine_bench CRS_DIR [--paranoia N] [--seconds S] [--request NAME] [--only-portcullis]
 //                    [--remove "ID ID…"]   (rules left out, to see what they cost)
+//                    [--requests N]        (exactly N per row instead of S seconds: for counting
+//                                           instructions with perf stat, which noise spares)
 #include <unistd.h>
 
 #include <chrono>
@@ -142,7 +144,11 @@ struct Row {
   bool ours_blocked = false, modsec_blocked = false;
 };
 
-// Runs one(i) for i = 0, 1, 2 ... for `seconds` (after a warm-up); requests per second.
+// With --requests: how many requests each row runs (0: run for --seconds).
+std::uint64_t g_fixed_requests = 0;
+
+// Runs one(i) for i = 0, 1, 2 ... for `seconds` (after a warm-up), or g_fixed_requests times;
+// requests per second.
 template <typename F>
 double per_second(F&& one, double seconds) {
   std::uint64_t i = 0;
@@ -150,6 +156,10 @@ double per_second(F&& one, double seconds) {
   std::uint64_t n = 0;
   auto start = Clock::now();
   auto end = start + std::chrono::duration<double>(seconds);
+  if (g_fixed_requests > 0) {
+    for (; n < g_fixed_requests; ++n) one(i++);
+    return static_cast<double>(n) / std::chrono::duration<double>(Clock::now() - start).count();
+  }
   while (Clock::now() < end) {
     for (int k = 0; k < 16; ++k) one(i++);
     n += 16;
@@ -201,6 +211,8 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--seconds")) seconds = std::atof(argv[i + 1]);
     if (!std::strcmp(argv[i], "--request")) only_request = argv[i + 1];
     if (!std::strcmp(argv[i], "--remove")) removed_ids = argv[i + 1];
+    if (!std::strcmp(argv[i], "--requests"))
+      g_fixed_requests = std::strtoull(argv[i + 1], nullptr, 10);
   }
   // The same engine settings for both: ModSecurity's recommended body access, CRS in block mode.
   std::string engine_conf = (std::filesystem::temp_directory_path() /
