@@ -686,6 +686,7 @@ Status Compiler::finish() {
   // Target groups: a rule whose operator is in the prefilter, not negated, over targets that
   // list values (no `&` count), can be settled for all its values at once.
   std::map<std::pair<std::string, std::uint32_t>, int> target_groups;
+  std::map<std::pair<std::string, std::uint32_t>, std::uint32_t> target_unions;
   for (auto& r : rules_) {
     if (r->is_marker || is_removed(*r)) continue;
     for (Rule* link = r.get(); link != nullptr; link = link->chained.get()) {
@@ -694,21 +695,31 @@ Status Compiler::finish() {
       }
       std::string signature;
       bool eligible = true;
+      std::vector<std::string> pieces;
       for (const Target& t : link->targets) {
         if (t.count) eligible = false;
-        signature += std::to_string(static_cast<int>(t.var));
-        signature += t.xml_attributes ? '@' : ':';
-        signature += t.key_re ? "/" + t.key : t.key;
+        std::string piece = std::to_string(static_cast<int>(t.var));
+        piece += t.xml_attributes ? '@' : ':';
+        piece += t.key_re ? "/" + t.key : t.key;
+        signature += piece;
         signature += '\0';
+        pieces.push_back(std::move(piece));
       }
       if (!eligible) continue;
       std::uint32_t chain = link->chain_ids.empty() ? 0 : link->chain_ids.back();
+      link->target_unions.clear();
+      for (std::string& piece : pieces) {
+        auto [u, fresh] = target_unions.try_emplace(
+            {std::move(piece), chain}, static_cast<std::uint32_t>(target_unions.size()));
+        link->target_unions.push_back(u->second);
+      }
       auto [it, added] =
           target_groups.try_emplace({signature, chain}, static_cast<int>(target_groups.size()));
       link->target_group = it->second;
     }
   }
   set_->target_group_count = static_cast<std::uint32_t>(target_groups.size());
+  set_->target_union_count = static_cast<std::uint32_t>(target_unions.size());
   for (auto& r : rules_) {
     if (is_removed(*r)) continue;
     if (r->is_marker) {

@@ -78,6 +78,11 @@ struct Rule {
   // request and phase, the union of their prefilter verdicts over every value of those targets
   // says at once which of them cannot match (RuleSet::target_group_count; -1: not eligible).
   int target_group = -1;
+  // For a rule in a target group, one number per target: the (target, chain) pair, shared by
+  // every group that lists the same target through the same chain, so that the verdicts of a
+  // target's values are joined once per phase however many groups list it
+  // (RuleSet::target_union_count).
+  std::vector<std::uint32_t> target_unions;
 
   // --- what it does on a match
   std::vector<SetVar> setvars;  // per matched value, as ModSecurity v3
@@ -130,6 +135,7 @@ struct RuleSet {
   std::unique_ptr<Prefilter> prefilter;
   std::uint32_t chain_count = 0;
   std::uint32_t target_group_count = 0;
+  std::uint32_t target_union_count = 0;
   // What was accepted without effect (unsupported actions and directives), one line each.
   std::vector<std::string> warnings;
 };

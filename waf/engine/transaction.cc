@@ -165,6 +165,7 @@ Transaction::Transaction(const RuleSet& rules, const RunOptions& options,
       removed_tags_(arena_),
       removed_targets_(arena_),
       target_unions_(rules.target_group_count, nullptr, arena_),
+      member_unions_(rules.target_union_count, nullptr, arena_),
       findings_(arena_),
       scratch_{std::pmr::string(arena_), std::pmr::string(arena_)} {
   engine_mode_ = rules.settings.engine_mode;
@@ -495,6 +496,7 @@ void Transaction::end_phase_memory() noexcept {
   values_ = nullptr;
   values_size_ = 0;
   std::fill(target_unions_.begin(), target_unions_.end(), nullptr);
+  std::fill(member_unions_.begin(), member_unions_.end(), nullptr);
   phase_memory_ = nullptr;
   phase_scratch().release();
 }
@@ -587,6 +589,44 @@ const std::uint64_t* Transaction::candidates(std::string_view text) noexcept {
   return out;
 }
 
+// What target_union() answers for a target with values that are not fixed: every regex may
+// match. Compared by address.
+constexpr std::uint64_t kNotFixed[1] = {~std::uint64_t{0}};
+
+const std::uint64_t* Transaction::target_union(const Rule& rule, std::size_t i) noexcept {
+  const std::uint64_t*& memo = member_unions_[rule.target_unions[i]];
+  if (memo != nullptr) return memo;
+  const std::size_t words = rules_.prefilter->words();
+  auto* u = static_cast<std::uint64_t*>(
+      phase_memory_->allocate(words * sizeof(std::uint64_t), alignof(std::uint64_t)));
+  std::fill(u, u + words, 0);
+  bool fixed = true;
+  const std::uint64_t* last = nullptr;
+  for_each_value(rule.targets[i], [&](Var, std::string_view, std::string_view value) {
+    if (!fixed) return;
+    if (member_id_ == kNoId) {
+      fixed = false;
+      return;
+    }
+    const std::uint64_t* c;
+    if (value.empty()) {
+      // Transformations of an empty value (t:length makes it "0").
+      c = candidates(apply_transforms(rule, std::string_view(), kNoId, [](std::string_view) {}));
+    } else {
+      value_id_ = member_id_;
+      CacheEntry* e = transformed(rule, value);
+      value_id_ = kNoId;
+      if (e->candidates == nullptr) e->candidates = candidates(e->result);
+      c = e->candidates;
+    }
+    if (c == last) return;
+    last = c;
+    for (std::size_t w = 0; w < words; ++w) u[w] |= c[w];
+  });
+  memo = fixed ? u : kNotFixed;
+  return memo;
+}
+
 bool Transaction::group_may_match(const Rule& rule) noexcept {
   std::uint64_t*& bits = target_unions_[static_cast<std::size_t>(rule.target_group)];
   const auto slot = static_cast<std::size_t>(rule.prefilter_slot);
@@ -595,34 +635,14 @@ bool Transaction::group_may_match(const Rule& rule) noexcept {
     auto* u = static_cast<std::uint64_t*>(
         phase_memory_->allocate(words * sizeof(std::uint64_t), alignof(std::uint64_t)));
     std::fill(u, u + words, 0);
-    bool fixed = true;
-    const std::uint64_t* last = nullptr;
-    for (const Target& target : rule.targets) {
-      for_each_value(target, [&](Var, std::string_view, std::string_view value) {
-        if (!fixed) return;
-        if (member_id_ == kNoId) {
-          fixed = false;
-          return;
-        }
-        const std::uint64_t* c;
-        if (value.empty()) {
-          // Transformations of an empty value (t:length makes it "0").
-          c = candidates(
-              apply_transforms(rule, std::string_view(), kNoId, [](std::string_view) {}));
-        } else {
-          value_id_ = member_id_;
-          CacheEntry* e = transformed(rule, value);
-          value_id_ = kNoId;
-          if (e->candidates == nullptr) e->candidates = candidates(e->result);
-          c = e->candidates;
-        }
-        if (c == last) return;
-        last = c;
-        for (std::size_t i = 0; i < words; ++i) u[i] |= c[i];
-      });
-      if (!fixed) break;
+    for (std::size_t i = 0; i < rule.targets.size(); ++i) {
+      const std::uint64_t* t = target_union(rule, i);
+      if (t == kNotFixed) {
+        std::fill(u, u + words, ~std::uint64_t{0});
+        break;
+      }
+      for (std::size_t w = 0; w < words; ++w) u[w] |= t[w];
     }
-    if (!fixed) std::fill(u, u + words, ~std::uint64_t{0});
     bits = u;
   }
   return Prefilter::has(bits, slot);
@@ -791,6 +811,7 @@ void Transaction::apply_setvar(const SetVar& sv) noexcept {
 void Transaction::apply_ctl(const Ctl& ctl) noexcept {
   // Target removals, the body processor and the body variable change what rules see.
   std::fill(target_unions_.begin(), target_unions_.end(), nullptr);
+  std::fill(member_unions_.begin(), member_unions_.end(), nullptr);
   switch (ctl.kind) {
     case Ctl::Kind::kRuleEngine:
       engine_mode_ = ctl.engine_mode;

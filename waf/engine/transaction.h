@@ -219,6 +219,10 @@ class Transaction final : public MatchContext {
   // not fixed for the request (TX ...) make the union all ones.
   bool group_may_match(const Rule& rule) noexcept;
   std::pmr::vector<std::uint64_t*> target_unions_;  // by target group; null: not computed yet
+  // The union of one target's verdicts through one chain (Rule::target_unions), computed once
+  // per phase: null when not computed yet, kAllOnes when a value is not fixed for the request.
+  const std::uint64_t* target_union(const Rule& rule, std::size_t i) noexcept;
+  std::pmr::vector<const std::uint64_t*> member_unions_;
 
   std::pmr::vector<Finding> findings_;
   Intervention intervention_;
