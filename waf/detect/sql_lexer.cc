@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "waf/detect/ascii.h"
+
 namespace portcullis::waf::detect::sql {
 namespace {
 
@@ -282,19 +284,12 @@ constexpr bool is_space(unsigned char c) noexcept {
          c == '\\';
 }
 
-constexpr bool is_digit(unsigned char c) noexcept { return c >= '0' && c <= '9'; }
-
 constexpr bool is_word_byte(unsigned char c) noexcept {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' || c == '$' ||
-         c >= 0x80;
+  return is_alnum(c) || c == '_' || c == '$' || c >= 0x80;
 }
 
 constexpr bool is_word_start(unsigned char c) noexcept {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (c >= 0x80 && c != 0xa0);
-}
-
-constexpr bool is_hex(unsigned char c) noexcept {
-  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  return is_alpha(c) || c == '_' || (c >= 0x80 && c != 0xa0);
 }
 
 // The end of a string literal opened by `quote` whose body starts at `body`: the offset just
@@ -318,8 +313,7 @@ WordInfo lookup_word(std::string_view text) noexcept {
   if (text.size() > kLongestWord) return {};
   char lower[kLongestWord];
   for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    lower[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
+    lower[i] = to_lower(text[i]);
   }
   std::string_view key(lower, text.size());
   auto it = std::lower_bound(kWords.begin(), kWords.end(), key,
@@ -403,9 +397,9 @@ Token Lexer::number_token(std::size_t begin) noexcept {
   auto at = [&](std::size_t k) -> unsigned char {
     return k < text_.size() ? static_cast<unsigned char>(text_[k]) : 0;
   };
-  if (at(i) == '0' && (at(i + 1) == 'x' || at(i + 1) == 'X') && is_hex(at(i + 2))) {
+  if (at(i) == '0' && (at(i + 1) == 'x' || at(i + 1) == 'X') && is_hex_digit(at(i + 2))) {
     i += 2;
-    while (is_hex(at(i))) ++i;
+    while (is_hex_digit(at(i))) ++i;
   } else if (at(i) == '0' && (at(i + 1) == 'b' || at(i + 1) == 'B') &&
              (at(i + 2) == '0' || at(i + 2) == '1')) {
     i += 2;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "core/exchange.h"
+#include "waf/detect/ascii.h"
 #include "waf/detect/sql_lexer.h"
 
 namespace portcullis::waf::detect {
@@ -341,16 +343,6 @@ bool Reader::waitfor_delay() noexcept {
   return (what.word.word == Word::kDelay || what.word.word == Word::kTime) &&
          (when.type == TokenType::kString || when.type == TokenType::kOpenString ||
           when.type == TokenType::kVariable);
-}
-
-bool iequals(std::string_view text, std::string_view lower) noexcept {
-  if (text.size() != lower.size()) return false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
-    if (c != lower[i]) return false;
-  }
-  return true;
 }
 
 // Whether `head` followed by `second` starts a statement that does harm (read after `;`, or in
@@ -825,8 +817,8 @@ Shape Reader::run() noexcept {
     // to contain a quote: letters, digits and . _ - @ only.
     break_content_plain_ = true;
     for (char c : content) {
-      const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                         (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' || c == '@';
+      const bool plain =
+          is_alnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' || c == '@';
       if (!plain) break_content_plain_ = false;
     }
     broke_ = true;
@@ -860,8 +852,7 @@ SqliMatch detect_sqli(std::string_view value) noexcept {
   // fits, so most values (ids, names, tokens) are settled by this one pass.
   const bool separated = std::any_of(value.begin(), value.end(), [](char c) {
     const auto b = static_cast<unsigned char>(c);
-    return !((b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') ||
-             b == '_' || b >= 0x80);
+    return !(is_alnum(b) || b == '_' || b >= 0x80);
   });
   if (!separated) return match;
   const bool single = value.find('\'') != std::string_view::npos;

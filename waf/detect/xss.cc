@@ -20,6 +20,8 @@
 #include <span>
 #include <string_view>
 
+#include "waf/detect/ascii.h"
+
 namespace portcullis::waf::detect {
 namespace {
 
@@ -36,21 +38,6 @@ constexpr std::string_view kScriptEntityReason = "script entity";
 // Stands for any decoded character outside ASCII: none of them can spell a scheme or a keyword.
 constexpr char kNonAscii = '\x80';
 
-constexpr bool is_alpha(char c) noexcept {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
-constexpr bool is_alnum(char c) noexcept { return is_alpha(c) || is_digit(c); }
-constexpr bool is_hex_digit(char c) noexcept {
-  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-constexpr std::uint32_t hex_value(char c) noexcept {
-  if (is_digit(c)) return static_cast<std::uint32_t>(c - '0');
-  return static_cast<std::uint32_t>((c | 0x20) - 'a' + 10);
-}
-constexpr char to_lower(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
-}
 // CR counts as whitespace because input preprocessing turns it into LF before tokenizing.
 constexpr bool is_html_space(char c) noexcept {
   return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
