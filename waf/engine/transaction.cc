@@ -628,8 +628,13 @@ const std::uint64_t* Transaction::target_union(const Rule& rule, std::size_t i) 
 }
 
 bool Transaction::group_may_match(const Rule& rule) noexcept {
-  std::uint64_t*& bits = target_unions_[static_cast<std::size_t>(rule.target_group)];
+  const std::uint64_t*& bits = target_unions_[static_cast<std::size_t>(rule.target_group)];
   const auto slot = static_cast<std::size_t>(rule.prefilter_slot);
+  if (bits == nullptr && rule.targets.size() == 1) {
+    // One target: its own union is the group's (unless it is not fixed, which has one word).
+    const std::uint64_t* t = target_union(rule, 0);
+    if (t != kNotFixed) bits = t;
+  }
   if (bits == nullptr) {
     const std::size_t words = rules_.prefilter->words();
     auto* u = static_cast<std::uint64_t*>(

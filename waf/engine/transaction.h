@@ -218,7 +218,7 @@ class Transaction final : public MatchContext {
   // union of the prefilter verdicts of those values, computed once per phase. Values that are
   // not fixed for the request (TX ...) make the union all ones.
   bool group_may_match(const Rule& rule) noexcept;
-  std::pmr::vector<std::uint64_t*> target_unions_;  // by target group; null: not computed yet
+  std::pmr::vector<const std::uint64_t*> target_unions_;  // by group; null: not computed yet
   // The union of one target's verdicts through one chain (Rule::target_unions), computed once
   // per phase: null when not computed yet, kAllOnes when a value is not fixed for the request.
   const std::uint64_t* target_union(const Rule& rule, std::size_t i) noexcept;
