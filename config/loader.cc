@@ -19,6 +19,7 @@
 
 #include "access/access_list.h"
 #include "config/labels.h"
+#include "schema/schema_stage.h"
 #include "waf/engine/waf_stage.h"
 
 namespace portcullis::config {
@@ -65,6 +66,7 @@ class Loader {
   Status compile_http2(const YAML::Node& node, Http2& http2) const;
   Status compile_policies(const YAML::Node& node);
   Result<std::unique_ptr<Stage>> compile_waf(const YAML::Node& w, const std::string& key);
+  Result<std::unique_ptr<Stage>> compile_schema(const YAML::Node& n, const std::string& key);
   std::string resolve_path(const std::string& path) const;
   Status compile_upstreams(const YAML::Node& node, Snapshot& snap) const;
   Status compile_routes(const YAML::Node& node, Snapshot& snap) const;
@@ -506,7 +508,8 @@ Status Loader::compile_policies(const YAML::Node& node) {
     for (std::size_t i = 0; i < node.size(); ++i) {
       const YAML::Node p = node[i];
       std::string where = "policies[" + std::to_string(i) + "]";
-      if (auto st = check_keys(p, where, {"name", "mode", "access", "waf", "body_inspection"});
+      if (auto st =
+              check_keys(p, where, {"name", "mode", "access", "schema", "waf", "body_inspection"});
           !st) {
         return st;
       }
@@ -545,6 +548,12 @@ Status Loader::compile_policies(const YAML::Node& node) {
         stages.push_back(
             std::make_unique<access::AccessList>(std::move(methods), std::move(hosts)));
       }
+      const bool quick_schema = !overrides_.openapi.empty() && name.value() == "default";
+      if (p["schema"] || quick_schema) {
+        auto schema = compile_schema(quick_schema ? YAML::Node() : p["schema"], where + ".schema");
+        if (!schema) return schema.error();
+        stages.push_back(std::move(schema.value()));
+      }
       if (p["waf"] || !overrides_.rules.empty()) {
         auto waf = compile_waf(p["waf"], where + ".waf");
         if (!waf) return waf.error();
@@ -579,6 +588,11 @@ Status Loader::compile_policies(const YAML::Node& node) {
   }
   if (!policies_.count("default")) {
     std::vector<std::unique_ptr<Stage>> stages;
+    if (!overrides_.openapi.empty()) {
+      auto schema = compile_schema(YAML::Node(), "--openapi");
+      if (!schema) return schema.error();
+      stages.push_back(std::move(schema.value()));
+    }
     if (!overrides_.rules.empty()) {
       auto waf = compile_waf(YAML::Node(), "--rules");
       if (!waf) return waf.error();
@@ -594,6 +608,90 @@ std::string Loader::resolve_path(const std::string& path) const {
   std::filesystem::path p(path);
   if (p.is_absolute() || source_.empty() || !std::filesystem::is_regular_file(source_)) return path;
   return (std::filesystem::path(source_).parent_path() / p).lexically_normal().string();
+}
+
+Result<std::unique_ptr<Stage>> Loader::compile_schema(const YAML::Node& n, const std::string& key) {
+  schema::SchemaStageConfig config;
+  schema::OpenApiOptions api_options;
+  std::string file = overrides_.openapi;
+  if (n && !n.IsNull()) {
+    if (auto st = check_keys(n, key,
+                             {"openapi", "unknown_paths", "additional_properties", "formats",
+                              "max_body", "max_violations", "allow_content_types", "mode"});
+        !st) {
+      return st.error();
+    }
+    if (!n["openapi"]) return error_at(n, key + ".openapi", "required: the OpenAPI document");
+    auto f = scalar(n["openapi"], key + ".openapi");
+    if (!f) return f.error();
+    file = resolve_path(f.value());
+    auto choice = [&](const char* name, std::initializer_list<const char*> allowed,
+                      std::string& out) -> Status {
+      if (!n[name]) return Ok{};
+      auto v = scalar(n[name], key + "." + name);
+      if (!v) return v.error();
+      std::string list;
+      for (const char* a : allowed) {
+        if (v.value() == a) {
+          out = v.value();
+          return Ok{};
+        }
+        list += list.empty() ? std::string("'") + a + "'" : std::string(", '") + a + "'";
+      }
+      return error_at(n[name], key + "." + name, "expected one of " + list);
+    };
+    std::string unknown = "reject", additional = "strict", formats = "assert", mode = "block";
+    if (auto st = choice("unknown_paths", {"reject", "forbid", "pass"}, unknown); !st) {
+      return st.error();
+    }
+    if (auto st = choice("additional_properties", {"strict", "as_written"}, additional); !st) {
+      return st.error();
+    }
+    if (auto st = choice("formats", {"assert", "ignore"}, formats); !st) return st.error();
+    if (auto st = choice("mode", {"block", "detect"}, mode); !st) return st.error();
+    config.unknown_path = unknown == "reject"   ? schema::SchemaStageConfig::UnknownPath::kNotFound
+                          : unknown == "forbid" ? schema::SchemaStageConfig::UnknownPath::kForbidden
+                                                : schema::SchemaStageConfig::UnknownPath::kPass;
+    api_options.strict_additional_properties = additional == "strict";
+    api_options.assert_formats = formats == "assert";
+    config.detect = mode == "detect";
+    if (n["max_body"]) {
+      auto text = scalar(n["max_body"], key + ".max_body");
+      if (!text) return text.error();
+      auto v = parse_size(text.value());
+      if (!v || v.value() < 1 || v.value() > (64u << 20)) {
+        return error_at(n["max_body"], key + ".max_body", "expected a size from 1B to 64MiB");
+      }
+      config.max_body = v.value();
+    }
+    if (n["max_violations"]) {
+      auto text = scalar(n["max_violations"], key + ".max_violations");
+      if (!text) return text.error();
+      char* end = nullptr;
+      long v = std::strtol(text.value().c_str(), &end, 10);
+      if (text.value().empty() || *end != '\0' || v < 1 || v > 100) {
+        return error_at(n["max_violations"], key + ".max_violations",
+                        "expected a number from 1 to 100");
+      }
+      config.max_violations = static_cast<std::size_t>(v);
+    }
+    if (n["allow_content_types"]) {
+      auto list = string_list(n["allow_content_types"], key + ".allow_content_types");
+      if (!list) return list.error();
+      for (std::string t : list.value()) {
+        for (char& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        config.allow_content_types.push_back(std::move(t));
+      }
+    }
+  }
+  auto api = schema::OpenApi::load(file, api_options);
+  if (!api) {
+    Error e = api.error();
+    if (e.key.empty()) e.key = key + ".openapi";
+    return e;
+  }
+  config.api = std::move(api.value());
+  return std::unique_ptr<Stage>(std::make_unique<schema::SchemaStage>(std::move(config)));
 }
 
 Result<std::unique_ptr<Stage>> Loader::compile_waf(const YAML::Node& w, const std::string& key) {

@@ -27,6 +27,7 @@ struct Overrides {
   std::string access_log;          // "" = keep; as `events`
   std::vector<std::string> rules;  // --rules: every policy runs the WAF with these rule files
   int paranoia = 0;                // --paranoia: 1..4 for every WAF stage; 0 = keep
+  std::string openapi;             // --openapi: the default policy validates against this API
 };
 
 // Parses and compiles `yaml`; `source` names it in errors. Errors carry the file, line and key.

@@ -31,11 +31,15 @@ struct Verdict {
   // The rule that decided, when the stage has rules ("method", "host", a WAF rule id): the
   // `rule` label of portcullis_blocks_total and the rule of the security event.
   std::string_view rule;
+  // A response body of the stage's own for a refusal (a schema stage's problem+json), with its
+  // content type; empty: the proxy's usual body.
+  std::string_view body;
+  std::string_view content_type;
 
   static constexpr Verdict pass() noexcept { return {}; }
   static constexpr Verdict block(std::uint16_t status, std::string_view stage,
                                  std::string_view reason, std::string_view rule = {}) noexcept {
-    return {Action::kBlock, status, 0, stage, reason, rule};
+    return {Action::kBlock, status, 0, stage, reason, rule, {}, {}};
   }
   bool is_continue() const noexcept { return action == Action::kContinue; }
 };

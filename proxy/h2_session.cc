@@ -591,13 +591,17 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     ex.has_body = !st.request_end || !st.request_body.empty();
     ex.content_length = content_length;
     std::string_view accept = ex.header("accept");
-    auto refuse = [&](std::uint16_t status, std::string_view detail, std::string_view allow = {}) {
-      respond_local(st, {.status = status,
-                         .detail = detail,
-                         .request_id = ex.request_id,
-                         .accept = accept,
-                         .allow = allow,
-                         .head = st.method == "HEAD"});
+    auto refuse = [&](std::uint16_t status, std::string_view detail, std::string_view allow = {},
+                      const Verdict* from = nullptr) {
+      respond_local(st,
+                    {.status = status,
+                     .detail = detail,
+                     .request_id = ex.request_id,
+                     .accept = accept,
+                     .allow = allow,
+                     .head = st.method == "HEAD",
+                     .body = from != nullptr ? from->body : std::string_view(),
+                     .content_type = from != nullptr ? from->content_type : std::string_view()});
     };
 
     if (st.headers_too_large) co_return refuse(431, "request header fields too large");
@@ -621,7 +625,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
       record.enforced = verdict;
       bool is405 = verdict.status == 405;
       co_return refuse(verdict.status, is405 ? "method not allowed" : verdict.reason,
-                       is405 ? verdict.reason : std::string_view());
+                       is405 ? verdict.reason : std::string_view(), &verdict);
     }
     if (limits.body_bytes && has_cl && content_length > limits.body_bytes) {
       co_return refuse(413, "request body larger than the limit");
@@ -645,7 +649,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
       if (!body_verdict.is_continue()) {
         worker_.security_event(ex, body_verdict, false, body_verdict.status);
         record.enforced = body_verdict;
-        co_return refuse(body_verdict.status, body_verdict.reason);
+        co_return refuse(body_verdict.status, body_verdict.reason, {}, &body_verdict);
       }
     }
 

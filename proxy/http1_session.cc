@@ -340,7 +340,10 @@ class Http1Session final : public SessionLink,
       record.enforced = verdict;
       std::string_view allow = verdict.status == 405 ? verdict.reason : std::string_view();
       std::string_view detail = verdict.status == 405 ? "method not allowed" : verdict.reason;
-      co_return co_await respond(refuse(verdict.status, detail, allow));
+      LocalResponse r = refuse(verdict.status, detail, allow);
+      r.body = verdict.body;
+      r.content_type = verdict.content_type;
+      co_return co_await respond(r);
     }
     if (limits.body_bytes && req.body == BodyKind::kContentLength &&
         req.content_length > limits.body_bytes) {
@@ -382,7 +385,10 @@ class Http1Session final : public SessionLink,
       if (!body_verdict.is_continue()) {
         worker_.security_event(ex, body_verdict, false, body_verdict.status);
         record.enforced = body_verdict;
-        co_return co_await respond(refuse(body_verdict.status, body_verdict.reason));
+        LocalResponse r = refuse(body_verdict.status, body_verdict.reason);
+        r.body = body_verdict.body;
+        r.content_type = body_verdict.content_type;
+        co_return co_await respond(r);
       }
     }
 

@@ -78,6 +78,8 @@ std::string_view reason_phrase(std::uint16_t status) noexcept {
       return "Content Too Large";
     case 414:
       return "URI Too Long";
+    case 415:
+      return "Unsupported Media Type";
     case 417:
       return "Expectation Failed";
     case 421:
@@ -104,6 +106,10 @@ std::string_view reason_phrase(std::uint16_t status) noexcept {
 }
 
 std::string_view append_local_body(const LocalResponse& r, std::string& out) {
+  if (!r.body.empty()) {
+    out += r.body;
+    return r.content_type;
+  }
   std::string_view phrase = reason_phrase(r.status);
   enum class Kind { kText, kJson, kHtml } kind = Kind::kText;
   if (r.accept.find("json") != std::string_view::npos) {

@@ -19,6 +19,9 @@ struct LocalResponse {
   std::uint32_t retry_after_s = 0;  // for 429 and 503
   bool close = false;               // adds Connection: close
   bool head = false;                // HEAD request: headers only
+  // A body made by a stage (Verdict::body) instead of the usual one, and its content type.
+  std::string_view body;
+  std::string_view content_type;
 };
 
 // Appends the whole HTTP/1.1 response (head and body) to `out`.

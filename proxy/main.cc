@@ -36,6 +36,8 @@ Options:
       --rules FILES       run the WAF with these SecLang rule files or globs, in order
                           (repeatable: a CRS setup file first, then 'rules/*.conf')
       --paranoia N        CRS paranoia level 1..4 for the WAF
+      --openapi FILE      validate requests of the default policy against this OpenAPI 3.0/3.1
+                          document (unknown paths 404, strict additionalProperties)
       --admin ADDR        admin listener HOST:PORT (default 127.0.0.1:9901), or off
       --events FILE       security event log: a file, - for standard output (default), off
       --access-log FILE   access log (JSON lines): a file, - for standard output, off (default)
@@ -99,6 +101,8 @@ int main(int argc, char** argv) {
     } else if (arg == "--rules") {
       if (!value(v)) return usage_error("--rules needs a file or a glob");
       overrides.rules.push_back(v);
+    } else if (arg == "--openapi") {
+      if (!value(overrides.openapi)) return usage_error("--openapi needs a file");
     } else if (arg == "--paranoia") {
       if (!value(v)) return usage_error("--paranoia needs a level 1..4");
       if (v.size() != 1 || v[0] < '1' || v[0] > '4') return usage_error("--paranoia must be 1..4");
