@@ -44,7 +44,7 @@ struct Pair {
   std::string_view name, value;
 };
 
-// name=value pairs split on `sep`, decoded.
+// name=value pairs split on `sep`, the names decoded (values are decoded by leaf()).
 std::pmr::vector<Pair> pairs(std::string_view text, char sep, bool plus,
                              std::pmr::memory_resource* arena) {
   std::pmr::vector<Pair> out(arena);
@@ -59,7 +59,8 @@ std::pmr::vector<Pair> pairs(std::string_view text, char sep, bool plus,
       std::size_t eq = item.find('=');
       std::string_view name = item.substr(0, eq);
       std::string_view value = eq == std::string_view::npos ? "" : item.substr(eq + 1);
-      out.push_back({decode(name, plus, arena), decode(value, plus, arena)});
+      // Values stay encoded until they are split into items: an encoded ',' is data.
+      out.push_back({decode(name, plus, arena), value});
     }
     if (end == std::string_view::npos) break;
     at = end + 1;
@@ -67,9 +68,19 @@ std::pmr::vector<Pair> pairs(std::string_view text, char sep, bool plus,
   return out;
 }
 
+// How the text of a value is encoded where it came from.
+enum class Encoding : std::uint8_t {
+  kNone,     // headers, cookies, multipart fields: as sent
+  kPercent,  // path segments
+  kForm,     // query strings and form bodies: percent-encoding, '+' for space
+};
+
 // The text of a parameter as the JSON type its schema gives it; text that does not read as
 // that type stays a string, so that the schema's `type` reports it.
-Value scalar_value(std::string_view text, Scalar type, std::pmr::memory_resource* arena) noexcept {
+Value scalar_value(std::string_view raw, Scalar type, Encoding encoding,
+                   std::pmr::memory_resource* arena) noexcept {
+  std::string_view text =
+      encoding == Encoding::kNone ? raw : decode(raw, encoding == Encoding::kForm, arena);
   Value v;
   v.kind = JsonKind::kString;
   v.text = text;
@@ -85,14 +96,14 @@ Value scalar_value(std::string_view text, Scalar type, std::pmr::memory_resource
   return v;
 }
 
-Value array_value(const std::pmr::vector<std::string_view>& items, Scalar type,
+Value array_value(const std::pmr::vector<std::string_view>& items, Scalar type, Encoding encoding,
                   std::pmr::memory_resource* arena) noexcept {
   Value v;
   v.kind = JsonKind::kArray;
   auto* out =
       static_cast<Value*>(arena->allocate(sizeof(Value) * (items.size() + 1), alignof(Value)));
   for (std::size_t i = 0; i < items.size(); ++i) {
-    new (&out[i]) Value(scalar_value(items[i], type, arena));
+    new (&out[i]) Value(scalar_value(items[i], type, encoding, arena));
   }
   v.items = out;
   v.count = static_cast<std::uint32_t>(items.size());
@@ -100,7 +111,8 @@ Value array_value(const std::pmr::vector<std::string_view>& items, Scalar type,
 }
 
 Value object_value(const std::pmr::vector<Pair>& fields, const Parameter* param,
-                   const MediaType* media, std::pmr::memory_resource* arena) noexcept {
+                   const MediaType* media, Encoding encoding,
+                   std::pmr::memory_resource* arena) noexcept {
   auto type_of = [&](std::string_view name) {
     const auto& props = param != nullptr ? param->properties : media->properties;
     for (const auto& [n, t] : props) {
@@ -130,9 +142,9 @@ Value object_value(const std::pmr::vector<Pair>& fields, const Parameter* param,
       if (f.name == names[i]) values.push_back(f.value);
     }
     if (is_array(names[i])) {
-      members[i].value = array_value(values, type_of(names[i]), arena);
+      members[i].value = array_value(values, type_of(names[i]), encoding, arena);
     } else {
-      members[i].value = scalar_value(values.back(), type_of(names[i]), arena);
+      members[i].value = scalar_value(values.back(), type_of(names[i]), encoding, arena);
     }
   }
   v.members = members;
@@ -356,7 +368,21 @@ Verdict refusal(Exchange& ex, std::uint16_t status, std::string_view rule, std::
 }
 
 Verdict violated(Exchange& ex, const Report& report) {
-  const Violation& first = report.violations().front();
+  // Each violation becomes a finding of the security event, after those already there.
+  const auto& vs = report.violations();
+  auto* findings = static_cast<Finding*>(
+      ex.arena()->allocate(sizeof(Finding) * (ex.findings.size() + vs.size()), alignof(Finding)));
+  std::size_t n = 0;
+  for (const Finding& f : ex.findings) new (&findings[n++]) Finding(f);
+  for (const Violation& v : vs) {
+    new (&findings[n++]) Finding{.stage = "schema",
+                                 .rule = v.keyword,
+                                 .message = v.message,
+                                 .data = {},
+                                 .variable = v.pointer};
+  }
+  ex.findings = std::span<const Finding>(findings, n);
+  const Violation& first = vs.front();
   std::string_view detail =
       joined(ex.arena(), {"the request does not match the API description: ",
                           first.pointer.empty() ? "/" : first.pointer, ": ", first.message});
@@ -401,6 +427,9 @@ Verdict SchemaStage::on_headers(Exchange& ex) const noexcept {
   bool cookies_parsed = false;
   for (const Parameter& p : op.parameters) {
     const std::string_view where = joined(arena, {"/", in_name(p.in), "/", p.name});
+    const Encoding encoding = p.in == ParamIn::kPath    ? Encoding::kPercent
+                              : p.in == ParamIn::kQuery ? Encoding::kForm
+                                                        : Encoding::kNone;
     bool present = false;
     bool built = false;  // `value` holds the parameter (objects gathered from several pairs)
     Value value;
@@ -410,7 +439,7 @@ Verdict SchemaStage::on_headers(Exchange& ex) const noexcept {
       case ParamIn::kPath:
         for (std::size_t i = 0; i < match.path_param_count; ++i) {
           if (match.path_params[i].first == p.name) {
-            text = decode(match.path_params[i].second, false, arena);
+            text = match.path_params[i].second;
             present = true;
           }
         }
@@ -448,7 +477,7 @@ Verdict SchemaStage::on_headers(Exchange& ex) const noexcept {
             }
           }
           present = built = !fields.empty();
-          if (present) value = object_value(fields, &p, nullptr, arena);
+          if (present) value = object_value(fields, &p, nullptr, encoding, arena);
         } else if (p.shape == Parameter::Shape::kObject && p.explode) {
           // form, exploded: each property is a query parameter of its own.
           std::pmr::vector<Pair> fields(arena);
@@ -458,7 +487,7 @@ Verdict SchemaStage::on_headers(Exchange& ex) const noexcept {
             }
           }
           present = built = !fields.empty();
-          if (present) value = object_value(fields, &p, nullptr, arena);
+          if (present) value = object_value(fields, &p, nullptr, encoding, arena);
         } else {
           for (const Pair& q : query) {
             if (q.name == p.name) {
@@ -480,12 +509,20 @@ Verdict SchemaStage::on_headers(Exchange& ex) const noexcept {
     if (!built) {
       if (p.shape == Parameter::Shape::kArray) {
         if (p.in == ParamIn::kQuery && p.explode && p.style == ParamStyle::kForm) {
-          value = array_value(repeated, p.scalar, arena);
+          value = array_value(repeated, p.scalar, encoding, arena);
         } else {
           char sep = p.style == ParamStyle::kSpaceDelimited  ? ' '
                      : p.style == ParamStyle::kPipeDelimited ? '|'
                                                              : ',';
-          value = array_value(split(text, sep, arena), p.scalar, arena);
+          if (sep == ',') {
+            value = array_value(split(text, sep, arena), p.scalar, encoding, arena);
+          } else {
+            // The space or pipe that delimits arrives encoded (%20, '+', %7C).
+            std::string_view plain = encoding == Encoding::kNone
+                                         ? text
+                                         : decode(text, encoding == Encoding::kForm, arena);
+            value = array_value(split(plain, sep, arena), p.scalar, Encoding::kNone, arena);
+          }
         }
       } else if (p.shape == Parameter::Shape::kObject) {
         // simple/form, not exploded: k,v,k,v; simple exploded: k=v,k=v.
@@ -502,9 +539,9 @@ Verdict SchemaStage::on_headers(Exchange& ex) const noexcept {
             fields.push_back({items[i], items[i + 1]});
           }
         }
-        value = object_value(fields, &p, nullptr, arena);
+        value = object_value(fields, &p, nullptr, encoding, arena);
       } else {
-        value = scalar_value(text, p.scalar, arena);
+        value = scalar_value(text, p.scalar, encoding, arena);
       }
     }
     if (p.has_schema) report.validate(set, p.schema, value, where);
@@ -586,7 +623,7 @@ Verdict SchemaStage::on_body(Exchange& ex) const noexcept {
       break;
     }
     case MediaType::Reader::kForm:
-      form = object_value(pairs(body, '&', true, arena), nullptr, &media, arena);
+      form = object_value(pairs(body, '&', true, arena), nullptr, &media, Encoding::kForm, arena);
       value = &form;
       break;
     case MediaType::Reader::kMultipart: {
@@ -596,7 +633,7 @@ Verdict SchemaStage::on_body(Exchange& ex) const noexcept {
         report.add("/body", "multipart", "the body is not well-formed multipart/form-data");
         return finish(ex, violated(ex, report));
       }
-      form = object_value(fields, nullptr, &media, arena);
+      form = object_value(fields, nullptr, &media, Encoding::kNone, arena);
       value = &form;
       break;
     }

@@ -174,6 +174,8 @@ Transaction::Transaction(const RuleSet& rules, const RunOptions& options,
   // do not leave their outgrown copies behind.
   entries_.reserve(128);
   entry_index_.assign(512, 0);
+  // What earlier stages found stays in the event, before the rules' own findings.
+  for (const Finding& f : ex_.findings) findings_.push_back(f);
   prepare_request();
 }
 
