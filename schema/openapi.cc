@@ -235,7 +235,8 @@ class OpenApiLoader {
     const json* at = &j;
     for (int hops = 0; at->is_object() && at->contains("$ref"); ++hops) {
       const json& ref = (*at)["$ref"];
-      if (hops > 32 || !ref.is_string() || ref.get<std::string>().rfind("#/", 0) != 0) {
+      if (hops > 32) return fail(pointer, "a cycle of $ref");
+      if (!ref.is_string() || ref.get<std::string>().rfind("#/", 0) != 0) {
         return fail(pointer + "/$ref", "expected a reference into this document ('#/...')");
       }
       pointer = ref.get<std::string>().substr(1);
