@@ -46,17 +46,22 @@ bool full_time(std::string_view s) noexcept {
     if (at == start) return false;
   }
   if (at >= s.size()) return false;
-  if (s[at] == 'Z' || s[at] == 'z') return at + 1 == s.size();
-  if (s[at] != '+' && s[at] != '-') return false;
-  int oh, om;
-  if (s.size() != at + 6 || s[at + 3] != ':' || !digits(s, at + 1, 2, &oh) ||
-      !digits(s, at + 4, 2, &om)) {
-    return false;
+  int oh = 0, om = 0;
+  char sign = '+';
+  if (s[at] == 'Z' || s[at] == 'z') {
+    if (at + 1 != s.size()) return false;
+  } else {
+    sign = s[at];
+    if (sign != '+' && sign != '-') return false;
+    if (s.size() != at + 6 || s[at + 3] != ':' || !digits(s, at + 1, 2, &oh) ||
+        !digits(s, at + 4, 2, &om)) {
+      return false;
+    }
+    if (oh > 23 || om > 59) return false;
   }
-  if (oh > 23 || om > 59) return false;
   if (sec == 60) {
     // A leap second is only at 23:59:60 UTC.
-    int utc = (h * 60 + m - (s[at] == '+' ? 1 : -1) * (oh * 60 + om) + 1440) % 1440;
+    int utc = (h * 60 + m - (sign == '+' ? 1 : -1) * (oh * 60 + om) + 1440) % 1440;
     return utc == 23 * 60 + 59;
   }
   return true;

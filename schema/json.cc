@@ -78,7 +78,7 @@ class Parser {
   JsonResult run() noexcept {
     Value root;
     skip_space();
-    if (!value(root, 0)) return {nullptr, error_, pos_};
+    if (!value(root, 0)) return {nullptr, error_, std::min(pos_, s_.size())};
     skip_space();
     if (pos_ != s_.size()) return {nullptr, "unexpected text after the JSON value", pos_};
     auto* out = static_cast<Value*>(arena_->allocate(sizeof(Value), alignof(Value)));
@@ -143,20 +143,34 @@ class Parser {
       digits();
     }
     bool plain = true;
-    bool negative_exponent = false;
+    // The decimal magnitude, roughly: tells an overflow from an underflow.
+    long magnitude = static_cast<long>(pos_ - start) - (s_[start] == '-' ? 1 : 0) - 1;
     if (pos_ < s_.size() && s_[pos_] == '.') {
       ++pos_;
       plain = false;
+      const std::size_t fraction = pos_;
       if (digits() == 0) return fail("invalid number");
+      if (magnitude == 0 && s_[fraction - 2] == '0') {  // 0.000123: below one
+        std::size_t zeros = 0;
+        while (fraction + zeros < pos_ && s_[fraction + zeros] == '0') ++zeros;
+        magnitude = -static_cast<long>(zeros) - 1;
+      }
     }
     if (pos_ < s_.size() && (s_[pos_] == 'e' || s_[pos_] == 'E')) {
       ++pos_;
       plain = false;
+      bool negative = false;
       if (pos_ < s_.size() && (s_[pos_] == '+' || s_[pos_] == '-')) {
-        negative_exponent = s_[pos_] == '-';
+        negative = s_[pos_] == '-';
         ++pos_;
       }
+      const std::size_t from = pos_;
       if (digits() == 0) return fail("invalid number");
+      long exponent = 0;
+      for (std::size_t i = from; i < pos_ && exponent < 100000; ++i) {
+        exponent = exponent * 10 + (s_[i] - '0');
+      }
+      magnitude += negative ? -exponent : exponent;
     }
     v.kind = JsonKind::kNumber;
     v.text = s_.substr(start, pos_ - start);
@@ -168,7 +182,7 @@ class Parser {
     }
     auto [p, ec] = std::from_chars(first, last, v.number);
     if (ec == std::errc::result_out_of_range) {
-      if (!negative_exponent) return fail("number out of range");
+      if (magnitude >= 0) return fail("number out of range");
       v.number = 0;  // too small for a double: zero, as JavaScript reads it
     } else if (ec != std::errc() || p != last || !std::isfinite(v.number)) {
       return fail("number out of range");

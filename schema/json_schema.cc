@@ -422,6 +422,19 @@ class SchemaSet::Compiler {
       return id;
     }
     if (!j.is_object()) return Error{"a schema must be an object or a boolean", {}, 0, location};
+    // readOnly/writeOnly first: a property that reaches this schema through a $ref (even one
+    // that cycles back here) must find them set.
+    if (set_.options_.dialect != Dialect::kDraft4) {
+      for (auto [key, out] :
+           {std::pair{"readOnly", &Node::read_only}, std::pair{"writeOnly", &Node::write_only}}) {
+        auto it = j.find(key);
+        if (it == j.end()) continue;
+        if (!it->is_boolean()) {
+          return Error{"expected true or false", {}, 0, location + "/" + key};
+        }
+        node().*out = it->get<bool>();
+      }
+    }
 
     auto fail = [&](const std::string& key, const std::string& why) {
       return Error{why, {}, 0, location + "/" + key};
@@ -607,7 +620,13 @@ class SchemaSet::Compiler {
       for (const auto& [name, s] : p->items()) {
         auto c = sub(s, "properties/" + name);
         if (!c) return c.error();
-        bool ro = s.is_object() && s.value("readOnly", false);
+        // Read-only by its own keyword or by the schema its $ref names.
+        bool ro = false;
+        SchemaId at = c.value();
+        for (int hops = 0; hops < 32 && at != kNone && !ro; ++hops) {
+          ro = set_.nodes_[at]->read_only;
+          at = set_.nodes_[at]->ref;
+        }
         node().properties.push_back({name, c.value(), ro});
       }
       std::sort(node().properties.begin(), node().properties.end(),
@@ -682,8 +701,6 @@ class SchemaSet::Compiler {
 
     // OpenAPI: readOnly/writeOnly, and the discriminator that picks one of oneOf/anyOf.
     if (set_.options_.dialect != Dialect::kDraft4) {
-      node().read_only = j.value("readOnly", false);
-      node().write_only = j.value("writeOnly", false);
       if (auto d = j.find("discriminator"); d != j.end() && d->is_object()) {
         auto name = d->find("propertyName");
         if (name == d->end() || !name->is_string()) {
@@ -765,7 +782,10 @@ class SchemaSet::Validation {
 
   bool check(SchemaId id, const Value& v, Evaluated* ev) noexcept {
     const Node& n = *set_.nodes_[id];
-    if (depth_ >= kMaxDepth) return fail("$ref", "the schema nests too deeply for this value");
+    if (depth_ >= kMaxDepth) {
+      fail("$ref", "the schema nests too deeply for this value");
+      return false;
+    }
     ++depth_;
     bool pushed = false;
     if (n.owner >= 0 && (scope_size_ == 0 || scope_[scope_size_ - 1] != n.owner) &&
@@ -852,7 +872,10 @@ class SchemaSet::Validation {
   }
 
   bool check_node(const Node& n, const Value& v, Evaluated* parent) noexcept {
-    if (n.never) return fail("false", "no value is allowed here");
+    if (n.never) {
+      fail("false", "no value is allowed here");
+      return false;
+    }
     const bool is_container = v.kind == JsonKind::kArray || v.kind == JsonKind::kObject;
     // The evaluations of this schema's keywords; passed up when it validates.
     Evaluated local;
@@ -938,21 +961,27 @@ class SchemaSet::Validation {
       if (failed("const", "value is not the allowed value")) return false;
     }
 
+    // Each returns false on a violation; validation goes on while violations are recorded.
+    bool kind_ok = true;
     switch (v.kind) {
       case JsonKind::kNumber:
-        if (!numeric(n, v, failed)) return false;
+        kind_ok = numeric(n, v, failed);
         break;
       case JsonKind::kString:
-        if (!string(n, v, failed)) return false;
+        kind_ok = string(n, v, failed);
         break;
       case JsonKind::kArray:
-        if (!array(n, v, ev, failed)) return false;
+        kind_ok = array(n, v, ev, failed);
         break;
       case JsonKind::kObject:
-        if (!object(n, v, ev, failed)) return false;
+        kind_ok = object(n, v, ev, failed);
         break;
       default:
         break;
+    }
+    if (!kind_ok) {
+      ok = false;
+      if (!collecting()) return false;
     }
 
     for (SchemaId s : n.all_of) {
@@ -1284,12 +1313,22 @@ void SchemaSet::add_document(const std::string& uri, nlohmann::json document) {
   documents_[strip_fragment(uri)] = std::make_unique<json>(std::move(document));
 }
 
-Result<SchemaId> SchemaSet::compile(const std::string& uri) { return compiler_->compile_uri(uri); }
+Result<SchemaId> SchemaSet::compile(const std::string& uri) {
+  try {
+    return compiler_->compile_uri(uri);
+  } catch (const nlohmann::json::exception& e) {
+    return Error{std::string("cannot compile the schema: ") + e.what(), {}, 0, uri};
+  }
+}
 
 Result<SchemaId> SchemaSet::compile_value(const nlohmann::json& schema, const std::string& base_uri,
                                           const std::string& location) {
   values_.push_back(std::make_unique<json>(schema));
-  return compiler_->compile_at(*values_.back(), base_uri, location);
+  try {
+    return compiler_->compile_at(*values_.back(), base_uri, location);
+  } catch (const nlohmann::json::exception& e) {
+    return Error{std::string("cannot compile the schema: ") + e.what(), {}, 0, location};
+  }
 }
 
 bool SchemaSet::validate(SchemaId id, const Value& value, ValidationOutput* out) const noexcept {

@@ -230,6 +230,14 @@ class OpenApiLoader {
     return Error{why, path_, 0, "#" + pointer};
   }
 
+  // The boolean `key` of `obj`, or `fallback` when absent.
+  Result<bool> flag(const json& obj, const char* key, bool fallback, const std::string& where) {
+    auto it = obj.find(key);
+    if (it == obj.end()) return fallback;
+    if (!it->is_boolean()) return fail(where + "/" + key, "expected true or false");
+    return it->get<bool>();
+  }
+
   // Follows local `$ref`s of a non-schema object (parameters, request bodies).
   Result<std::pair<const json*, std::string>> deref(const json& j, std::string pointer) {
     const json* at = &j;
@@ -420,7 +428,9 @@ class OpenApiLoader {
       if (!rb.is_object() || !rb.contains("content") || !rb["content"].is_object()) {
         return fail(rb_where, "a request body needs 'content'");
       }
-      out->body_required = rb.value("required", false);
+      auto required = flag(rb, "required", false, rb_where);
+      if (!required) return required.error();
+      out->body_required = required.value();
       for (const auto& [type, media] : rb["content"].items()) {
         MediaType m;
         m.type = lower(type);
@@ -490,7 +500,9 @@ class OpenApiLoader {
     if (p.contains("required") && p["required"].is_boolean() && out.in != ParamIn::kPath) {
       out.required = p["required"].get<bool>();
     }
-    out.allow_empty = p.value("allowEmptyValue", false);
+    auto allow_empty = flag(p, "allowEmptyValue", false, p_where);
+    if (!allow_empty) return allow_empty.error();
+    out.allow_empty = allow_empty.value();
     if (auto style = p.find("style"); style != p.end() && style->is_string()) {
       const std::string s = style->get<std::string>();
       if (s == "simple") {
@@ -507,7 +519,9 @@ class OpenApiLoader {
         return fail(p_where + "/style", "style '" + s + "' is not supported");
       }
     }
-    out.explode = p.value("explode", out.style == ParamStyle::kForm);
+    auto explode = flag(p, "explode", out.style == ParamStyle::kForm, p_where);
+    if (!explode) return explode.error();
+    out.explode = explode.value();
     if (auto schema = p.find("schema"); schema != p.end()) {
       auto id = schema_at(p_where + "/schema");
       if (!id) return id.error();
@@ -543,7 +557,12 @@ class OpenApiLoader {
 Result<std::shared_ptr<const OpenApi>> OpenApi::load(const std::string& path,
                                                      const OpenApiOptions& options) {
   OpenApiLoader loader(path, options);
-  return loader.run();
+  try {
+    return loader.run();
+  } catch (const nlohmann::json::exception& e) {
+    // A malformed JSON pointer in a $ref, a value of an unexpected type ...
+    return Error{std::string("cannot load the document: ") + e.what(), path};
+  }
 }
 
 namespace {
