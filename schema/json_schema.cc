@@ -212,7 +212,7 @@ struct SchemaSet::Node {
   SchemaId contains = kNone;
   bool unique_items = false;
   SchemaId unevaluated_items = kNone;
-  std::vector<Property> properties;  // sorted by name
+  std::vector<Property> properties;
   std::vector<std::pair<std::unique_ptr<RE2>, SchemaId>> pattern_properties;
   SchemaId additional_properties = kNone;
   bool closed = false;  // strict_additional_properties applies
@@ -232,10 +232,32 @@ struct SchemaSet::Node {
   bool write_only = false;
   bool tracks = false;  // has unevaluatedItems/unevaluatedProperties
 
+  // properties by name: an open-addressing table of index + 1 (0: empty), filled by index().
+  std::vector<std::uint32_t> property_table;
+
+  static std::uint64_t name_hash(std::string_view name) noexcept {
+    std::uint64_t h = 0xcbf29ce484222325ull;
+    for (char c : name) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+    return h;
+  }
+  void index() {
+    std::size_t size = 4;
+    while (size < properties.size() * 2) size *= 2;
+    property_table.assign(properties.empty() ? 0 : size, 0);
+    for (std::size_t i = 0; i < properties.size(); ++i) {
+      std::size_t at = name_hash(properties[i].name) & (size - 1);
+      while (property_table[at] != 0) at = (at + 1) & (size - 1);
+      property_table[at] = static_cast<std::uint32_t>(i + 1);
+    }
+  }
   const Property* property(std::string_view name) const noexcept {
-    auto it = std::lower_bound(properties.begin(), properties.end(), name,
-                               [](const Property& p, std::string_view n) { return p.name < n; });
-    return it != properties.end() && it->name == name ? &*it : nullptr;
+    if (property_table.empty()) return nullptr;
+    const std::size_t mask = property_table.size() - 1;
+    for (std::size_t at = name_hash(name) & mask; property_table[at] != 0; at = (at + 1) & mask) {
+      const Property& p = properties[property_table[at] - 1];
+      if (p.name == name) return &p;
+    }
+    return nullptr;
   }
 };
 
@@ -629,8 +651,7 @@ class SchemaSet::Compiler {
         }
         node().properties.push_back({name, c.value(), ro});
       }
-      std::sort(node().properties.begin(), node().properties.end(),
-                [](const Property& a, const Property& b) { return a.name < b.name; });
+      node().index();
     }
     if (auto p = j.find("patternProperties"); p != j.end()) {
       if (!p->is_object()) return fail("patternProperties", "expected an object");
@@ -1134,7 +1155,9 @@ class SchemaSet::Validation {
 
   template <typename Failed>
   bool string(const Node& n, const Value& v, Failed& failed) noexcept {
-    if (n.min_length || n.max_length) {
+    // A string of n bytes has between n/4 and n characters: count them only in between.
+    const std::size_t bytes = v.text.size();
+    if ((n.min_length && bytes / 4 < *n.min_length) || (n.max_length && bytes > *n.max_length)) {
       const std::size_t length = utf8_length(v.text);
       if (n.min_length && length < *n.min_length &&
           failed("minLength",
