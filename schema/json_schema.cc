@@ -807,6 +807,12 @@ class SchemaSet::Validation {
       fail("$ref", "the schema nests too deeply for this value");
       return false;
     }
+    // Alternatives inside recursive schemas multiply: a value crafted to try every branch
+    // at every level must not buy unbounded work.
+    if (++checks_ > kMaxChecks) {
+      budget_spent_ = true;
+      return false;
+    }
     ++depth_;
     bool pushed = false;
     if (n.owner >= 0 && (scope_size_ == 0 || scope_[scope_size_ - 1] != n.owner) &&
@@ -822,7 +828,19 @@ class SchemaSet::Validation {
 
  private:
   static constexpr std::size_t kMaxDepth = 256;
+  static constexpr std::size_t kMaxChecks = 200000;
 
+ public:
+  // Whether validation stopped because it reached kMaxChecks (the value counts as invalid).
+  bool budget_spent() const noexcept { return budget_spent_; }
+  void report_budget() noexcept {
+    if (budget_spent_ && out_ != nullptr && out_->violations.size() < out_->max_violations) {
+      out_->violations.push_back(
+          {"", "complexity", "the value needs too much work to validate against its schema"});
+    }
+  }
+
+ private:
   bool collecting() const noexcept {
     return out_ != nullptr && quiet_ == 0 && out_->violations.size() < out_->max_violations;
   }
@@ -1323,6 +1341,8 @@ class SchemaSet::Validation {
   std::size_t path_size_ = 0;
   std::array<int, kMaxDepth> scope_{};
   std::size_t scope_size_ = 0;
+  std::size_t checks_ = 0;
+  bool budget_spent_ = false;
 };
 
 // ---------------------------------------------------------------- SchemaSet
@@ -1358,12 +1378,14 @@ bool SchemaSet::validate(SchemaId id, const Value& value, ValidationOutput* out)
   if (id >= nodes_.size()) return false;
   if (out != nullptr) {
     Validation v(*this, out, out->arena);
-    return v.check(id, value, nullptr);
+    bool ok = v.check(id, value, nullptr);
+    v.report_budget();
+    return ok && !v.budget_spent();
   }
   std::array<std::byte, 1024> inline_buffer;
   std::pmr::monotonic_buffer_resource arena(inline_buffer.data(), inline_buffer.size());
   Validation v(*this, nullptr, &arena);
-  return v.check(id, value, nullptr);
+  return v.check(id, value, nullptr) && !v.budget_spent();
 }
 
 std::string SchemaSet::resolve_uri(const std::string& base, const std::string& ref) {

@@ -500,3 +500,28 @@ TEST(SchemaAssertFormatsTest, ChecksNumericFormatsOfOpenApi) {
 
 }  // namespace
 }  // namespace portcullis::schema
+
+namespace portcullis::schema {
+namespace {
+
+// Alternatives inside a recursive schema multiply with the depth of the value: the work is
+// bounded, and a value that would need more is refused with a `complexity` violation.
+TEST(SchemaBudgetTest, BoundsTheWorkOfNestedAlternatives) {
+  // Each level tries both branches of anyOf, both of which recurse: 2^depth without a bound.
+  Validator v(R"({"anyOf": [{"type": "array", "items": {"$ref": "#"}, "maxItems": 1},
+                           {"type": "array", "items": {"$ref": "#"}, "minItems": 0}],
+                 "not": {"const": "never"}})",
+              with_dialect(Dialect::kDraft2020));
+  EXPECT_TRUE(v.valid("[[[]]]"));
+  // Valid, but proving it takes 2^60 steps.
+  std::string deep = "[]";
+  for (int i = 0; i < 60; ++i) deep = "[" + deep + "]";
+  Outcome o = v.check(deep);
+  EXPECT_FALSE(o.valid);
+  bool complexity = false;
+  for (const Found& f : o.violations) complexity = complexity || f.keyword == "complexity";
+  EXPECT_TRUE(complexity) << o;
+}
+
+}  // namespace
+}  // namespace portcullis::schema
