@@ -6,6 +6,8 @@
 #include <cstring>
 #include <vector>
 
+#include "schema/text.h"
+
 namespace portcullis::schema {
 namespace {
 
@@ -52,13 +54,6 @@ void append_utf8(char*& out, std::uint32_t cp) noexcept {
     *out++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
     *out++ = static_cast<char>(0x80 | (cp & 0x3f));
   }
-}
-
-int hex_digit(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 // Children of the containers being parsed, reused from document to document: a container's
@@ -263,7 +258,7 @@ class Parser {
             if (at + 4 > end) return false;
             cp = 0;
             for (std::size_t k = 0; k < 4; ++k) {
-              int d = hex_digit(s_[at + k]);
+              int d = hex_value(s_[at + k]);
               if (d < 0) return false;
               cp = cp << 4 | static_cast<std::uint32_t>(d);
             }

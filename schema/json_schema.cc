@@ -7,6 +7,7 @@
 #include <set>
 
 #include "schema/formats.h"
+#include "schema/text.h"
 
 namespace portcullis::schema {
 namespace {
@@ -141,13 +142,7 @@ std::vector<std::string> pointer_tokens(const std::string& fragment) {
   std::string decoded;
   for (std::size_t i = 0; i < fragment.size(); ++i) {
     if (fragment[i] == '%' && i + 2 < fragment.size()) {
-      auto hex = [](char c) {
-        return c >= '0' && c <= '9'   ? c - '0'
-               : c >= 'a' && c <= 'f' ? c - 'a' + 10
-               : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                      : -1;
-      };
-      int hi = hex(fragment[i + 1]), lo = hex(fragment[i + 2]);
+      int hi = hex_value(fragment[i + 1]), lo = hex_value(fragment[i + 2]);
       if (hi >= 0 && lo >= 0) {
         decoded += static_cast<char>(hi * 16 + lo);
         i += 2;
@@ -868,15 +863,7 @@ class SchemaSet::Validation {
         auto [p, ec] = std::to_chars(buf, buf + sizeof buf, path_[i].index);
         out.append(buf, p);
       } else {
-        for (char c : path_[i].name) {
-          if (c == '~') {
-            out += "~0";
-          } else if (c == '/') {
-            out += "~1";
-          } else {
-            out += c;
-          }
-        }
+        append_pointer_token(out, path_[i].name);
       }
     }
     return keep(out);

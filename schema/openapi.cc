@@ -8,6 +8,8 @@
 #include <map>
 #include <sstream>
 
+#include "schema/text.h"
+
 namespace portcullis::schema {
 
 struct OpenApi::TrieNode {
@@ -110,15 +112,7 @@ Result<json> read_document(const std::string& path) {
 
 std::string escape_pointer(std::string_view token) {
   std::string out;
-  for (char c : token) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
+  append_pointer_token(out, token);
   return out;
 }
 
@@ -566,13 +560,6 @@ Result<std::shared_ptr<const OpenApi>> OpenApi::load(const std::string& path,
 }
 
 namespace {
-
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Whether the percent-encoded `raw` decodes to `literal`.
 bool decodes_to(std::string_view raw, std::string_view literal) noexcept {

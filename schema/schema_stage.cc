@@ -4,6 +4,8 @@
 #include <charconv>
 #include <memory_resource>
 
+#include "schema/text.h"
+
 namespace portcullis::schema {
 namespace {
 
@@ -11,13 +13,6 @@ namespace {
 struct BodyPlan {
   const MediaType* media = nullptr;
 };
-
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Percent-decodes `s` (and '+' to space when `plus`) into the arena; `s` itself when there is
 // nothing to decode.
