@@ -57,6 +57,9 @@ class Exchange {
   Protocol protocol = Protocol::kHttp11;
   bool tls = false;
   std::string_view client_ip;  // textual peer address
+  // TLS client fingerprints of the connection (JA3 string and MD5, JA4 and its raw form),
+  // computed from its ClientHello; empty without TLS or when the ClientHello did not parse.
+  std::string_view ja3, ja3_hash, ja4, ja4_r;
   std::uint16_t client_port = 0;
   std::string_view request_id;
 

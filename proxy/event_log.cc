@@ -298,7 +298,18 @@ std::string format_event(const Exchange& ex, const Verdict& verdict, bool detect
   field(out, "bot_score", ex.bot_score);
   field(out, "bot_class", ex.bot_class);
   field(out, "limiter_key", ex.limiter_key);
-  out += ",\"fingerprints\":{}}";
+  out += ",\"fingerprints\":{";
+  if (!ex.ja4.empty()) {
+    out += "\"ja4\":";
+    append_json_string(out, ex.ja4);
+    out += ",\"ja4_r\":";
+    append_json_string(out, ex.ja4_r);
+    out += ",\"ja3\":";
+    append_json_string(out, ex.ja3);
+    out += ",\"ja3_hash\":";
+    append_json_string(out, ex.ja3_hash);
+  }
+  out += "}}";
   return out;
 }
 

@@ -25,6 +25,7 @@
 #include "proxy/peer.h"
 #include "proxy/signal.h"
 #include "proxy/tls.h"
+#include "proxy/tls_fingerprints.h"
 #include "proxy/worker.h"
 
 namespace portcullis::proxy {
@@ -569,6 +570,14 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     ex.headers = st.fields;
     ex.protocol = Protocol::kHttp2;
     ex.tls = std::is_same_v<Stream, TlsStream>;
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      if (const TlsFingerprints* fp = tls_fingerprints(socket_.native_handle())) {
+        ex.ja3 = fp->ja3;
+        ex.ja3_hash = fp->ja3_hash;
+        ex.ja4 = fp->ja4;
+        ex.ja4_r = fp->ja4_r;
+      }
+    }
     ex.client_ip = client_ip_;
     ex.client_port = client_port_;
     const bool trusted = snap->is_trusted(client_addr_);

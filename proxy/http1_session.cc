@@ -22,6 +22,7 @@
 #include "proxy/peer.h"
 #include "proxy/signal.h"
 #include "proxy/tls.h"
+#include "proxy/tls_fingerprints.h"
 #include "proxy/worker.h"
 
 namespace portcullis::proxy {
@@ -295,6 +296,14 @@ class Http1Session final : public SessionLink,
     ex.protocol = req.version_minor == 0 ? Protocol::kHttp10 : Protocol::kHttp11;
     record.ex = &ex;
     ex.tls = std::is_same_v<Stream, TlsStream>;
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      if (const TlsFingerprints* fp = tls_fingerprints(socket_.native_handle())) {
+        ex.ja3 = fp->ja3;
+        ex.ja3_hash = fp->ja3_hash;
+        ex.ja4 = fp->ja4;
+        ex.ja4_r = fp->ja4_r;
+      }
+    }
     ex.client_ip = client_ip_;
     ex.client_port = client_port_;
     ex.has_body = req.body != BodyKind::kNone;

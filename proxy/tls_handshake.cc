@@ -5,6 +5,7 @@
 
 #include "config/snapshot.h"
 #include "proxy/tls.h"
+#include "proxy/tls_fingerprints.h"
 #include "proxy/worker.h"
 
 namespace portcullis::proxy {
@@ -16,6 +17,7 @@ awaitable<void> handshake(Worker& worker, std::uint16_t listener, tcp::socket so
   SSL_CTX_up_ref(native);
   asio::ssl::context context(native);  // owns the reference taken just above
   TlsStream stream(std::move(socket), context);
+  watch_client_hello(stream.native_handle());
 
   asio::steady_timer timer(worker.io());
   timer.expires_after(worker.snapshot()->timeouts.header);

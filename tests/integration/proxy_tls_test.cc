@@ -527,5 +527,45 @@ TEST_F(ProxyHttpsUpstreamTest, CleartextNginxBehindTlsConfigGets502) {
   EXPECT_NE(r.body.find("TLS handshake failed"), std::string::npos) << r.body;
 }
 
+// JA3 and JA4 are computed from each connection's ClientHello and written into the security
+// events of its requests: the same client gives the same fingerprints on every connection, and
+// a client with another TLS stack (HTTP/1.1-only ALPN, TLS 1.2) another JA4.
+TEST_F(ProxyTlsTest, SecurityEventsCarryTheClientsTlsFingerprints) {
+  ASSERT_TRUE(start_tls({}, "policies:\n  - name: default\n    access: {methods: [GET]}\n"));
+  // The value of `name` in the event of the refused DELETE `path` (fingerprints come after
+  // the path in an event).
+  auto from_event = [&](const std::string& path, std::vector<std::string> extra) {
+    extra.insert(extra.begin(), {"-X", "DELETE"});
+    EXPECT_EQ(curl_tls("api.test", path, extra).status, 405);
+    std::string events;
+    std::size_t at = std::string::npos;
+    for (int i = 0; i < 100 && at == std::string::npos; ++i) {
+      events = run_curl({proxy_url(proxy_.admin_port(), "/events")}).body;
+      at = events.find("\"path\":\"" + path + "\"");
+      if (at == std::string::npos) std::this_thread::sleep_for(milliseconds(20));
+    }
+    EXPECT_NE(at, std::string::npos) << events;
+    return [events, at](const std::string& name) {
+      std::size_t p = events.find("\"" + name + "\":\"", at);
+      if (p == std::string::npos) return std::string();
+      p += name.size() + 4;
+      return events.substr(p, events.find('"', p) - p);
+    };
+  };
+  auto first = from_event("/one", {});
+  std::string ja4 = first("ja4");
+  ASSERT_EQ(ja4.size(), 36u) << ja4;
+  EXPECT_EQ(ja4.substr(0, 4), "t13d") << "TLS 1.3 with SNI: " << ja4;
+  EXPECT_EQ(ja4[10], '_');
+  EXPECT_EQ(first("ja3_hash").size(), 32u);
+  EXPECT_EQ(first("ja3").substr(0, 4), "771,") << "JA3 starts with the legacy version";
+
+  EXPECT_EQ(from_event("/two", {})("ja4"), ja4) << "the same client, the same JA4";
+
+  std::string other = from_event("/three", {"--tls-max", "1.2"})("ja4");
+  EXPECT_EQ(other.substr(0, 3), "t12") << other;
+  EXPECT_NE(other, ja4);
+}
+
 }  // namespace
 }  // namespace portcullis::testing
