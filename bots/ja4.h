@@ -1,7 +1,7 @@
 // JA4 (TLS client) by FoxIO, as technical_details/JA4.md of github.com/FoxIO-LLC/ja4 specifies
-// it, for TLS over TCP (prefix 't'). JA4 is BSD 3-Clause licensed (LICENSE-JA4 beside this
-// file). The other JA4+ methods (JA4S, JA4H, JA4X, ...) are under the FoxIO License and are not
-// implemented here.
+// it, for TLS over TCP (prefix 't'); our own implementation of that method, which FoxIO
+// publishes under the BSD 3-Clause license. The other JA4+ methods (JA4S, JA4H, JA4X, ...) are
+// under the FoxIO License and are not implemented here.
 //
 //   t13d1516h2_8daaf6152771_e5627efa2ab1
 //   a: 't', TLS version ("13": the highest non-GREASE supported_versions value, else
