@@ -60,6 +60,8 @@ class Exchange {
   // TLS client fingerprints of the connection (JA3 string and MD5, JA4 and its raw form),
   // computed from its ClientHello; empty without TLS or when the ClientHello did not parse.
   std::string_view ja3, ja3_hash, ja4, ja4_r;
+  // The HTTP/2 fingerprint of the connection (bots/h2_fingerprint.h); empty over HTTP/1.x.
+  std::string_view h2_fingerprint;
   std::uint16_t client_port = 0;
   std::string_view request_id;
 

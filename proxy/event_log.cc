@@ -309,6 +309,11 @@ std::string format_event(const Exchange& ex, const Verdict& verdict, bool detect
     out += ",\"ja3_hash\":";
     append_json_string(out, ex.ja3_hash);
   }
+  if (!ex.h2_fingerprint.empty()) {
+    if (!ex.ja4.empty()) out += ',';
+    out += "\"h2\":";
+    append_json_string(out, ex.h2_fingerprint);
+  }
   out += "}}";
   return out;
 }

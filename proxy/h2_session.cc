@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "bots/h2_fingerprint.h"
 #include "config/snapshot.h"
 #include "core/exchange.h"
 #include "core/pipeline.h"
@@ -237,6 +238,10 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
       st->request_trailers.emplace_back(std::string(n), std::string(v));
       return 0;
     }
+    if (namelen > 1 && name[0] == ':') {
+      s.fingerprint_.on_pseudo_header(
+          std::string_view(reinterpret_cast<const char*>(name), namelen));
+    }
     if (++st->header_count > limits.header_count ||
         st->header_bytes.size() + namelen + valuelen > limits.header_bytes) {
       st->headers_too_large = true;  // answered with 431 once the block ends
@@ -278,6 +283,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
         }
         if (frame->headers.cat == NGHTTP2_HCAT_REQUEST && !st->served) {
           st->served = true;
+          s.fingerprint_.on_request_headers_end();
           auto self = s.shared_from_this();
           auto stream = s.streams_[frame->hd.stream_id];
           asio::co_spawn(
@@ -286,6 +292,25 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
         }
         break;
       }
+      case NGHTTP2_SETTINGS:
+        if (frame->hd.flags & NGHTTP2_FLAG_ACK) break;
+        s.fingerprint_.on_settings_begin();
+        for (std::size_t i = 0; i < frame->settings.niv; ++i) {
+          s.fingerprint_.on_setting(static_cast<std::uint16_t>(frame->settings.iv[i].settings_id),
+                                    frame->settings.iv[i].value);
+        }
+        break;
+      case NGHTTP2_WINDOW_UPDATE:
+        if (frame->hd.stream_id == 0) {
+          s.fingerprint_.on_connection_window_update(
+              static_cast<std::uint32_t>(frame->window_update.window_size_increment));
+        }
+        break;
+      case NGHTTP2_PRIORITY:
+        s.fingerprint_.on_priority(frame->hd.stream_id, frame->priority.pri_spec.exclusive != 0,
+                                   frame->priority.pri_spec.stream_id,
+                                   frame->priority.pri_spec.weight);
+        break;
       default:
         break;
     }
@@ -570,6 +595,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     ex.headers = st.fields;
     ex.protocol = Protocol::kHttp2;
     ex.tls = std::is_same_v<Stream, TlsStream>;
+    ex.h2_fingerprint = fingerprint_.text();
     if constexpr (std::is_same_v<Stream, TlsStream>) {
       if (const TlsFingerprints* fp = tls_fingerprints(socket_.native_handle())) {
         ex.ja3 = fp->ja3;
@@ -1161,6 +1187,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
   bool goaway_sent_ = false;
   std::size_t empty_data_frames_ = 0;
   std::size_t max_empty_data_frames_ = 64;
+  bots::H2FingerprintBuilder fingerprint_;  // of the connection, complete at the first request
   TimePoint last_activity_ = Clock::now();
   TimePoint write_started_ = TimePoint::max();
   std::string client_ip_;

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <fstream>
 #include <iterator>
@@ -98,6 +99,57 @@ TEST_F(ProxyH2Test, PriorKnowledgeIsServedOnThePlainListener) {
   EXPECT_TRUE(req.header("x-request-id").has_value());
   // HTTP/1.1 clients still work on the same port.
   EXPECT_EQ(run_curl({url("/hello")}).status, 200);
+}
+
+// The connection's HTTP/2 fingerprint (SETTINGS|WINDOW_UPDATE|PRIORITY|pseudo-header order)
+// is taken from the frames that come before the first request and written into its events.
+TEST_F(ProxyH2Test, SecurityEventsCarryTheHttp2Fingerprint) {
+  ASSERT_TRUE(start_proxy("policies: [{name: default, access: {methods: [GET]}}]\n"));
+  auto u32 = [](std::uint32_t v) {
+    return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+                       static_cast<char>(v >> 8), static_cast<char>(v)};
+  };
+  auto setting = [&](std::uint16_t id, std::uint32_t value) {
+    return std::string{static_cast<char>(id >> 8), static_cast<char>(id)} + u32(value);
+  };
+  RawClient client(proxy_.port());
+  ASSERT_TRUE(client.connected());
+  std::string out(kPreface);
+  out += frame(kSettings, 0, 0,
+               setting(1, 65536) + setting(2, 0) + setting(4, 6291456) + setting(6, 262144));
+  out += frame(0x8, 0, 0, u32(15663105));                       // WINDOW_UPDATE
+  out += frame(0x2, 0, 3, u32(0) + std::string(1, char(200)));  // PRIORITY, weight 201
+  // :method DELETE, :authority test.local, :scheme http, :path /fp (no Huffman).
+  std::string block =
+      "\x42\x06"
+      "DELETE"
+      "\x01\x0atest.local"
+      "\x86"
+      "\x04\x03/fp";
+  out += frame(kHeaders, kEndHeaders | kEndStream, 1, block);
+  ASSERT_TRUE(client.send(out));
+  std::string events;
+  for (int i = 0; i < 100; ++i) {
+    events = run_curl({proxy_url(proxy_.admin_port(), "/events")}).body;
+    if (events.find("\"path\":\"/fp\"") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_NE(events.find("\"h2\":\"1:65536;2:0;4:6291456;6:262144|15663105|3:0:0:201|m,a,s,p\""),
+            std::string::npos)
+      << events;
+
+  // curl's own connection gets its own.
+  EXPECT_EQ(tail_line(curl_h2c({"-X", "DELETE"}, "/curl").out), "405 2");
+  for (int i = 0; i < 100; ++i) {
+    events = run_curl({proxy_url(proxy_.admin_port(), "/events")}).body;
+    if (events.find("\"path\":\"/curl\"") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::size_t at = events.find("\"h2\":\"", events.find("\"path\":\"/curl\""));
+  ASSERT_NE(at, std::string::npos) << events;
+  std::string curl_fp = events.substr(at + 6, events.find('"', at + 6) - at - 6);
+  EXPECT_NE(curl_fp, "1:65536;2:0;4:6291456;6:262144|15663105|3:0:0:201|m,a,s,p");
+  EXPECT_EQ(std::count(curl_fp.begin(), curl_fp.end(), '|'), 3) << curl_fp;
 }
 
 TEST_F(ProxyH2Test, RequestBodyOfSeveralWindowsArrivesIntact) {
