@@ -155,30 +155,6 @@ std::uint64_t EventLog::access_dropped() const noexcept {
   return n;
 }
 
-void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20 || u == 0x7f) {
-      out += "\\u00";
-      out += kHex[u >> 4];
-      out += kHex[u & 0xf];
-    } else if (u >= 0x80) {
-      // Bytes as received are not always UTF-8: keep the JSON valid, show the byte.
-      out += "\\u00";
-      out += kHex[u >> 4];
-      out += kHex[u & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
-}
-
 namespace {
 
 void append_time(std::string& out) {
@@ -299,20 +275,19 @@ std::string format_event(const Exchange& ex, const Verdict& verdict, bool detect
   field(out, "bot_class", ex.bot_class);
   field(out, "limiter_key", ex.limiter_key);
   out += ",\"fingerprints\":{";
-  if (!ex.ja4.empty()) {
-    out += "\"ja4\":";
-    append_json_string(out, ex.ja4);
-    out += ",\"ja4_r\":";
-    append_json_string(out, ex.ja4_r);
-    out += ",\"ja3\":";
-    append_json_string(out, ex.ja3);
-    out += ",\"ja3_hash\":";
-    append_json_string(out, ex.ja3_hash);
-  }
-  if (!ex.h2_fingerprint.empty()) {
-    if (!ex.ja4.empty()) out += ',';
-    out += "\"h2\":";
-    append_json_string(out, ex.h2_fingerprint);
+  bool first_fingerprint = true;
+  for (auto [key, value] : {std::pair<std::string_view, std::string_view>{"ja4", ex.ja4},
+                            {"ja4_r", ex.ja4_r},
+                            {"ja3", ex.ja3},
+                            {"ja3_hash", ex.ja3_hash},
+                            {"h2", ex.h2_fingerprint}}) {
+    if (value.empty()) continue;
+    if (!first_fingerprint) out += ',';
+    first_fingerprint = false;
+    out += '"';
+    out += key;
+    out += "\":";
+    append_json_string(out, value);
   }
   out += "}}";
   return out;

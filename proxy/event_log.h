@@ -17,6 +17,7 @@
 
 #include "core/clock.h"
 #include "core/exchange.h"
+#include "core/json_text.h"
 #include "core/verdict.h"
 
 namespace portcullis::proxy {
@@ -91,9 +92,6 @@ class EventLog {
   std::atomic<std::uint64_t> events_written_{0};
   std::atomic<std::uint64_t> access_written_{0};
 };
-
-// Appends `s` to `out` as a JSON string literal (quotes included).
-void append_json_string(std::string& out, std::string_view s);
 
 // The JSON line (without the newline) of a security event: a verdict that refused a request,
 // or in detect mode would have. docs/events.md describes the fields.

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <memory_resource>
 
+#include "core/json_text.h"
 #include "schema/text.h"
 
 namespace portcullis::schema {
@@ -243,28 +244,6 @@ bool multipart_fields(std::string_view body, std::string_view boundary, std::pmr
   }
 }
 
-void append_json_string(std::pmr::string& out, std::string_view s) {
-  const bool utf8 = valid_utf8(s);
-  out += '"';
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (c < 0x20) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out += "\\u00";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else if (c >= 0x80 && !utf8) {
-      out += "\\ufffd";
-    } else {
-      out += ch;
-    }
-  }
-  out += '"';
-}
-
 const char* in_name(ParamIn in) {
   switch (in) {
     case ParamIn::kPath:
@@ -303,13 +282,16 @@ class Report {
       out_.violations.push_back({pointer, keyword, message});
     }
   }
-  // Validates `value` against `schema`; its violations get `prefix`.
-  void validate(const SchemaSet& set, SchemaId schema, const Value& value,
-                std::string_view prefix) {
+  // Validates `value` against `schema`; its violations get the pointer prefix() makes (only
+  // called when there are some: a valid request builds no pointer).
+  template <typename Prefix>
+  void validate(const SchemaSet& set, SchemaId schema, const Value& value, Prefix&& prefix) {
     const std::size_t before = out_.violations.size();
     set.validate(schema, value, &out_);
+    if (out_.violations.size() == before) return;
+    const std::string_view part = prefix();
     for (std::size_t i = before; i < out_.violations.size(); ++i) {
-      out_.violations[i].pointer = joined(ex_.arena(), {prefix, out_.violations[i].pointer});
+      out_.violations[i].pointer = joined(ex_.arena(), {part, out_.violations[i].pointer});
     }
   }
   bool empty() const { return out_.violations.empty(); }
@@ -421,7 +403,7 @@ Verdict SchemaStage::on_headers(Exchange& ex) const noexcept {
   std::pmr::vector<Pair> cookies(arena);
   bool cookies_parsed = false;
   for (const Parameter& p : op.parameters) {
-    const std::string_view where = joined(arena, {"/", in_name(p.in), "/", p.name});
+    auto where = [&] { return joined(arena, {"/", in_name(p.in), "/", p.name}); };
     const Encoding encoding = p.in == ParamIn::kPath    ? Encoding::kPercent
                               : p.in == ParamIn::kQuery ? Encoding::kForm
                                                         : Encoding::kNone;
@@ -496,7 +478,7 @@ Verdict SchemaStage::on_headers(Exchange& ex) const noexcept {
     }
     if (!present) {
       if (p.required) {
-        report.add(where, "required",
+        report.add(where(), "required",
                    joined(arena, {in_name(p.in), " parameter '", p.name, "' is required"}));
       }
       continue;
@@ -635,7 +617,8 @@ Verdict SchemaStage::on_body(Exchange& ex) const noexcept {
     case MediaType::Reader::kNone:
       return Verdict::pass();
   }
-  report.validate(config_.api->schemas(), media.schema, *value, "/body");
+  report.validate(config_.api->schemas(), media.schema, *value,
+                  [] { return std::string_view("/body"); });
   if (!report.empty()) return finish(ex, violated(ex, report));
   return Verdict::pass();
 }

@@ -1,0 +1,33 @@
+// JSON string literals for the JSON that Portcullis writes itself (security events, admin
+// responses, problem+json bodies). Header-only: the text may go into a std::string or an
+// arena's std::pmr::string.
+#pragma once
+
+#include <string_view>
+
+namespace portcullis {
+
+// Appends `s` as a JSON string literal. Quotes, backslashes, control characters and DEL are
+// escaped; bytes from 0x80 up are written as \u00XX, one per byte: what was received is not
+// always UTF-8, and the output stays valid JSON that shows each byte.
+template <typename String>
+void append_json_string(String& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20 || u >= 0x7f) {
+      out += "\\u00";
+      out += kHex[u >> 4];
+      out += kHex[u & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+
+}  // namespace portcullis
