@@ -2,11 +2,13 @@
 
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <sys/socket.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <bit>
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
@@ -15,9 +17,12 @@
 #include <fstream>
 #include <initializer_list>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <sstream>
 
 #include "access/access_list.h"
+#include "bots/bot_stage.h"
 #include "config/labels.h"
 #include "schema/schema_stage.h"
 #include "waf/engine/waf_stage.h"
@@ -67,7 +72,15 @@ class Loader {
   Status compile_policies(const YAML::Node& node);
   Result<std::unique_ptr<Stage>> compile_waf(const YAML::Node& w, const std::string& key);
   Result<std::unique_ptr<Stage>> compile_schema(const YAML::Node& n, const std::string& key);
+  Result<std::unique_ptr<Stage>> compile_bots(const YAML::Node& n, const std::string& key);
+  Status compile_bot_reputation(const YAML::Node& node);
+  Result<std::vector<std::string>> phrase_file(const std::string& dir, const char* name) const;
   std::string resolve_path(const std::string& path) const;
+  // Whether the default policy gets the bots stage without a `bots` key: with --bots on, or
+  // with --tls-cert unless --bots off (quick start: fingerprints forwarded).
+  bool quick_bots_on() const {
+    return overrides_.bots == "on" || (overrides_.bots.empty() && !overrides_.tls_cert.empty());
+  }
   Status compile_upstreams(const YAML::Node& node, Snapshot& snap) const;
   Status compile_routes(const YAML::Node& node, Snapshot& snap) const;
   Status apply_upstream_override(Snapshot& snap) const;
@@ -76,6 +89,9 @@ class Loader {
   std::vector<std::string> waf_warnings_;
   const Overrides& overrides_;
   std::map<std::string, std::shared_ptr<const Pipeline>, std::less<>> policies_;
+  std::size_t reputation_capacity_ = 65536;
+  std::uint32_t reputation_window_s_ = 10;
+  std::shared_ptr<bots::Reputation> reputation_;
 };
 
 Result<std::pair<std::string, std::uint16_t>> split_host_port(std::string_view text) {
@@ -127,53 +143,7 @@ Result<SocketAddress> resolve(std::string_view text) {
   return SocketAddress{buf, port};
 }
 
-Result<Cidr> parse_cidr(std::string_view text) {
-  std::size_t slash = text.find('/');
-  auto ip = parse_ip(text.substr(0, slash));
-  if (!ip) return Error{"invalid address in CIDR '" + std::string(text) + "'"};
-  bool v4 = text.substr(0, slash).find(':') == std::string_view::npos;
-  int max_bits = v4 ? 32 : 128;
-  int bits = max_bits;
-  if (slash != std::string_view::npos) {
-    std::string_view b = text.substr(slash + 1);
-    auto [ptr, ec] = std::from_chars(b.data(), b.data() + b.size(), bits);
-    if (ec != std::errc() || ptr != b.data() + b.size() || bits < 0 || bits > max_bits) {
-      return Error{"invalid prefix length in CIDR '" + std::string(text) + "'"};
-    }
-  }
-  Cidr cidr;
-  cidr.network = *ip;
-  cidr.prefix_bits = v4 ? bits + 96 : bits;
-  return cidr;
-}
-
 }  // namespace
-
-std::optional<std::array<std::uint8_t, 16>> parse_ip(std::string_view text) {
-  std::string s(text);
-  std::array<std::uint8_t, 16> out{};
-  in_addr v4{};
-  if (inet_pton(AF_INET, s.c_str(), &v4) == 1) {
-    out[10] = out[11] = 0xff;
-    std::memcpy(out.data() + 12, &v4, 4);
-    return out;
-  }
-  in6_addr v6{};
-  if (inet_pton(AF_INET6, s.c_str(), &v6) == 1) {
-    std::memcpy(out.data(), &v6, 16);
-    return out;
-  }
-  return std::nullopt;
-}
-
-bool Cidr::contains(const std::array<std::uint8_t, 16>& addr) const noexcept {
-  int bits = prefix_bits;
-  for (std::size_t i = 0; i < 16 && bits > 0; ++i, bits -= 8) {
-    std::uint8_t mask = bits >= 8 ? 0xff : static_cast<std::uint8_t>(0xff << (8 - bits));
-    if ((addr[i] & mask) != (network[i] & mask)) return false;
-  }
-  return true;
-}
 
 std::string SocketAddress::to_string() const {
   return ip.find(':') != std::string::npos ? "[" + ip + "]:" + std::to_string(port)
@@ -508,8 +478,8 @@ Status Loader::compile_policies(const YAML::Node& node) {
     for (std::size_t i = 0; i < node.size(); ++i) {
       const YAML::Node p = node[i];
       std::string where = "policies[" + std::to_string(i) + "]";
-      if (auto st =
-              check_keys(p, where, {"name", "mode", "access", "schema", "waf", "body_inspection"});
+      if (auto st = check_keys(
+              p, where, {"name", "mode", "access", "bots", "schema", "waf", "body_inspection"});
           !st) {
         return st;
       }
@@ -547,6 +517,12 @@ Status Loader::compile_policies(const YAML::Node& node) {
         }
         stages.push_back(
             std::make_unique<access::AccessList>(std::move(methods), std::move(hosts)));
+      }
+      const bool quick_bots = name.value() == "default" && !p["bots"] && quick_bots_on();
+      if ((p["bots"] && overrides_.bots != "off") || quick_bots) {
+        auto bots = compile_bots(quick_bots ? YAML::Node() : p["bots"], where + ".bots");
+        if (!bots) return bots.error();
+        stages.push_back(std::move(bots.value()));
       }
       const bool quick_schema = !overrides_.openapi.empty() && name.value() == "default";
       if (p["schema"] || quick_schema) {
@@ -588,6 +564,11 @@ Status Loader::compile_policies(const YAML::Node& node) {
   }
   if (!policies_.count("default")) {
     std::vector<std::unique_ptr<Stage>> stages;
+    if (quick_bots_on()) {
+      auto bots = compile_bots(YAML::Node(), "--bots");
+      if (!bots) return bots.error();
+      stages.push_back(std::move(bots.value()));
+    }
     if (!overrides_.openapi.empty()) {
       auto schema = compile_schema(YAML::Node(), "--openapi");
       if (!schema) return schema.error();
@@ -601,6 +582,315 @@ Status Loader::compile_policies(const YAML::Node& node) {
     make("default", Mode::kBlock, std::move(stages), {});
   }
   return Ok{};
+}
+
+namespace {
+
+// Where Debian's modsecurity-crs package keeps the CRS data files the bots stage reads.
+constexpr std::string_view kCrsDataDir = "/usr/share/modsecurity-crs/rules";
+
+// One table for the process, kept across reloads while its size and window stay the same
+// (DESIGN.md "Config and hot reload").
+std::shared_ptr<bots::Reputation> shared_reputation(std::size_t capacity, std::uint32_t window_s) {
+  static std::mutex mutex;
+  static std::weak_ptr<bots::Reputation> last;
+  std::lock_guard lock(mutex);
+  auto table = last.lock();
+  if (!table || table->capacity() != std::bit_ceil(std::max<std::size_t>(capacity, 2)) ||
+      table->window_s() != window_s) {
+    table = std::make_shared<bots::Reputation>(capacity, window_s);
+    last = table;
+  }
+  return table;
+}
+
+}  // namespace
+
+Status Loader::compile_bot_reputation(const YAML::Node& node) {
+  if (auto st = check_keys(node, "bot_reputation", {"capacity", "window"}); !st) return st;
+  if (node["capacity"]) {
+    auto text = scalar(node["capacity"], "bot_reputation.capacity");
+    if (!text) return text.error();
+    char* end = nullptr;
+    long long v = std::strtoll(text.value().c_str(), &end, 10);
+    if (text.value().empty() || *end != '\0' || v < 1 || v > (1ll << 24)) {
+      return error_at(node["capacity"], "bot_reputation.capacity",
+                      "expected a number of fingerprints from 1 to 16777216");
+    }
+    reputation_capacity_ = static_cast<std::size_t>(v);
+  }
+  if (node["window"]) {
+    auto text = scalar(node["window"], "bot_reputation.window");
+    if (!text) return text.error();
+    auto d = parse_duration(text.value());
+    if (!d || d.value() < std::chrono::seconds(1) || d.value() > std::chrono::hours(1)) {
+      return error_at(node["window"], "bot_reputation.window", "expected a duration from 1s to 1h");
+    }
+    reputation_window_s_ = static_cast<std::uint32_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(d.value()).count());
+  }
+  return Ok{};
+}
+
+// The phrases of a CRS .data file: one per line; '#' starts a comment line.
+Result<std::vector<std::string>> Loader::phrase_file(const std::string& dir,
+                                                     const char* name) const {
+  std::string path = dir + "/" + name;
+  std::ifstream in(path);
+  if (!in) return Error{"cannot read " + path, source_};
+  std::vector<std::string> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (line.empty() || line.front() == '#') continue;
+    out.push_back(line);
+  }
+  return out;
+}
+
+Result<std::unique_ptr<Stage>> Loader::compile_bots(const YAML::Node& n, const std::string& key) {
+  bots::BotStageConfig config;
+  config.forward_headers = true;
+  std::string crs_dir = std::filesystem::is_directory(std::string(kCrsDataDir))
+                            ? std::string(kCrsDataDir)
+                            : std::string();
+  auto list_key = [&](const YAML::Node& node, const std::string& k,
+                      std::vector<std::string>& out) -> Status {
+    if (!node) return Ok{};
+    auto list = string_list(node, k);
+    if (!list) return list.error();
+    out.insert(out.end(), list.value().begin(), list.value().end());
+    return Ok{};
+  };
+  std::optional<bots::ChallengeConfig> challenge;
+  if (n && !n.IsNull()) {
+    if (auto st = check_keys(n, key,
+                             {"actions", "forward_headers", "user_agents", "crawlers",
+                              "fingerprints", "automation_score", "reputation", "challenge"});
+        !st) {
+      return st.error();
+    }
+    if (const YAML::Node a = n["actions"]) {
+      const std::string akey = key + ".actions";
+      if (auto st = check_keys(a, akey, {"human", "verified_bot", "automation", "malicious"}); !st)
+        return st.error();
+      for (std::size_t c = 0; c < bots::kBotClasses; ++c) {
+        const std::string cls(bots::to_string(static_cast<bots::BotClass>(c)));
+        if (!a[cls]) continue;
+        auto v = scalar(a[cls], akey + "." + cls);
+        if (!v) return v.error();
+        bool known = false;
+        for (auto action : {bots::BotAction::kAllow, bots::BotAction::kTag,
+                            bots::BotAction::kChallenge, bots::BotAction::kBlock}) {
+          if (v.value() == bots::to_string(action)) {
+            config.actions[c] = action;
+            known = true;
+          }
+        }
+        if (!known) {
+          return error_at(a[cls], akey + "." + cls,
+                          "expected 'allow', 'tag', 'challenge' or 'block'");
+        }
+      }
+    }
+    if (n["forward_headers"]) {
+      auto v = scalar(n["forward_headers"], key + ".forward_headers");
+      if (!v) return v.error();
+      if (v.value() != "true" && v.value() != "false") {
+        return error_at(n["forward_headers"], key + ".forward_headers", "expected true or false");
+      }
+      config.forward_headers = v.value() == "true";
+    }
+    if (const YAML::Node u = n["user_agents"]) {
+      const std::string ukey = key + ".user_agents";
+      if (auto st = check_keys(u, ukey, {"crs_data", "scanners", "crawlers", "libraries"}); !st)
+        return st.error();
+      if (u["crs_data"]) {
+        auto v = scalar(u["crs_data"], ukey + ".crs_data");
+        if (!v) return v.error();
+        crs_dir = v.value() == "off" ? std::string() : resolve_path(v.value());
+        if (!crs_dir.empty() && !std::filesystem::is_directory(crs_dir)) {
+          return error_at(u["crs_data"], ukey + ".crs_data", "no such folder: " + crs_dir);
+        }
+      }
+      auto& c = config.classifier;
+      if (auto st = list_key(u["scanners"], ukey + ".scanners", c.scanner_agents); !st)
+        return st.error();
+      if (auto st = list_key(u["crawlers"], ukey + ".crawlers", c.crawler_agents); !st)
+        return st.error();
+      if (auto st = list_key(u["libraries"], ukey + ".libraries", c.library_agents); !st)
+        return st.error();
+    }
+    if (const YAML::Node list = n["crawlers"]) {
+      if (!list.IsSequence()) return error_at(list, key + ".crawlers", "expected a list");
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        const std::string ckey = key + ".crawlers[" + std::to_string(i) + "]";
+        const YAML::Node c = list[i];
+        if (auto st = check_keys(c, ckey, {"name", "user_agents", "ranges"}); !st)
+          return st.error();
+        bots::VerifiedCrawler crawler;
+        auto name = c["name"] ? scalar(c["name"], ckey + ".name")
+                              : Result<std::string>(error_at(c, ckey + ".name", "required"));
+        if (!name) return name.error();
+        crawler.name = name.value();
+        if (!c["user_agents"]) return error_at(c, ckey + ".user_agents", "required");
+        if (auto st = list_key(c["user_agents"], ckey + ".user_agents", crawler.user_agents); !st)
+          return st.error();
+        if (!c["ranges"]) return error_at(c, ckey + ".ranges", "required");
+        auto ranges = string_list(c["ranges"], ckey + ".ranges");
+        if (!ranges) return ranges.error();
+        for (std::size_t r = 0; r < ranges->size(); ++r) {
+          auto cidr = Cidr::parse((*ranges)[r]);
+          if (!cidr) {
+            return error_at(c["ranges"][r], ckey + ".ranges[" + std::to_string(r) + "]",
+                            cidr.error().message);
+          }
+          crawler.ranges.push_back(cidr.value());
+        }
+        config.classifier.crawlers.push_back(std::move(crawler));
+      }
+    }
+    if (const YAML::Node f = n["fingerprints"]) {
+      const std::string fkey = key + ".fingerprints";
+      if (auto st = check_keys(f, fkey, {"allow", "deny"}); !st) return st.error();
+      if (auto st = list_key(f["allow"], fkey + ".allow", config.classifier.allow_fingerprints);
+          !st)
+        return st.error();
+      if (auto st = list_key(f["deny"], fkey + ".deny", config.classifier.deny_fingerprints); !st)
+        return st.error();
+    }
+    auto number = [&](const YAML::Node& node, const std::string& k, double lo, double hi,
+                      double& out) -> Status {
+      if (!node) return Ok{};
+      auto text = scalar(node, k);
+      if (!text) return text.error();
+      char* end = nullptr;
+      double v = std::strtod(text.value().c_str(), &end);
+      if (text.value().empty() || *end != '\0' || !(v >= lo && v <= hi)) {
+        std::ostringstream msg;
+        msg << "expected a number from " << lo << " to " << hi;
+        return error_at(node, k, msg.str());
+      }
+      out = v;
+      return Ok{};
+    };
+    double automation = config.classifier.automation_score;
+    if (auto st = number(n["automation_score"], key + ".automation_score", 1, 100, automation); !st)
+      return st.error();
+    config.classifier.automation_score = static_cast<int>(automation);
+    if (const YAML::Node r = n["reputation"]) {
+      const std::string rkey = key + ".reputation";
+      if (auto st = check_keys(r, rkey, {"max_request_rate", "max_error_ratio", "min_requests"});
+          !st)
+        return st.error();
+      auto& c = config.classifier;
+      if (auto st =
+              number(r["max_request_rate"], rkey + ".max_request_rate", 0, 1e9, c.max_request_rate);
+          !st)
+        return st.error();
+      if (auto st =
+              number(r["max_error_ratio"], rkey + ".max_error_ratio", 0.01, 1, c.max_error_ratio);
+          !st)
+        return st.error();
+      if (auto st = number(r["min_requests"], rkey + ".min_requests", 1, 1e9, c.min_requests); !st)
+        return st.error();
+    }
+    if (const YAML::Node ch = n["challenge"]) {
+      const std::string ckey = key + ".challenge";
+      if (auto st = check_keys(ch, ckey,
+                               {"secrets", "secret_file", "difficulty", "ttl", "cookie", "status"});
+          !st)
+        return st.error();
+      bots::ChallengeConfig cc;
+      if (auto st = list_key(ch["secrets"], ckey + ".secrets", cc.secrets); !st) return st.error();
+      if (ch["secret_file"]) {
+        auto file = scalar(ch["secret_file"], ckey + ".secret_file");
+        if (!file) return file.error();
+        std::ifstream in(resolve_path(file.value()));
+        std::string line;
+        if (!in) return error_at(ch["secret_file"], ckey + ".secret_file", "cannot read the file");
+        // One secret per line, the signing one first.
+        while (std::getline(in, line)) {
+          while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+          if (!line.empty()) cc.secrets.push_back(line);
+        }
+      }
+      for (const std::string& secret : cc.secrets) {
+        if (secret.size() < 16) {
+          return error_at(ch, ckey + ".secrets", "every secret needs at least 16 characters");
+        }
+      }
+      double difficulty = cc.difficulty;
+      if (auto st = number(ch["difficulty"], ckey + ".difficulty", 1, 32, difficulty); !st)
+        return st.error();
+      cc.difficulty = static_cast<unsigned>(difficulty);
+      if (ch["ttl"]) {
+        auto text = scalar(ch["ttl"], ckey + ".ttl");
+        if (!text) return text.error();
+        auto d = parse_duration(text.value());
+        if (!d || d.value() < std::chrono::seconds(10) || d.value() > std::chrono::hours(24 * 30)) {
+          return error_at(ch["ttl"], ckey + ".ttl", "expected a duration from 10s to 30 days");
+        }
+        cc.ttl_s = static_cast<std::uint32_t>(
+            std::chrono::duration_cast<std::chrono::seconds>(d.value()).count());
+      }
+      if (ch["cookie"]) {
+        auto v = scalar(ch["cookie"], ckey + ".cookie");
+        if (!v) return v.error();
+        bool token = !v.value().empty();
+        for (char c : v.value())
+          token &= std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+        if (!token)
+          return error_at(ch["cookie"], ckey + ".cookie",
+                          "expected a cookie name (letters, digits, _ and -)");
+        cc.cookie = v.value();
+      }
+      double status = config.challenge_status;
+      if (auto st = number(ch["status"], ckey + ".status", 200, 403, status); !st)
+        return st.error();
+      config.challenge_status = static_cast<std::uint16_t>(status);
+      if (config.challenge_status != 200 && config.challenge_status != 401 &&
+          config.challenge_status != 403) {
+        return error_at(ch["status"], ckey + ".status", "expected 200, 401 or 403");
+      }
+      challenge = std::move(cc);
+    }
+  }
+  bool challenges = false;
+  for (auto a : config.actions) challenges |= a == bots::BotAction::kChallenge;
+  if (challenges) {
+    if (!challenge) challenge.emplace();
+    if (challenge->secrets.empty()) {
+      // No secret configured: one for this process, so passes end with it and are not shared
+      // between replicas (docs/bots.md says to configure one for that).
+      unsigned char random[32];
+      if (RAND_bytes(random, sizeof random) != 1)
+        return Error{"no randomness for a challenge secret", source_, 0, key};
+      std::string secret;
+      for (unsigned char b : random) {
+        static constexpr char kHex[] = "0123456789abcdef";
+        secret += kHex[b >> 4];
+        secret += kHex[b & 0xf];
+      }
+      static const std::string process_secret = secret;
+      challenge->secrets.push_back(process_secret);
+    }
+    config.challenge = std::move(challenge);
+  }
+  if (!crs_dir.empty()) {
+    auto& c = config.classifier;
+    for (auto [file, out] : {std::pair{"scanners-user-agents.data", &c.scanner_agents},
+                             {"crawlers-user-agents.data", &c.crawler_agents},
+                             {"scripting-user-agents.data", &c.library_agents}}) {
+      auto phrases = phrase_file(crs_dir, file);
+      if (!phrases)
+        return Error{phrases.error().message, source_, 0, key + ".user_agents.crs_data"};
+      out->insert(out->end(), phrases.value().begin(), phrases.value().end());
+    }
+  }
+  if (!reputation_) reputation_ = shared_reputation(reputation_capacity_, reputation_window_s_);
+  config.reputation = reputation_;
+  return std::unique_ptr<Stage>(std::make_unique<bots::BotStage>(std::move(config)));
 }
 
 // A path in the config is relative to the config file's folder.
@@ -985,10 +1275,10 @@ Result<std::shared_ptr<const Snapshot>> Loader::load(std::string_view yaml) {
     return Error{e.msg, source_, e.mark.line >= 0 ? e.mark.line + 1 : 0, ""};
   }
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
-  if (auto st =
-          check_keys(root, "",
-                     {"workers", "listen", "demo_upstream", "admin", "logging", "trusted_proxies",
-                      "limits", "http2", "timeouts", "upstreams", "routes", "policies"});
+  if (auto st = check_keys(
+          root, "",
+          {"workers", "listen", "demo_upstream", "admin", "logging", "trusted_proxies", "limits",
+           "http2", "timeouts", "upstreams", "routes", "policies", "bot_reputation"});
       !st) {
     return st.error();
   }
@@ -1066,7 +1356,7 @@ Result<std::shared_ptr<const Snapshot>> Loader::load(std::string_view yaml) {
     auto list = string_list(root["trusted_proxies"], "trusted_proxies");
     if (!list) return list.error();
     for (std::size_t i = 0; i < list->size(); ++i) {
-      auto cidr = parse_cidr((*list)[i]);
+      auto cidr = Cidr::parse((*list)[i]);
       if (!cidr) {
         return error_at(root["trusted_proxies"][i], "trusted_proxies[" + std::to_string(i) + "]",
                         cidr.error().message);
@@ -1082,6 +1372,9 @@ Result<std::shared_ptr<const Snapshot>> Loader::load(std::string_view yaml) {
   }
   if (root["timeouts"]) {
     if (auto st = compile_timeouts(root["timeouts"], snap->timeouts); !st) return st.error();
+  }
+  if (root["bot_reputation"]) {
+    if (auto st = compile_bot_reputation(root["bot_reputation"]); !st) return st.error();
   }
   if (auto st = compile_policies(root["policies"]); !st) return st.error();
   snap->waf_warnings = waf_warnings_;

@@ -28,6 +28,7 @@ struct Overrides {
   std::vector<std::string> rules;  // --rules: every policy runs the WAF with these rule files
   int paranoia = 0;                // --paranoia: 1..4 for every WAF stage; 0 = keep
   std::string openapi;             // --openapi: the default policy validates against this API
+  std::string bots;                // --bots: "" (keep), "on" or "off" (docs/bots.md)
 };
 
 // Parses and compiles `yaml`; `source` names it in errors. Errors carry the file, line and key.

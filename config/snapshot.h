@@ -17,6 +17,7 @@
 #include "config/tls.h"
 #include "core/clock.h"
 #include "core/host_pattern.h"
+#include "core/ip.h"
 #include "core/pipeline.h"
 
 namespace portcullis::config {
@@ -27,18 +28,6 @@ struct SocketAddress {
   std::uint16_t port = 0;
   std::string to_string() const;  // "1.2.3.4:80", "[::1]:80"
 };
-
-// An IPv4 or IPv6 network. IPv4 is kept as an IPv4-mapped IPv6 address, so one compare serves
-// both families.
-struct Cidr {
-  std::array<std::uint8_t, 16> network{};
-  int prefix_bits = 128;
-  // `addr` is a 16-byte IPv6 or IPv4-mapped address.
-  bool contains(const std::array<std::uint8_t, 16>& addr) const noexcept;
-};
-
-// Textual IP → 16-byte (IPv4-mapped for IPv4) form; nullopt if not an address.
-std::optional<std::array<std::uint8_t, 16>> parse_ip(std::string_view text);
 
 // A data-plane listener: plain (HTTP/1.1) or TLS.
 struct Listener {

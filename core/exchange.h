@@ -60,6 +60,7 @@ class Exchange {
   // TLS client fingerprints of the connection (JA3 string and MD5, JA4 and its raw form),
   // computed from its ClientHello; empty without TLS or when the ClientHello did not parse.
   std::string_view ja3, ja3_hash, ja4, ja4_r;
+  bool tls_grease = false;  // the ClientHello carried GREASE values (RFC 8701), as browsers do
   // The HTTP/2 fingerprint of the connection (bots/h2_fingerprint.h); empty over HTTP/1.x.
   std::string_view h2_fingerprint;
   std::uint16_t client_port = 0;
@@ -86,13 +87,22 @@ class Exchange {
   std::string_view route_id;
   std::string_view policy_id;
   int anomaly_score = 0;
-  int bot_score = 0;
-  std::string_view bot_class;
+  int bot_score = 0;                    // 0..100 (bots/classifier.h)
+  std::string_view bot_class;           // "human", "verified_bot", "automation", "malicious"
+  std::string_view bot_signals;         // the classifier's signals, comma-separated
+  std::string_view header_fingerprint;  // bots/header_fingerprint.h
   std::string_view limiter_key;
   // A verdict that detect mode let through; the session logs it. Empty action kContinue if none.
   Verdict detected;
   // Rules that matched (logged with the request's security event even when nothing blocked).
   std::span<const Finding> findings;
+  // Header fields a stage adds to the request sent upstream (the bots stage's fingerprints).
+  // The session drops the client's own fields of these names first; a field with an empty
+  // value is only dropped.
+  std::span<const HeaderField> upstream_headers;
+
+  // The status the client was sent (0: none), set before Stage::on_complete runs.
+  std::uint16_t sent_status = 0;
 
   // Time each stage took (both hooks added up), in the order the pipeline ran them.
   static constexpr std::size_t kMaxTimedStages = 8;

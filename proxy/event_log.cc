@@ -273,6 +273,7 @@ std::string format_event(const Exchange& ex, const Verdict& verdict, bool detect
   field(out, "anomaly_score", ex.anomaly_score);
   field(out, "bot_score", ex.bot_score);
   field(out, "bot_class", ex.bot_class);
+  field(out, "bot_signals", ex.bot_signals);
   field(out, "limiter_key", ex.limiter_key);
   out += ",\"fingerprints\":{";
   bool first_fingerprint = true;
@@ -280,7 +281,8 @@ std::string format_event(const Exchange& ex, const Verdict& verdict, bool detect
                             {"ja4_r", ex.ja4_r},
                             {"ja3", ex.ja3},
                             {"ja3_hash", ex.ja3_hash},
-                            {"h2", ex.h2_fingerprint}}) {
+                            {"h2", ex.h2_fingerprint},
+                            {"headers", ex.header_fingerprint}}) {
     if (value.empty()) continue;
     if (!first_fingerprint) out += ',';
     first_fingerprint = false;

@@ -1,6 +1,7 @@
 // The X-Forwarded-* headers a request arrived with, kept only from trusted peers.
 #pragma once
 
+#include <span>
 #include <string_view>
 
 #include "core/exchange.h"
@@ -29,5 +30,15 @@ struct Forwarded {
     return true;
   }
 };
+
+// Whether `name` is the name of a field a stage adds to the upstream request
+// (Exchange::upstream_headers): the client's own field of that name is not forwarded, so a
+// client cannot pass off its own fingerprint headers as the proxy's.
+inline bool added_by_stage(std::string_view name, std::span<const HeaderField> added) noexcept {
+  for (const HeaderField& f : added) {
+    if (iequals(name, f.name)) return true;
+  }
+  return false;
+}
 
 }  // namespace portcullis::proxy

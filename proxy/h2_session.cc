@@ -602,6 +602,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
         ex.ja3_hash = fp->ja3_hash;
         ex.ja4 = fp->ja4;
         ex.ja4_r = fp->ja4_r;
+        ex.tls_grease = fp->grease;
       }
     }
     ex.client_ip = client_ip_;
@@ -712,7 +713,8 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     Forwarded fwd;
     for (const HeaderField& f : st.fields) {
       if (f.name == "host" || f.name == "cookie" || f.name == "te" || f.name == "x-request-id" ||
-          http1::is_hop_by_hop(f.name, st.fields) || fwd.take(f.name, f.value, trusted)) {
+          http1::is_hop_by_hop(f.name, st.fields) || fwd.take(f.name, f.value, trusted) ||
+          added_by_stage(f.name, ex.upstream_headers)) {
         continue;
       }
       if (f.name == "content-length" && !has_cl) continue;
@@ -735,6 +737,9 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     std::string_view fwd_host = !fwd.host.empty() ? fwd.host : st.authority;
     if (!fwd_host.empty()) head.append("x-forwarded-host: ").append(fwd_host).append("\r\n");
     head.append("x-request-id: ").append(ex.request_id).append("\r\n");
+    for (const HeaderField& f : ex.upstream_headers) {
+      if (!f.value.empty()) head.append(f.name).append(": ").append(f.value).append("\r\n");
+    }
     if (chunked) {
       head += "transfer-encoding: chunked\r\n";
     } else if (!has_cl && body_known && !st.request_body.empty()) {
@@ -1031,7 +1036,8 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     std::vector<H2Header> headers = {
         {":method", st.method}, {":scheme", "http"}, {":authority", authority}, {":path", st.path}};
     for (const HeaderField& f : st.fields) {
-      if (f.name == "host" || f.name == "x-request-id" || fwd.take(f.name, f.value, trusted)) {
+      if (f.name == "host" || f.name == "x-request-id" || fwd.take(f.name, f.value, trusted) ||
+          added_by_stage(f.name, ex.upstream_headers)) {
         continue;
       }
       headers.push_back({f.name, f.value});
@@ -1045,6 +1051,9 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
       headers.push_back({"x-forwarded-host", !fwd.host.empty() ? fwd.host : st.authority});
     }
     headers.push_back({"x-request-id", ex.request_id});
+    for (const HeaderField& f : ex.upstream_headers) {
+      if (!f.value.empty()) headers.push_back({f.name, f.value});
+    }
 
     auto up = std::make_shared<H2UpstreamStream>();
     up->wake = &st.wake;

@@ -302,6 +302,7 @@ class Http1Session final : public SessionLink,
         ex.ja3_hash = fp->ja3_hash;
         ex.ja4 = fp->ja4;
         ex.ja4_r = fp->ja4_r;
+        ex.tls_grease = fp->grease;
       }
     }
     ex.client_ip = client_ip_;
@@ -494,6 +495,7 @@ class Http1Session final : public SessionLink,
         }
         continue;
       }
+      if (added_by_stage(f.name, ex.upstream_headers)) continue;
       switch (f.name.size()) {
         case 4:
           if (iequals(f.name, "host")) continue;
@@ -555,6 +557,9 @@ class Http1Session final : public SessionLink,
       append_header(out_, "x-forwarded-host", req.authority);
     }
     append_header(out_, "x-request-id", ex.request_id);
+    for (const HeaderField& f : ex.upstream_headers) {
+      if (!f.value.empty()) append_header(out_, f.name, f.value);
+    }
     if (req.body == BodyKind::kChunked) out_ += "transfer-encoding: chunked\r\n";
     if (req.upgrade) out_ += "connection: upgrade\r\n";
     out_ += "\r\n";
@@ -580,7 +585,7 @@ class Http1Session final : public SessionLink,
     for (const HeaderField& f : req.headers) {
       if (http1::is_hop_by_hop(f.name, req.headers) || iequals(f.name, "host") ||
           iequals(f.name, "expect") || iequals(f.name, "x-request-id") ||
-          fwd.take(f.name, f.value, trusted)) {
+          fwd.take(f.name, f.value, trusted) || added_by_stage(f.name, ex.upstream_headers)) {
         continue;
       }
       kept.push_back({names.size(), f.value});
@@ -607,6 +612,9 @@ class Http1Session final : public SessionLink,
       headers.push_back({"x-forwarded-host", !fwd.host.empty() ? fwd.host : req.authority});
     }
     headers.push_back({"x-request-id", ex.request_id});
+    for (const HeaderField& f : ex.upstream_headers) {
+      if (!f.value.empty()) headers.push_back({f.name, f.value});
+    }
     // A client that accepts trailers (gRPC-Web, or curl --raw) gets them in chunked coding; tell
     // the upstream so too, as gRPC servers require.
     bool wants_trailers = false;

@@ -38,6 +38,8 @@ Options:
       --paranoia N        CRS paranoia level 1..4 for the WAF
       --openapi FILE      validate requests of the default policy against this OpenAPI 3.0/3.1
                           document (unknown paths 404, strict additionalProperties)
+      --bots on|off       on: the default policy classifies bots and forwards fingerprints
+                          (the default with --tls-cert); off: no policy runs the bots stage
       --admin ADDR        admin listener HOST:PORT (default 127.0.0.1:9901), or off
       --events FILE       security event log: a file, - for standard output (default), off
       --access-log FILE   access log (JSON lines): a file, - for standard output, off (default)
@@ -101,6 +103,10 @@ int main(int argc, char** argv) {
     } else if (arg == "--rules") {
       if (!value(v)) return usage_error("--rules needs a file or a glob");
       overrides.rules.push_back(v);
+    } else if (arg == "--bots") {
+      if (!value(overrides.bots) || (overrides.bots != "on" && overrides.bots != "off")) {
+        return usage_error("--bots needs 'on' or 'off'");
+      }
     } else if (arg == "--openapi") {
       if (!value(overrides.openapi)) return usage_error("--openapi needs a file");
     } else if (arg == "--paranoia") {

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <functional>
 
+#include "bots/classifier.h"
+
 namespace portcullis::proxy {
 
 void Histogram::observe(Duration d) noexcept {
@@ -100,6 +102,19 @@ std::vector<WorkerMetrics::RuleCount> WorkerMetrics::rules() const {
 void WorkerMetrics::stages(const Exchange& ex) noexcept {
   for (std::uint8_t i = 0; i < ex.stages_timed; ++i) {
     stage_time_[stage_index(ex.stage_names[i])].observe(Duration(ex.stage_ns[i]));
+  }
+  if (ex.bot_class.empty()) return;
+  for (std::size_t c = 0; c < kBotClasses; ++c) {
+    if (bots::to_string(static_cast<bots::BotClass>(c)) == ex.bot_class) bot_classes_[c].add();
+  }
+  std::string_view rest = ex.bot_signals;
+  while (!rest.empty()) {
+    std::size_t comma = rest.find(',');
+    std::string_view name = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    for (std::size_t i = 0; i < static_cast<std::size_t>(bots::Signal::kCount); ++i) {
+      if (bots::signal_info(static_cast<bots::Signal>(i)).name == name) bot_signals_[i].add();
+    }
   }
 }
 
@@ -227,6 +242,23 @@ std::string render_metrics(const std::vector<const WorkerMetrics*>& workers,
     }
     if (any)
       w.histogram("portcullis_stage_duration_seconds", label("stage", kStageNames[s]), parts);
+  }
+
+  w.header("portcullis_bot_requests_total", "counter",
+           "Requests the bots stage classified, by class.");
+  for (std::size_t c = 0; c < WorkerMetrics::kBotClasses; ++c) {
+    std::uint64_t n = 0;
+    for (const WorkerMetrics* m : workers) n += m->bot_class(c).value();
+    w.sample("portcullis_bot_requests_total",
+             label("class", bots::to_string(static_cast<bots::BotClass>(c))), n);
+  }
+  w.header("portcullis_bot_signals_total", "counter",
+           "Bot classifier signals that fired, by signal (docs/bots.md).");
+  for (std::size_t i = 0; i < static_cast<std::size_t>(bots::Signal::kCount); ++i) {
+    std::uint64_t n = 0;
+    for (const WorkerMetrics* m : workers) n += m->bot_signal(i).value();
+    w.sample("portcullis_bot_signals_total",
+             label("signal", bots::signal_info(static_cast<bots::Signal>(i)).name), n);
   }
 
   w.header("portcullis_blocks_total", "counter",

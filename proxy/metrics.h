@@ -108,8 +108,13 @@ class WorkerMetrics {
   PerUpstream& upstream(std::uint16_t slot) noexcept { return upstreams_[slot]; }
 
   Histogram& stage_time(std::size_t stage) noexcept { return stage_time_[stage]; }
-  // Times the stages that an exchange ran (Exchange::stage_ns).
+  // Times the stages that an exchange ran (Exchange::stage_ns), and counts its bot class and
+  // signals when the bots stage ran.
   void stages(const Exchange& ex) noexcept;
+  static constexpr std::size_t kBotClasses = 4;
+  static constexpr std::size_t kBotSignals = 16;
+  const Counter& bot_class(std::size_t c) const noexcept { return bot_classes_[c]; }
+  const Counter& bot_signal(std::size_t s) const noexcept { return bot_signals_[s]; }
 
   // Read side.
   std::uint64_t requests(std::size_t listener, std::size_t route, std::size_t protocol,
@@ -138,6 +143,8 @@ class WorkerMetrics {
   std::array<Histogram, kProtocols> request_time_;
   std::array<Histogram, kStageNames.size()> stage_time_;
   std::array<Counter, kListeners> accepted_;
+  std::array<Counter, kBotClasses> bot_classes_;
+  std::array<Counter, kBotSignals> bot_signals_;
   std::array<PerUpstream, kUpstreams> upstreams_;
 
   // Blocks by (stage, rule): an open-addressing table the worker fills without a lock. A slot's

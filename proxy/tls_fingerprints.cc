@@ -44,6 +44,8 @@ void on_message(int write_p, int /*version*/, int content_type, const void* buf,
   fp->ja3_hash = std::move(ja3.md5);
   fp->ja4 = std::move(ja4.fingerprint);
   fp->ja4_r = std::move(ja4.raw);
+  for (std::uint16_t suite : hello.cipher_suites) fp->grease |= bots::is_grease(suite);
+  for (const bots::Extension& e : hello.extensions) fp->grease |= bots::is_grease(e.type);
   if (SSL_set_ex_data(ssl, index, fp) != 1) delete fp;
 }
 

@@ -14,6 +14,7 @@ struct TlsFingerprints {
   std::string ja3_hash;  // its MD5, 32 hex digits
   std::string ja4;       // "t13d1516h2_8daaf6152771_e5627efa2ab1"
   std::string ja4_r;     // the raw form
+  bool grease = false;   // a GREASE cipher suite or extension (RFC 8701) was offered
 };
 
 // Makes `ssl` (a server connection, before its handshake) compute its fingerprints from the

@@ -156,6 +156,7 @@ void Worker::security_event(const Exchange& ex, const Verdict& verdict, bool det
 }
 
 void Worker::finish_request(const RequestRecord& r) {
+  if (r.ex != nullptr) r.ex->sent_status = static_cast<std::uint16_t>(r.status);
   if (r.pipeline != nullptr && r.ex != nullptr) r.pipeline->on_complete(*r.ex);
   Verdict detected = r.ex ? r.ex->detected : Verdict::pass();
   // An enforced verdict was logged when it was enforced. What detect mode let through, and

@@ -1,5 +1,6 @@
 // The request path does not allocate per header: a warmed-up benign GET goes through the
-// parser, the route match and every stage's header hook without touching the heap. A counting
+// parser, the route match and every stage's header hook (bots included: its fingerprint, class,
+// signals and forwarded headers live in the arena) without touching the heap. A counting
 // global operator new proves it.
 #include <gtest/gtest.h>
 
@@ -37,6 +38,7 @@ constexpr std::string_view kConfig = R"(upstreams: [{name: app, endpoints: [127.
 policies:
   - name: api
     access: {methods: [GET, HEAD, POST], hosts: [api.example.com, "*.example.org"]}
+    bots: {actions: {human: tag, automation: tag}}
 routes:
   - {host: api.example.com, path_prefix: /v1/, upstream: app, policy: api}
 )";
@@ -69,6 +71,8 @@ TEST(ZeroAllocationTest, BenignGetThroughParserRouteAndStages) {
     Verdict v = route->pipeline->on_headers(ex);
     EXPECT_TRUE(v.is_continue());
     EXPECT_EQ(ex.header("accept"), "application/json");
+    EXPECT_FALSE(ex.bot_class.empty()) << "the bots stage ran";
+    EXPECT_EQ(ex.upstream_headers.size(), 5u);
   };
 
   run_once();  // warm-up

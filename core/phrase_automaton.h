@@ -1,6 +1,6 @@
 // An Aho-Corasick automaton over ASCII-case-folded bytes: finds, in one pass, the first place
-// where any of a set of phrases ends. Used by @pm and @pmFromFile, and by the WAF's regex
-// prefilter for its literal atoms. Internal to waf/operators.
+// where any of a set of phrases ends. Used by the WAF (@pm, @pmFromFile and the literal atoms
+// of its regex prefilter) and by the bots stage (its User-Agent lists).
 #pragma once
 
 #include <array>
@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace portcullis::waf::operators {
+namespace portcullis {
 
 // Built once from the phrases, then immutable: find() is safe for concurrent use by multiple
 // threads and allocates nothing.
@@ -103,4 +103,4 @@ class PhraseAutomaton {
   std::vector<Edge> edges_;
 };
 
-}  // namespace portcullis::waf::operators
+}  // namespace portcullis

@@ -1,4 +1,4 @@
-#include "waf/operators/phrase_automaton.h"
+#include "core/phrase_automaton.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace portcullis::waf::operators {
+namespace portcullis {
 namespace {
 
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
@@ -122,4 +122,4 @@ TEST(PhraseAutomatonTest, MemoryIsLinearInThePhrases) {
 }
 
 }  // namespace
-}  // namespace portcullis::waf::operators
+}  // namespace portcullis

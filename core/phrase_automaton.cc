@@ -1,11 +1,16 @@
-#include "waf/operators/phrase_automaton.h"
+#include "core/phrase_automaton.h"
 
 #include <algorithm>
 #include <map>
 
-#include "waf/operators/argument.h"
+namespace portcullis {
+namespace {
 
-namespace portcullis::waf::operators {
+constexpr char to_lower_ascii(char c) noexcept {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+}
+
+}  // namespace
 
 PhraseAutomaton::PhraseAutomaton(const std::vector<std::string>& phrases, bool keep_text) {
   // The trie is first built with maps (easy to grow), then numbered breadth-first and flattened
@@ -133,4 +138,4 @@ const std::string* PhraseAutomaton::find(std::string_view text) const noexcept {
   return nullptr;
 }
 
-}  // namespace portcullis::waf::operators
+}  // namespace portcullis
