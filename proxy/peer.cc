@@ -5,10 +5,14 @@
 namespace portcullis::proxy {
 
 Peer Peer::of(const tcp::socket& socket) {
-  Peer p;
   boost::system::error_code ec;
   tcp::endpoint endpoint = socket.remote_endpoint(ec);
-  if (ec) return p;
+  if (ec) return Peer();
+  return of(endpoint);
+}
+
+Peer Peer::of(const tcp::endpoint& endpoint) {
+  Peer p;
   p.port = endpoint.port();
   asio::ip::address addr = endpoint.address();
   if (addr.is_v6() && addr.to_v6().is_v4_mapped()) {

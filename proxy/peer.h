@@ -16,6 +16,7 @@ struct Peer {
 
   // The peer of `socket`; empty fields when the socket has none (already reset).
   static Peer of(const tcp::socket& socket);
+  static Peer of(const tcp::endpoint& endpoint);
 };
 
 }  // namespace portcullis::proxy

@@ -16,6 +16,9 @@ awaitable<void> handshake(Worker& worker, std::uint16_t listener, tcp::socket so
   SSL_CTX* native = tls->default_context();
   SSL_CTX_up_ref(native);
   asio::ssl::context context(native);  // owns the reference taken just above
+  // The client's address is taken now: a client that resets the connection takes it along.
+  boost::system::error_code peer_error;
+  const tcp::endpoint client = socket.remote_endpoint(peer_error);
   TlsStream stream(std::move(socket), context);
   watch_client_hello(stream.native_handle());
 
@@ -32,6 +35,9 @@ awaitable<void> handshake(Worker& worker, std::uint16_t listener, tcp::socket so
   timer.cancel();
   if (ec || timed_out) {
     worker.metrics().tls_handshake_failures.add();
+    if (const TlsFingerprints* fp = tls_fingerprints(stream.native_handle())) {
+      worker.handshake_failure(client, *fp, timed_out ? "timed out" : ec.message());
+    }
     boost::system::error_code ignored;
     stream.next_layer().close(ignored);
     co_return;

@@ -8,6 +8,8 @@
 
 #include "proxy/event_log.h"
 #include "proxy/h2_upstream.h"
+#include "proxy/peer.h"
+#include "proxy/tls_fingerprints.h"
 
 namespace portcullis::proxy {
 
@@ -153,6 +155,27 @@ void Worker::security_event(const Exchange& ex, const Verdict& verdict, bool det
                             std::uint16_t status) {
   metrics_->block(verdict.stage, verdict.rule, detected);
   log_.events(static_cast<std::size_t>(index_)).push(format_event(ex, verdict, detected, status));
+}
+
+void Worker::handshake_failure(const tcp::endpoint& client, const TlsFingerprints& fp,
+                               std::string_view why) {
+  Peer peer = Peer::of(client);
+  Exchange ex;
+  ex.tls = true;
+  ex.client_ip = peer.ip;
+  ex.client_port = peer.port;
+  char id[16];
+  next_request_id(id);
+  ex.request_id = std::string_view(id, sizeof id);
+  ex.ja3 = fp.ja3;
+  ex.ja3_hash = fp.ja3_hash;
+  ex.ja4 = fp.ja4;
+  ex.ja4_r = fp.ja4_r;
+  ex.tls_grease = fp.grease;
+  std::string message = "TLS handshake failed: " + std::string(why);
+  const Finding finding{.stage = "tls", .rule = "handshake_failed", .message = message};
+  ex.findings = std::span<const Finding>(&finding, 1);
+  log_.events(static_cast<std::size_t>(index_)).push(format_event(ex, Verdict::pass(), false, 0));
 }
 
 void Worker::finish_request(const RequestRecord& r) {

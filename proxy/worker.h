@@ -32,6 +32,7 @@ class SessionLink {
 
 class H2UpstreamPool;
 class EventLog;
+struct TlsFingerprints;
 class Worker;
 
 // One request as the metrics and the access log see it; recorded when it goes out of scope.
@@ -107,6 +108,11 @@ class Worker {
   // its security event. Worker thread only.
   void security_event(const Exchange& ex, const Verdict& verdict, bool detected,
                       std::uint16_t status);
+  // A TLS handshake failed after the client's ClientHello was fingerprinted: queues an event
+  // (stage "tls", rule "handshake_failed") with the client and its fingerprints, so that
+  // clients that probe or abort handshakes are seen. Worker thread only.
+  void handshake_failure(const tcp::endpoint& client, const TlsFingerprints& fingerprints,
+                         std::string_view why);
   // Records a finished request (RequestRecord's destructor). Worker thread only.
   void finish_request(const RequestRecord& record);
 

@@ -70,7 +70,7 @@ Prefilter::Prefilter(const std::vector<Member>& members)
       if (slots.empty() || slots.back() != i) slots.push_back(static_cast<std::uint32_t>(i));
     }
   }
-  automaton_ = std::make_unique<operators::PhraseAutomaton>(texts, /*keep_text=*/false);
+  automaton_ = std::make_unique<PhraseAutomaton>(texts, /*keep_text=*/false);
   phrase_first_.push_back(0);
   for (const auto& slots : slots_of) {
     phrase_slots_.insert(phrase_slots_.end(), slots.begin(), slots.end());

@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "waf/operators/phrase_automaton.h"
+#include "core/phrase_automaton.h"
 
 namespace portcullis::waf {
 
@@ -74,7 +74,7 @@ class Prefilter {
   // atoms_ and then the phrases (lower case), one pass for both: automaton index i < atoms_.size()
   // is the filter's atom i; the phrase slots of index i are
   // phrase_slots_[phrase_first_[i] .. phrase_first_[i + 1]).
-  std::unique_ptr<operators::PhraseAutomaton> automaton_;
+  std::unique_ptr<PhraseAutomaton> automaton_;
   std::vector<std::uint32_t> phrase_first_;
   std::vector<std::uint32_t> phrase_slots_;
   std::vector<int> slot_of_id_;            // the filter's regex id → slot

@@ -17,7 +17,7 @@
 #include "waf/engine/macro.h"
 #include "waf/engine/prefilter.h"
 #include "waf/operators/operator.h"
-#include "waf/operators/phrase_automaton.h"
+#include "core/phrase_automaton.h"
 #include "waf/transformations/transformation.h"
 #include "waf/variables/variables.h"
 

@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "waf/operators/operator.h"
-#include "waf/operators/phrase_automaton.h"
+#include "core/phrase_automaton.h"
 
 namespace portcullis::waf::operators {
 

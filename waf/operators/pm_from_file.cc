@@ -11,7 +11,7 @@
 
 #include "waf/operators/all.h"
 #include "waf/operators/argument.h"
-#include "waf/operators/phrase_automaton.h"
+#include "core/phrase_automaton.h"
 #include "waf/operators/phrase_match.h"
 
 namespace portcullis::waf::operators {
