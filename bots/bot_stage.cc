@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "bots/header_fingerprint.h"
+#include "bots/word_hash.h"
 #include "core/clock.h"
 
 namespace portcullis::bots {
@@ -21,10 +22,9 @@ std::uint32_t monotonic_seconds() {
 
 // The reputation key of a client stack: its TLS, HTTP/2 and header fingerprints together.
 std::uint64_t reputation_key(const Exchange& ex) noexcept {
-  std::uint64_t h = 0xcbf29ce484222325ull;
+  std::uint64_t h = kWordHashSeed;
   for (std::string_view part : {ex.ja4, ex.h2_fingerprint, ex.header_fingerprint}) {
-    for (char c : part) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
-    h = (h ^ '|') * 0x100000001b3ull;
+    h = hash_words(h, part);
   }
   return h == 0 ? 1 : h;
 }

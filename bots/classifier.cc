@@ -23,8 +23,8 @@ constexpr std::array<SignalInfo, static_cast<std::size_t>(Signal::kCount)> kSign
     {"allowed_fingerprint", 0, false},
 }};
 
-const std::vector<std::string> kHeadless = {"headlesschrome", "phantomjs", "puppeteer",
-                                            "playwright",     "selenium",  "slimerjs"};
+const std::vector<std::string> kHeadlessAgents = {"headlesschrome", "phantomjs", "puppeteer",
+                                                  "playwright",     "selenium",  "slimerjs"};
 
 enum class Browser : std::uint8_t { kNone, kChromium, kFirefox, kSafari };
 
@@ -72,11 +72,13 @@ bool tls_matches(Browser browser, std::string_view ja4, bool grease) noexcept {
   return true;
 }
 
-std::vector<std::string> with_builtin(std::vector<std::string> list,
-                                      const std::vector<std::string>& builtin) {
-  list.insert(list.end(), builtin.begin(), builtin.end());
-  return list;
-}
+enum AgentKind : std::uint8_t {
+  kScanner = 1 << 0,
+  kCrawler = 1 << 1,
+  kLibrary = 1 << 2,
+  kHeadless = 1 << 3,
+  kVerified = 1 << 4,
+};
 
 std::vector<std::string> sorted(std::vector<std::string> list) {
   std::sort(list.begin(), list.end());
@@ -84,22 +86,40 @@ std::vector<std::string> sorted(std::vector<std::string> list) {
   return list;
 }
 
-std::vector<std::string> crawler_phrases(const std::vector<VerifiedCrawler>& crawlers,
-                                         std::vector<std::size_t>& owner) {
-  // The automaton numbers distinct phrases (ignoring case): a phrase two crawlers share belongs
-  // to the first.
+// The distinct phrases (ASCII case folded, as the automaton numbers them) of every User-Agent
+// list, with the lists each belongs to and the verified crawler it names. A phrase two crawlers
+// share belongs to the first.
+std::vector<std::string> agent_phrases(const ClassifierConfig& c, std::vector<std::uint8_t>& kinds,
+                                       std::vector<std::int32_t>& owner) {
   std::vector<std::string> phrases;
   std::vector<std::string> folded;
-  for (std::size_t i = 0; i < crawlers.size(); ++i) {
-    for (const std::string& p : crawlers[i].user_agents) {
-      std::string f = p;
-      for (char& ch : f) ch = (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch + 32) : ch;
-      if (p.empty() || std::find(folded.begin(), folded.end(), f) != folded.end()) continue;
-      folded.push_back(std::move(f));
-      phrases.push_back(p);
-      owner.push_back(i);
+  auto add = [&](const std::string& p, std::uint8_t kind, std::int32_t crawler) {
+    if (p.empty()) return;
+    std::string f = p;
+    for (char& ch : f) ch = (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch + 32) : ch;
+    auto it = std::find(folded.begin(), folded.end(), f);
+    if (it != folded.end()) {
+      const auto i = static_cast<std::size_t>(it - folded.begin());
+      kinds[i] |= kind;
+      if (owner[i] < 0) owner[i] = crawler;
+      return;
+    }
+    folded.push_back(std::move(f));
+    phrases.push_back(p);
+    kinds.push_back(kind);
+    owner.push_back(crawler);
+  };
+  for (std::size_t i = 0; i < c.crawlers.size(); ++i) {
+    for (const std::string& p : c.crawlers[i].user_agents) {
+      add(p, kVerified, static_cast<std::int32_t>(i));
     }
   }
+  for (const std::string& p : c.scanner_agents) add(p, kScanner, -1);
+  for (const std::string& p : c.crawler_agents) add(p, kCrawler, -1);
+  for (const std::string& p : kBuiltinCrawlers) add(p, kCrawler, -1);
+  for (const std::string& p : c.library_agents) add(p, kLibrary, -1);
+  for (const std::string& p : kBuiltinLibraries) add(p, kLibrary, -1);
+  for (const std::string& p : kHeadlessAgents) add(p, kHeadless, -1);
   return phrases;
 }
 
@@ -168,11 +188,8 @@ const SignalInfo& signal_info(Signal signal) noexcept {
 
 Classifier::Classifier(ClassifierConfig config)
     : config_(std::move(config)),
-      scanners_(config_.scanner_agents),
-      crawlers_(with_builtin(config_.crawler_agents, kBuiltinCrawlers)),
-      libraries_(with_builtin(config_.library_agents, kBuiltinLibraries)),
-      headless_(kHeadless),
-      verified_agents_(crawler_phrases(config_.crawlers, verified_owner_), false),
+      agents_(agent_phrases(config_, kinds_, owner_), /*keep_text=*/false),
+      headless_(kHeadlessAgents, /*keep_text=*/false),
       allow_(sorted(config_.allow_fingerprints)),
       deny_(sorted(config_.deny_fingerprints)) {}
 
@@ -195,25 +212,29 @@ Classification Classifier::classify(const ClientFacts& f) const noexcept {
   if (!f.has_user_agent || ua.empty()) {
     fire(Signal::kNoUserAgent);
   } else {
-    if (scanners_.find(ua) != nullptr) fire(Signal::kScannerUserAgent);
-    bool claimed_crawler = false;
-    verified_agents_.find_all(ua, [&](std::size_t i) {
-      if (claimed_crawler) return;
-      claimed_crawler = true;
-      c.crawler = &config_.crawlers[verified_owner_[i]];
+    std::uint8_t kinds = 0;
+    agents_.find_all(ua, [&](std::size_t i) {
+      kinds |= kinds_[i];
+      if (c.crawler == nullptr && owner_[i] >= 0) {
+        c.crawler = &config_.crawlers[static_cast<std::size_t>(owner_[i])];
+      }
     });
+    if (kinds & kScanner) fire(Signal::kScannerUserAgent);
     if (c.crawler != nullptr) {
       auto ip = parse_ip(f.client_ip);
       const bool inside = ip && std::any_of(c.crawler->ranges.begin(), c.crawler->ranges.end(),
                                             [&](const Cidr& r) { return r.contains(*ip); });
       fire(inside ? Signal::kVerifiedCrawler : Signal::kCrawlerImpersonation);
-    } else if (crawlers_.find(ua) != nullptr) {
+    } else if (kinds & kCrawler) {
       fire(Signal::kCrawlerUserAgent);
     }
-    if (libraries_.find(ua) != nullptr) fire(Signal::kLibraryUserAgent);
+    if (kinds & kLibrary) fire(Signal::kLibraryUserAgent);
+    if (kinds & kHeadless) fire(Signal::kHeadlessBrowser);
   }
-  if (headless_.find(ua) != nullptr || headless_.find(f.sec_ch_ua) != nullptr) {
-    fire(Signal::kHeadlessBrowser);
+  if (!f.sec_ch_ua.empty() && !c.has(Signal::kHeadlessBrowser)) {
+    bool headless = false;
+    headless_.find_all(f.sec_ch_ua, [&](std::size_t) { headless = true; });
+    if (headless) fire(Signal::kHeadlessBrowser);
   }
 
   const Browser browser = claimed_browser(ua);

@@ -123,12 +123,13 @@ class Classifier {
   static bool listed(const std::vector<std::string>& sorted, const ClientFacts& facts) noexcept;
 
   ClassifierConfig config_;
-  PhraseAutomaton scanners_;
-  PhraseAutomaton crawlers_;
-  PhraseAutomaton libraries_;
-  PhraseAutomaton headless_;
-  std::vector<std::size_t> verified_owner_;  // filled while verified_agents_ is built
-  PhraseAutomaton verified_agents_;          // phrase i → crawler verified_owner_[i]
+  // Every User-Agent phrase in one automaton, so that a User-Agent is read once: phrase i (among
+  // the distinct ones, ASCII case folded) belongs to the lists in kinds_[i] (AgentKind bits) and,
+  // when it names a verified crawler, to crawler owner_[i] (else -1).
+  std::vector<std::uint8_t> kinds_;
+  std::vector<std::int32_t> owner_;
+  PhraseAutomaton agents_;
+  PhraseAutomaton headless_;        // for sec-ch-ua
   std::vector<std::string> allow_;  // sorted
   std::vector<std::string> deny_;   // sorted
 };

@@ -2,10 +2,12 @@
 // of this project's own design, the same for HTTP/1.x and HTTP/2:
 //
 //   h2l12e7_3f9c0a1b22d4
-//   'h', the protocol ('1' HTTP/1.x, '2' HTTP/2), the case of the header names ('l' all
-//   lowercase, 't' Title-Case, 'm' mixed), the number of names hashed (2 digits, at most 99),
-//   the traits below as 2 hex digits, '_', and the first 12 hex digits of the 64-bit FNV-1a
-//   hash of the names, as sent, in wire order, each followed by ','.
+//   'h', the protocol ('1' HTTP/1.x, '2' HTTP/2), the case of the header names ('l' no capital
+//   letter in any name, 't' every name starts with a capital, 'm' otherwise), the number of
+//   names hashed (2 digits, at most 99), the traits below as 2 hex digits, '_', and the first
+//   12 hex digits of a 64-bit hash of the names, as sent, in wire order (each name's bytes in
+//   8-byte little-endian words, the last zero-padded, then its length, each word folded in by
+//   h = (h ^ w) * 0x9e3779b97f4a7c15, h ^= h >> 29, from h = 0x243f6a8885a308d3).
 //
 // Names that come and go with the request rather than the client (cookie, referer,
 // authorization, content-length, content-type) are left out of the count and the hash, so a

@@ -2,6 +2,8 @@
 
 #include <bit>
 
+#include "bots/word_hash.h"
+
 namespace portcullis::bots {
 namespace {
 
@@ -15,8 +17,7 @@ Reputation::Reputation(std::size_t capacity, std::uint32_t window_s)
       slots_(std::make_unique<Slot[]>(mask_ + 1)) {}
 
 std::uint64_t Reputation::key_of(std::string_view fingerprint) noexcept {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (char c : fingerprint) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+  const std::uint64_t h = hash_words(kWordHashSeed, fingerprint);
   return h == 0 ? 1 : h;
 }
 
