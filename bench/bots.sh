@@ -170,7 +170,7 @@ measure() { # WORKLOAD PROXY RUN
     rps[$wl,$proxy]+=" $req"
     # The proxy's own CPU time per request (user + system), in microseconds.
     cpu_us[$wl,$proxy]+=" $(awk -v d=$((t1 - t0)) -v hz="$clk_tck" -v n="${total:-0}" \
-        'BEGIN { printf "%.2f", n > 0 ? d / hz * 1e6 / n : 0 }')"
+        'BEGIN { printf "%.2f", (n > 0 ? d / hz * 1e6 / n : 0) }')"
     printf '  %-3s %-13s run %d/%d: %9.0f req/s\n' "$wl" "$proxy" "$r" "$repeats" "$req" >&2
 }
 

@@ -7,8 +7,8 @@
 #include <ctime>
 
 #include "bots/header_fingerprint.h"
-#include "bots/word_hash.h"
 #include "core/clock.h"
+#include "core/word_hash.h"
 
 namespace portcullis::bots {
 namespace {
@@ -92,6 +92,8 @@ std::string_view to_string(BotAction action) noexcept {
       return "challenge";
     case BotAction::kBlock:
       return "block";
+    case BotAction::kLimit:
+      return "limit";
   }
   return "allow";
 }
@@ -156,6 +158,7 @@ Verdict BotStage::on_headers(Exchange& ex) const noexcept {
 
     switch (config_.actions[static_cast<std::size_t>(c.bot_class)]) {
       case BotAction::kAllow:
+      case BotAction::kLimit:
         return Verdict::pass();
       case BotAction::kTag:
         add_finding(ex, Finding{.stage = "bots",

@@ -26,6 +26,9 @@ enum class BotAction : std::uint8_t {
   kChallenge,
   // Refuse with 403.
   kBlock,
+  // As allow here; the policy's ratelimit limits that select this class (`bot_classes`) apply
+  // to it: a stricter limit for the class. A policy must have such a limit to use it.
+  kLimit,
 };
 std::string_view to_string(BotAction action) noexcept;
 

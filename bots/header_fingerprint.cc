@@ -1,6 +1,6 @@
 #include "bots/header_fingerprint.h"
 
-#include "bots/word_hash.h"
+#include "core/word_hash.h"
 
 namespace portcullis::bots {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <bit>
 
-#include "bots/word_hash.h"
+#include "core/word_hash.h"
 
 namespace portcullis::bots {
 namespace {

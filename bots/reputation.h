@@ -48,7 +48,7 @@ class Reputation {
   // Bytes held, all of them allocated by the constructor.
   std::size_t memory() const noexcept { return sizeof(*this) + capacity() * sizeof(Slot); }
 
-  // The 64-bit key of a fingerprint text (bots/word_hash.h; never 0, which marks a free slot).
+  // The 64-bit key of a fingerprint text (core/word_hash.h; never 0, which marks a free slot).
   static std::uint64_t key_of(std::string_view fingerprint) noexcept;
 
  private:

@@ -24,6 +24,7 @@
 #include "access/access_list.h"
 #include "bots/bot_stage.h"
 #include "config/labels.h"
+#include "ratelimit/limit_stage.h"
 #include "schema/schema_stage.h"
 #include "waf/engine/waf_stage.h"
 
@@ -73,6 +74,10 @@ class Loader {
   Result<std::unique_ptr<Stage>> compile_waf(const YAML::Node& w, const std::string& key);
   Result<std::unique_ptr<Stage>> compile_schema(const YAML::Node& n, const std::string& key);
   Result<std::unique_ptr<Stage>> compile_bots(const YAML::Node& n, const std::string& key);
+  Result<std::unique_ptr<Stage>> compile_ratelimit(const YAML::Node& n, const std::string& key);
+  Status compile_limiter(const YAML::Node& node);
+  Status check_bot_limits(const std::vector<std::unique_ptr<Stage>>& stages, const YAML::Node& p,
+                          const std::string& where) const;
   Status compile_bot_reputation(const YAML::Node& node);
   Result<std::vector<std::string>> phrase_file(const std::string& dir, const char* name) const;
   std::string resolve_path(const std::string& path) const;
@@ -92,6 +97,9 @@ class Loader {
   std::size_t reputation_capacity_ = 65536;
   std::uint32_t reputation_window_s_ = 10;
   std::shared_ptr<bots::Reputation> reputation_;
+  std::size_t limiter_capacity_ = 1 << 18;
+  std::shared_ptr<ratelimit::BucketTable> buckets_;
+  std::vector<Cidr> trusted_proxies_;
 };
 
 Result<std::pair<std::string, std::uint16_t>> split_host_port(std::string_view text) {
@@ -479,7 +487,8 @@ Status Loader::compile_policies(const YAML::Node& node) {
       const YAML::Node p = node[i];
       std::string where = "policies[" + std::to_string(i) + "]";
       if (auto st = check_keys(
-              p, where, {"name", "mode", "access", "bots", "schema", "waf", "body_inspection"});
+              p, where,
+              {"name", "mode", "access", "bots", "ratelimit", "schema", "waf", "body_inspection"});
           !st) {
         return st;
       }
@@ -524,6 +533,14 @@ Status Loader::compile_policies(const YAML::Node& node) {
         if (!bots) return bots.error();
         stages.push_back(std::move(bots.value()));
       }
+      const bool quick_limits = name.value() == "default" && !overrides_.limits.empty();
+      if (p["ratelimit"] || quick_limits) {
+        auto limits =
+            compile_ratelimit(quick_limits ? YAML::Node() : p["ratelimit"], where + ".ratelimit");
+        if (!limits) return limits.error();
+        stages.push_back(std::move(limits.value()));
+      }
+      if (auto st = check_bot_limits(stages, p, where); !st) return st;
       const bool quick_schema = !overrides_.openapi.empty() && name.value() == "default";
       if (p["schema"] || quick_schema) {
         auto schema = compile_schema(quick_schema ? YAML::Node() : p["schema"], where + ".schema");
@@ -568,6 +585,11 @@ Status Loader::compile_policies(const YAML::Node& node) {
       auto bots = compile_bots(YAML::Node(), "--bots");
       if (!bots) return bots.error();
       stages.push_back(std::move(bots.value()));
+    }
+    if (!overrides_.limits.empty()) {
+      auto limits = compile_ratelimit(YAML::Node(), "--limit");
+      if (!limits) return limits.error();
+      stages.push_back(std::move(limits.value()));
     }
     if (!overrides_.openapi.empty()) {
       auto schema = compile_schema(YAML::Node(), "--openapi");
@@ -632,6 +654,241 @@ Status Loader::compile_bot_reputation(const YAML::Node& node) {
   return Ok{};
 }
 
+namespace {
+
+// One table of buckets for the process, kept across reloads while its size stays the same.
+std::shared_ptr<ratelimit::BucketTable> shared_buckets(std::size_t capacity) {
+  static std::mutex mutex;
+  static std::weak_ptr<ratelimit::BucketTable> last;
+  std::lock_guard lock(mutex);
+  auto table = last.lock();
+  if (!table || table->capacity() != ratelimit::BucketTable::capacity_for(capacity)) {
+    table = std::make_shared<ratelimit::BucketTable>(capacity);
+    last = table;
+  }
+  return table;
+}
+
+// "100/s", "6000/min", "10/m", "1000/h" → requests and the period in nanoseconds.
+Result<std::pair<std::uint64_t, std::int64_t>> parse_rate(std::string_view text) {
+  std::size_t slash = text.find('/');
+  std::uint64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + std::min(slash, text.size()), n);
+  if (slash == std::string_view::npos || ec != std::errc() || end != text.data() + slash ||
+      n == 0 || n > 1'000'000'000) {
+    return Error{"expected a rate N/UNIT (N from 1, UNIT s, m or min, h), e.g. 100/s"};
+  }
+  std::string_view unit = text.substr(slash + 1);
+  std::int64_t period = 0;
+  if (unit == "s" || unit == "sec" || unit == "second")
+    period = 1'000'000'000;
+  else if (unit == "m" || unit == "min" || unit == "minute")
+    period = 60'000'000'000;
+  else if (unit == "h" || unit == "hour")
+    period = 3'600'000'000'000;
+  else
+    return Error{"unknown rate unit '" + std::string(unit) + "' (expected s, m or min, h)"};
+  return std::pair{n, period};
+}
+
+}  // namespace
+
+Status Loader::compile_limiter(const YAML::Node& node) {
+  if (auto st = check_keys(node, "limiter", {"capacity"}); !st) return st;
+  if (node["capacity"]) {
+    auto text = scalar(node["capacity"], "limiter.capacity");
+    if (!text) return text.error();
+    char* end = nullptr;
+    long long v = std::strtoll(text.value().c_str(), &end, 10);
+    if (text.value().empty() || *end != '\0' || v < 4 || v > (1ll << 26)) {
+      return error_at(node["capacity"], "limiter.capacity",
+                      "expected a number of keys from 4 to 67108864");
+    }
+    limiter_capacity_ = static_cast<std::size_t>(v);
+  }
+  return Ok{};
+}
+
+Result<std::unique_ptr<Stage>> Loader::compile_ratelimit(const YAML::Node& n,
+                                                         const std::string& key) {
+  ratelimit::LimitStageConfig config;
+  config.trusted_proxies = trusted_proxies_;
+  auto make_limit = [&](const YAML::Node& l, const std::string& lkey,
+                        std::size_t index) -> Result<ratelimit::Limit> {
+    if (auto st = check_keys(l, lkey, {"name", "rate", "burst", "key", "bot_classes"}); !st)
+      return st.error();
+    ratelimit::Limit limit;
+    limit.name = "limit" + std::to_string(index);
+    if (l["name"]) {
+      auto v = scalar(l["name"], lkey + ".name");
+      if (!v) return v.error();
+      bool token = !v.value().empty() && v.value().size() <= 40;
+      for (char c : v.value())
+        token &= std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+      if (!token)
+        return error_at(l["name"], lkey + ".name",
+                        "expected 1 to 40 letters, digits, '-', '_' or '.'");
+      limit.name = v.value();
+    }
+    if (!l["rate"]) return error_at(l, lkey + ".rate", "required");
+    auto rate_text = scalar(l["rate"], lkey + ".rate");
+    if (!rate_text) return rate_text.error();
+    auto rate = parse_rate(rate_text.value());
+    if (!rate) return error_at(l["rate"], lkey + ".rate", rate.error().message);
+    limit.requests = rate.value().first;
+    limit.period_ns = rate.value().second;
+    limit.burst = static_cast<std::uint32_t>(std::min<std::uint64_t>(limit.requests, 1'000'000));
+    if (l["burst"]) {
+      auto text = scalar(l["burst"], lkey + ".burst");
+      if (!text) return text.error();
+      char* end = nullptr;
+      long long v = std::strtoll(text.value().c_str(), &end, 10);
+      if (text.value().empty() || *end != '\0' || v < 1 || v > 1'000'000) {
+        return error_at(l["burst"], lkey + ".burst", "expected a number from 1 to 1000000");
+      }
+      limit.burst = static_cast<std::uint32_t>(v);
+    }
+    std::vector<std::string> parts = {"ip"};
+    if (l["key"]) {
+      if (l["key"].IsScalar()) {
+        auto one = scalar(l["key"], lkey + ".key");
+        if (!one) return one.error();
+        parts = {one.value()};
+      } else {
+        auto list = string_list(l["key"], lkey + ".key");
+        if (!list) return list.error();
+        parts = list.value();
+      }
+    }
+    if (parts.empty()) return error_at(l["key"], lkey + ".key", "expected at least one key part");
+    for (const std::string& part : parts) {
+      if (part.substr(0, 4) == "jwt:") {
+        return error_at(l["key"], lkey + ".key", "JWT claim keys are not supported yet");
+      }
+      auto kp = ratelimit::KeyPart::parse(part);
+      if (!kp) return error_at(l["key"], lkey + ".key", kp.error().message);
+      limit.key.push_back(kp.value());
+    }
+    if (l["bot_classes"]) {
+      auto list = string_list(l["bot_classes"], lkey + ".bot_classes");
+      if (!list) return list.error();
+      for (const std::string& c : list.value()) {
+        bool known = false;
+        for (std::size_t i = 0; i < bots::kBotClasses; ++i) {
+          known |= c == bots::to_string(static_cast<bots::BotClass>(i));
+        }
+        if (!known) {
+          return error_at(
+              l["bot_classes"], lkey + ".bot_classes",
+              "unknown class '" + c + "' (expected human, verified_bot, automation, malicious)");
+        }
+      }
+      limit.bot_classes = list.value();
+    }
+    return limit;
+  };
+  if (n && !n.IsNull()) {
+    if (auto st = check_keys(n, key, {"limits", "bot_score_cost"}); !st) return st.error();
+    if (!n["limits"] || !n["limits"].IsSequence() || n["limits"].size() == 0) {
+      return error_at(n["limits"] ? n["limits"] : n, key + ".limits", "expected a list of limits");
+    }
+    if (n["limits"].size() > 16) return error_at(n["limits"], key + ".limits", "at most 16 limits");
+    for (std::size_t i = 0; i < n["limits"].size(); ++i) {
+      auto l = make_limit(n["limits"][i], key + ".limits[" + std::to_string(i) + "]", i);
+      if (!l) return l.error();
+      for (const auto& other : config.limits) {
+        if (other.name == l.value().name) {
+          return error_at(n["limits"][i], key + ".limits[" + std::to_string(i) + "].name",
+                          "duplicate limit name '" + other.name + "'");
+        }
+      }
+      config.limits.push_back(std::move(l.value()));
+    }
+    if (n["bot_score_cost"]) {
+      auto text = scalar(n["bot_score_cost"], key + ".bot_score_cost");
+      if (!text) return text.error();
+      char* end = nullptr;
+      double v = std::strtod(text.value().c_str(), &end);
+      if (text.value().empty() || *end != '\0' || !(v >= 0 && v <= 100)) {
+        return error_at(n["bot_score_cost"], key + ".bot_score_cost",
+                        "expected a number from 0 to 100");
+      }
+      config.bot_score_cost = v;
+    }
+  } else {
+    // --limit RATE/UNIT[,burst=N][,key=K]: each flag one limit of the default policy.
+    for (std::size_t i = 0; i < overrides_.limits.size(); ++i) {
+      const std::string& spec = overrides_.limits[i];
+      YAML::Node l(YAML::NodeType::Map);
+      std::size_t start = 0;
+      bool first = true;
+      std::vector<std::string> keys;
+      while (start <= spec.size()) {
+        std::size_t comma = spec.find(',', start);
+        std::string item =
+            spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        start = comma == std::string::npos ? spec.size() + 1 : comma + 1;
+        if (first) {
+          l["rate"] = item;
+          first = false;
+        } else if (item.rfind("burst=", 0) == 0) {
+          l["burst"] = item.substr(6);
+        } else if (item.rfind("key=", 0) == 0) {
+          keys.push_back(item.substr(4));
+        } else if (item.rfind("name=", 0) == 0) {
+          l["name"] = item.substr(5);
+        } else {
+          return Error{"--limit " + spec + ": unknown part '" + item +
+                           "' (expected RATE/UNIT[,burst=N][,key=K][,name=NAME])",
+                       "", 0, "--limit"};
+        }
+      }
+      for (const std::string& k : keys) l["key"].push_back(k);
+      auto limit = make_limit(l, "--limit " + spec, i);
+      if (!limit) {
+        Error e = limit.error();
+        e.key = "--limit " + spec;
+        e.line = 0;
+        e.file.clear();
+        return e;
+      }
+      config.limits.push_back(std::move(limit.value()));
+    }
+  }
+  if (!buckets_) buckets_ = shared_buckets(limiter_capacity_);
+  config.table = buckets_;
+  return std::unique_ptr<Stage>(std::make_unique<ratelimit::LimitStage>(std::move(config)));
+}
+
+Status Loader::check_bot_limits(const std::vector<std::unique_ptr<Stage>>& stages,
+                                const YAML::Node& p, const std::string& where) const {
+  const bots::BotStage* bot_stage = nullptr;
+  const ratelimit::LimitStage* limit_stage = nullptr;
+  for (const auto& s : stages) {
+    if (auto* b = dynamic_cast<const bots::BotStage*>(s.get())) bot_stage = b;
+    if (auto* l = dynamic_cast<const ratelimit::LimitStage*>(s.get())) limit_stage = l;
+  }
+  if (bot_stage == nullptr) return Ok{};
+  for (std::size_t c = 0; c < bots::kBotClasses; ++c) {
+    if (bot_stage->config().actions[c] != bots::BotAction::kLimit) continue;
+    const std::string cls(bots::to_string(static_cast<bots::BotClass>(c)));
+    bool selected = false;
+    if (limit_stage != nullptr) {
+      for (const auto& l : limit_stage->config().limits) {
+        selected |=
+            std::find(l.bot_classes.begin(), l.bot_classes.end(), cls) != l.bot_classes.end();
+      }
+    }
+    if (!selected) {
+      const YAML::Node at = p["bots"] && p["bots"]["actions"] ? p["bots"]["actions"][cls] : p;
+      return error_at(
+          at, where + ".bots.actions." + cls,
+          "'limit' needs a limit of this policy's ratelimit with bot_classes: [" + cls + "]");
+    }
+  }
+  return Ok{};
+}
+
 // The phrases of a CRS .data file: one per line; '#' starts a comment line.
 Result<std::vector<std::string>> Loader::phrase_file(const std::string& dir,
                                                      const char* name) const {
@@ -680,8 +937,9 @@ Result<std::unique_ptr<Stage>> Loader::compile_bots(const YAML::Node& n, const s
         auto v = scalar(a[cls], akey + "." + cls);
         if (!v) return v.error();
         bool known = false;
-        for (auto action : {bots::BotAction::kAllow, bots::BotAction::kTag,
-                            bots::BotAction::kChallenge, bots::BotAction::kBlock}) {
+        for (auto action :
+             {bots::BotAction::kAllow, bots::BotAction::kTag, bots::BotAction::kChallenge,
+              bots::BotAction::kBlock, bots::BotAction::kLimit}) {
           if (v.value() == bots::to_string(action)) {
             config.actions[c] = action;
             known = true;
@@ -689,7 +947,7 @@ Result<std::unique_ptr<Stage>> Loader::compile_bots(const YAML::Node& n, const s
         }
         if (!known) {
           return error_at(a[cls], akey + "." + cls,
-                          "expected 'allow', 'tag', 'challenge' or 'block'");
+                          "expected 'allow', 'tag', 'limit', 'challenge' or 'block'");
         }
       }
     }
@@ -1372,6 +1630,10 @@ Result<std::shared_ptr<const Snapshot>> Loader::load(std::string_view yaml) {
   }
   if (root["timeouts"]) {
     if (auto st = compile_timeouts(root["timeouts"], snap->timeouts); !st) return st.error();
+  }
+  trusted_proxies_ = snap->trusted_proxies;
+  if (root["limiter"]) {
+    if (auto st = compile_limiter(root["limiter"]); !st) return st.error();
   }
   if (root["bot_reputation"]) {
     if (auto st = compile_bot_reputation(root["bot_reputation"]); !st) return st.error();

@@ -22,13 +22,14 @@ struct Overrides {
   std::string mode;                   // "", "block" or "detect": every policy's mode
   std::string tls_cert;               // with tls_key: every listener is TLS with this pair
   std::string tls_key;
-  std::string admin;               // "" = keep; "off" or HOST:PORT
-  std::string events;              // "" = keep; "-" (stdout), "stderr", "off" or a file
-  std::string access_log;          // "" = keep; as `events`
-  std::vector<std::string> rules;  // --rules: every policy runs the WAF with these rule files
-  int paranoia = 0;                // --paranoia: 1..4 for every WAF stage; 0 = keep
-  std::string openapi;             // --openapi: the default policy validates against this API
-  std::string bots;                // --bots: "" (keep), "on" or "off" (docs/bots.md)
+  std::string admin;                // "" = keep; "off" or HOST:PORT
+  std::string events;               // "" = keep; "-" (stdout), "stderr", "off" or a file
+  std::string access_log;           // "" = keep; as `events`
+  std::vector<std::string> rules;   // --rules: every policy runs the WAF with these rule files
+  int paranoia = 0;                 // --paranoia: 1..4 for every WAF stage; 0 = keep
+  std::string openapi;              // --openapi: the default policy validates against this API
+  std::string bots;                 // --bots: "" (keep), "on" or "off" (docs/bots.md)
+  std::vector<std::string> limits;  // --limit RATE/UNIT[,burst=N][,key=K]: the default policy's
 };
 
 // Parses and compiles `yaml`; `source` names it in errors. Errors carry the file, line and key.

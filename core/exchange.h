@@ -14,14 +14,10 @@
 #include <vector>
 
 #include "core/block_cache.h"
+#include "core/header_field.h"
 #include "core/verdict.h"
 
 namespace portcullis {
-
-struct HeaderField {
-  std::string_view name;
-  std::string_view value;
-};
 
 enum class Protocol : std::uint8_t { kHttp10, kHttp11, kHttp2 };
 

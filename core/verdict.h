@@ -3,7 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string_view>
+
+#include "core/header_field.h"
 
 namespace portcullis {
 
@@ -35,11 +38,14 @@ struct Verdict {
   // content type; empty: the proxy's usual body.
   std::string_view body;
   std::string_view content_type;
+  // Header fields the refusal carries besides the proxy's usual ones (the limiter's RateLimit
+  // fields); the same lifetime rules as above.
+  std::span<const HeaderField> headers;
 
   static constexpr Verdict pass() noexcept { return {}; }
   static constexpr Verdict block(std::uint16_t status, std::string_view stage,
                                  std::string_view reason, std::string_view rule = {}) noexcept {
-    return {Action::kBlock, status, 0, stage, reason, rule, {}, {}};
+    return {Action::kBlock, status, 0, stage, reason, rule, {}, {}, {}};
   }
   bool is_continue() const noexcept { return action == Action::kContinue; }
 };

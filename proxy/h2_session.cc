@@ -529,6 +529,8 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     add(nva, "x-request-id", r.request_id);
     if (!r.allow.empty()) add(nva, "allow", r.allow);
     if (r.retry_after_s) add(nva, "retry-after", retry);
+    // Field names go lowercase on HTTP/2 (RFC 9113 8.2.1); stages write them so.
+    for (const HeaderField& f : r.headers) add(nva, f.name, f.value);
     nghttp2_data_provider provider{};
     provider.source.ptr = &st;
     provider.read_callback = &H2Session::read_response;
@@ -635,9 +637,11 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
                      .request_id = ex.request_id,
                      .accept = accept,
                      .allow = allow,
+                     .retry_after_s = from != nullptr ? from->retry_after_s : 0,
                      .head = st.method == "HEAD",
                      .body = from != nullptr ? from->body : std::string_view(),
-                     .content_type = from != nullptr ? from->content_type : std::string_view()});
+                     .content_type = from != nullptr ? from->content_type : std::string_view(),
+                     .headers = from != nullptr ? from->headers : std::span<const HeaderField>()});
     };
 
     if (st.headers_too_large) co_return refuse(431, "request header fields too large");

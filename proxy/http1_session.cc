@@ -353,6 +353,8 @@ class Http1Session final : public SessionLink,
       LocalResponse r = refuse(verdict.status, detail, allow);
       r.body = verdict.body;
       r.content_type = verdict.content_type;
+      r.retry_after_s = verdict.retry_after_s;
+      r.headers = verdict.headers;
       co_return co_await respond(r);
     }
     if (limits.body_bytes && req.body == BodyKind::kContentLength &&
@@ -397,6 +399,8 @@ class Http1Session final : public SessionLink,
         record.enforced = body_verdict;
         LocalResponse r = refuse(body_verdict.status, body_verdict.reason);
         r.body = body_verdict.body;
+        r.retry_after_s = body_verdict.retry_after_s;
+        r.headers = body_verdict.headers;
         r.content_type = body_verdict.content_type;
         co_return co_await respond(r);
       }

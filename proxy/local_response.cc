@@ -199,6 +199,9 @@ void append_local_response(const LocalResponse& r, std::string& out) {
     append_number(head, r.retry_after_s);
     head += "\r\n";
   }
+  for (const HeaderField& f : r.headers) {
+    head.append(f.name).append(": ").append(f.value).append("\r\n");
+  }
   if (r.close) head += "connection: close\r\n";
   head += "\r\n";
   if (r.head) out.resize(body_start);

@@ -2,8 +2,11 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
+
+#include "core/header_field.h"
 
 namespace portcullis::proxy {
 
@@ -22,6 +25,8 @@ struct LocalResponse {
   // A body made by a stage (Verdict::body) instead of the usual one, and its content type.
   std::string_view body;
   std::string_view content_type;
+  // More header fields (Verdict::headers): written after the usual ones.
+  std::span<const HeaderField> headers;
 };
 
 // Appends the whole HTTP/1.1 response (head and body) to `out`.

@@ -38,6 +38,9 @@ Options:
       --paranoia N        CRS paranoia level 1..4 for the WAF
       --openapi FILE      validate requests of the default policy against this OpenAPI 3.0/3.1
                           document (unknown paths 404, strict additionalProperties)
+      --limit SPEC        rate-limit the default policy: RATE/UNIT[,burst=N][,key=K][,name=N]
+                          (repeatable), e.g. 100/s,burst=200,key=ip; K: ip, ip/N,
+                          header:NAME, route, ja4, fingerprint, bot_class
       --bots on|off       on: the default policy classifies bots and forwards fingerprints
                           (the default with --tls-cert); off: no policy runs the bots stage
       --admin ADDR        admin listener HOST:PORT (default 127.0.0.1:9901), or off
@@ -103,6 +106,10 @@ int main(int argc, char** argv) {
     } else if (arg == "--rules") {
       if (!value(v)) return usage_error("--rules needs a file or a glob");
       overrides.rules.push_back(v);
+    } else if (arg == "--limit") {
+      std::string spec;
+      if (!value(spec)) return usage_error("--limit needs RATE/UNIT[,burst=N][,key=K]");
+      overrides.limits.push_back(spec);
     } else if (arg == "--bots") {
       if (!value(overrides.bots) || (overrides.bots != "on" && overrides.bots != "off")) {
         return usage_error("--bots needs 'on' or 'off'");

@@ -11,7 +11,7 @@ constexpr auto kRelaxed = std::memory_order_relaxed;
 }  // namespace
 
 BucketTable::BucketTable(std::size_t capacity)
-    : mask_(std::bit_ceil(std::max<std::size_t>(1, (capacity + kWays - 1) / kWays)) - 1),
+    : mask_(capacity_for(capacity) / kWays - 1),
       slots_(std::make_unique<Slot[]>((mask_ + 1) * kWays)) {}
 
 BucketTable::Slot* BucketTable::find(std::uint64_t key) const noexcept {

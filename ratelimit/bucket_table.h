@@ -14,7 +14,9 @@
 // set is full of keys being limited at once, and only errs by one request's cost.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -39,6 +41,10 @@ class BucketTable {
                     std::uint32_t cost = 1) const noexcept;
 
   std::size_t capacity() const noexcept { return (mask_ + 1) * kWays; }
+  // The capacity a table built with `requested` has.
+  static std::size_t capacity_for(std::size_t requested) noexcept {
+    return std::bit_ceil(std::max<std::size_t>(1, (requested + kWays - 1) / kWays)) * kWays;
+  }
   std::size_t memory() const noexcept { return sizeof(*this) + capacity() * sizeof(Slot); }
   // Keys that took over a slot whose bucket was not yet full (evictions that forgot something).
   std::uint64_t evictions() const noexcept { return evictions_.load(std::memory_order_relaxed); }

@@ -23,8 +23,8 @@ class Gcra {
  public:
   // `requests` per `period_ns`, bursts of up to `burst` (at least 1).
   constexpr Gcra(std::uint64_t requests, std::int64_t period_ns, std::uint32_t burst) noexcept
-      : emission_ns_(std::max<std::int64_t>(1, period_ns / static_cast<std::int64_t>(
-                                                                 std::max<std::uint64_t>(1, requests)))),
+      : emission_ns_(std::max<std::int64_t>(
+            1, period_ns / static_cast<std::int64_t>(std::max<std::uint64_t>(1, requests)))),
         burst_(std::max<std::uint32_t>(1, burst)),
         window_ns_(emission_ns_ * static_cast<std::int64_t>(burst_)) {}
 

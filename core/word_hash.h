@@ -1,4 +1,4 @@
-// The 64-bit hash the bots stage uses for its own ids (the header fingerprint, reputation keys):
+// The 64-bit hash of the stages' own ids (header fingerprints, reputation and limiter keys):
 // text folded in 8-byte little-endian words, the last zero-padded, then its length, each word
 // by h = (h ^ w) * 0x9e3779b97f4a7c15, h ^= h >> 29. Not cryptographic; fast and stable.
 #pragma once
@@ -7,7 +7,7 @@
 #include <cstring>
 #include <string_view>
 
-namespace portcullis::bots {
+namespace portcullis {
 
 inline constexpr std::uint64_t kWordHashSeed = 0x243f6a8885a308d3ull;
 
@@ -51,4 +51,4 @@ inline std::uint64_t hash_words(std::uint64_t h, std::string_view text) noexcept
   return hash_words(h, text, [](std::uint64_t) {});
 }
 
-}  // namespace portcullis::bots
+}  // namespace portcullis

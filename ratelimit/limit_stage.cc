@@ -1,0 +1,285 @@
+#include "ratelimit/limit_stage.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <chrono>
+#include <cstring>
+
+#include "core/clock.h"
+#include "core/word_hash.h"
+
+namespace portcullis::ratelimit {
+namespace {
+
+std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+      .count();
+}
+
+std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool trusted(const std::vector<Cidr>& list, const IpAddress& addr) noexcept {
+  return std::any_of(list.begin(), list.end(), [&](const Cidr& c) { return c.contains(addr); });
+}
+
+// The client's address: the peer, or, when the peer is a trusted proxy, the rightmost address of
+// X-Forwarded-For that is not one (every proxy appends the address it saw). An entry that is
+// not an address ends the walk: what is left of it is the client's word, not a proxy's.
+std::string_view client_address(const Exchange& ex, const std::vector<Cidr>& trusted_proxies) {
+  if (trusted_proxies.empty()) return ex.client_ip;
+  auto peer = parse_ip(ex.client_ip);
+  if (!peer || !trusted(trusted_proxies, *peer)) return ex.client_ip;
+  std::string_view client = ex.client_ip;
+  for (auto h = ex.headers.rbegin(); h != ex.headers.rend(); ++h) {
+    if (!iequals(h->name, "x-forwarded-for")) continue;
+    std::string_view list = h->value;
+    while (!list.empty()) {
+      std::size_t comma = list.rfind(',');
+      std::string_view entry =
+          trim(comma == std::string_view::npos ? list : list.substr(comma + 1));
+      list = comma == std::string_view::npos ? std::string_view() : list.substr(0, comma);
+      auto addr = parse_ip(entry);
+      if (!addr) return client;
+      client = entry;
+      if (!trusted(trusted_proxies, *addr)) return client;
+    }
+  }
+  return client;
+}
+
+// A bounded text on the stack for the key and header values: no heap allocation per request.
+class ShortText {
+ public:
+  ShortText& operator<<(std::string_view s) noexcept {
+    std::size_t take = std::min(s.size(), buf_.size() - n_);
+    std::memcpy(buf_.data() + n_, s.data(), take);
+    n_ += take;
+    return *this;
+  }
+  ShortText& operator<<(std::int64_t v) noexcept {
+    char digits[24];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, v);
+    return *this << std::string_view(digits, static_cast<std::size_t>(end - digits));
+  }
+  std::string_view view() const noexcept { return {buf_.data(), n_}; }
+
+ private:
+  std::array<char, 512> buf_;
+  std::size_t n_ = 0;
+};
+
+// Seconds, rounded up: a client told to come back sooner than allowed would be refused again.
+std::int64_t ceil_seconds(std::int64_t ns) noexcept { return (ns + 999'999'999) / 1'000'000'000; }
+
+}  // namespace
+
+Result<KeyPart> KeyPart::parse(std::string_view text) {
+  KeyPart p;
+  if (text == "ip") return p;
+  if (text.substr(0, 3) == "ip/") {
+    p.kind = Kind::kNetwork;
+    std::string_view bits = text.substr(3);
+    auto [end, ec] = std::from_chars(bits.data(), bits.data() + bits.size(), p.prefix_bits);
+    if (ec != std::errc() || end != bits.data() + bits.size() || p.prefix_bits < 0 ||
+        p.prefix_bits > 128) {
+      return Error{"expected ip/N with N from 0 to 128 (IPv4 addresses use N up to 32)"};
+    }
+    return p;
+  }
+  if (text.substr(0, 7) == "header:" && text.size() > 7) {
+    p.kind = Kind::kHeader;
+    p.name = std::string(text.substr(7));
+    for (char& c : p.name) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    return p;
+  }
+  if (text == "route")
+    p.kind = Kind::kRoute;
+  else if (text == "ja4")
+    p.kind = Kind::kJa4;
+  else if (text == "fingerprint")
+    p.kind = Kind::kFingerprint;
+  else if (text == "bot_class")
+    p.kind = Kind::kBotClass;
+  else {
+    return Error{"unknown key '" + std::string(text) +
+                 "' (expected ip, ip/N, header:NAME, route, ja4, fingerprint or bot_class)"};
+  }
+  return p;
+}
+
+std::string KeyPart::to_string() const {
+  switch (kind) {
+    case Kind::kIp:
+      return "ip";
+    case Kind::kNetwork:
+      return "ip/" + std::to_string(prefix_bits);
+    case Kind::kHeader:
+      return "header:" + name;
+    case Kind::kRoute:
+      return "route";
+    case Kind::kJa4:
+      return "ja4";
+    case Kind::kFingerprint:
+      return "fingerprint";
+    case Kind::kBotClass:
+      return "bot_class";
+  }
+  return "ip";
+}
+
+std::uint64_t LimitStage::identity(const Limit& l) noexcept {
+  std::uint64_t h = kWordHashSeed;
+  h = hash_words(h, l.name);
+  h = mix_word(h, l.requests);
+  h = mix_word(h, static_cast<std::uint64_t>(l.period_ns));
+  h = mix_word(h, l.burst);
+  for (const KeyPart& p : l.key) h = hash_words(h, p.to_string());
+  for (const std::string& c : l.bot_classes) h = hash_words(h, c);
+  return h;
+}
+
+LimitStage::LimitStage(LimitStageConfig config) : config_(std::move(config)) {
+  if (config_.now_ns == nullptr) config_.now_ns = &steady_ns;
+  if (!config_.table) config_.table = std::make_shared<BucketTable>(1 << 16);
+  for (const Limit& l : config_.limits) {
+    Gcra gcra(l.requests, l.period_ns, l.burst);
+    // The window in which a full quota comes back, in whole seconds (at least 1).
+    const std::int64_t window_s = std::max<std::int64_t>(1, ceil_seconds(gcra.window_ns()));
+    std::string field =
+        "\"" + l.name + "\";q=" + std::to_string(gcra.burst()) + ";w=" + std::to_string(window_s);
+    limits_.push_back({l, gcra, identity(l), std::move(field)});
+  }
+}
+
+Verdict LimitStage::on_headers(Exchange& ex) const noexcept {
+  struct Applied {
+    const Compiled* limit;
+    std::uint64_t key;
+    GcraDecision decision;
+  };
+  std::array<Applied, 16> applied;
+  std::size_t n = 0;
+  std::string_view first_key_text;
+  const std::int64_t now = config_.now_ns();
+  const std::uint32_t cost =
+      1 + static_cast<std::uint32_t>(std::max(0, ex.bot_score) * config_.bot_score_cost / 100);
+  std::string_view client;  // resolved once, when a limit needs it
+  bool have_client = false;
+
+  for (const Compiled& c : limits_) {
+    if (n == applied.size()) break;
+    const Limit& l = c.limit;
+    if (!l.bot_classes.empty() && std::find(l.bot_classes.begin(), l.bot_classes.end(),
+                                            ex.bot_class) == l.bot_classes.end()) {
+      continue;
+    }
+    std::uint64_t key = c.identity;
+    ShortText text;
+    bool applies = true;
+    for (const KeyPart& p : l.key) {
+      std::string_view value;
+      char network[INET6_ADDRSTRLEN + 8];
+      switch (p.kind) {
+        case KeyPart::Kind::kIp:
+        case KeyPart::Kind::kNetwork:
+          if (!have_client) {
+            client = client_address(ex, config_.trusted_proxies);
+            have_client = true;
+          }
+          value = client;
+          if (p.kind == KeyPart::Kind::kNetwork) {
+            auto addr = parse_ip(client);
+            if (!addr) break;
+            const bool v4 = addr->at(10) == 0xff && addr->at(11) == 0xff &&
+                            std::all_of(addr->begin(), addr->begin() + 10,
+                                        [](std::uint8_t b) { return b == 0; });
+            Cidr net{*addr, v4 ? 96 + std::min(p.prefix_bits, 32) : p.prefix_bits};
+            IpAddress masked{};
+            int bits = net.prefix_bits;
+            for (std::size_t i = 0; i < 16 && bits > 0; ++i, bits -= 8) {
+              masked[i] = static_cast<std::uint8_t>(
+                  (*addr)[i] & (bits >= 8 ? 0xff : static_cast<std::uint8_t>(0xff << (8 - bits))));
+            }
+            if (v4 ? inet_ntop(AF_INET, masked.data() + 12, network, sizeof network) == nullptr
+                   : inet_ntop(AF_INET6, masked.data(), network, sizeof network) == nullptr) {
+              break;
+            }
+            value = network;
+          }
+          break;
+        case KeyPart::Kind::kHeader: {
+          bool found = false;
+          value = ex.header(p.name, &found);
+          if (!found) applies = false;
+          break;
+        }
+        case KeyPart::Kind::kRoute:
+          value = ex.route_id;
+          break;
+        case KeyPart::Kind::kJa4:
+          value = ex.ja4;
+          if (value.empty()) applies = false;
+          break;
+        case KeyPart::Kind::kFingerprint:
+          text << "fp=" << ex.ja4 << "|" << ex.h2_fingerprint << "|" << ex.header_fingerprint
+               << " ";
+          key = hash_words(key, ex.ja4);
+          key = hash_words(key, ex.h2_fingerprint);
+          key = hash_words(key, ex.header_fingerprint);
+          continue;
+        case KeyPart::Kind::kBotClass:
+          value = ex.bot_class;
+          break;
+      }
+      if (!applies) break;
+      text << p.to_string() << "=" << value << " ";
+      key = hash_words(key, value);
+    }
+    if (!applies) continue;
+    const GcraDecision d = config_.table->peek(key, c.gcra, now, cost);
+    applied[n++] = {&c, key, d};
+    if (first_key_text.empty()) {
+      std::string_view t = text.view();
+      if (!t.empty()) t.remove_suffix(1);
+      first_key_text = ex.keep(t);
+    }
+    if (!d.allowed) {
+      // The strictest refusal decides; the others are not charged.
+      std::string_view t = text.view();
+      if (!t.empty()) t.remove_suffix(1);
+      ex.limiter_key = ex.keep(t);
+      ShortText reason;
+      reason << "rate limit '" << l.name << "' exceeded";
+      ShortText limit_field;
+      limit_field << "\"" << l.name << "\";r=0;t=" << ceil_seconds(d.reset_ns);
+      const HeaderField fields[] = {{"ratelimit-policy", c.policy_field},
+                                    {"ratelimit", ex.keep(limit_field.view())}};
+      Verdict v;
+      v.action = Action::kRateLimit;
+      v.status = 429;
+      v.retry_after_s =
+          static_cast<std::uint32_t>(std::max<std::int64_t>(1, ceil_seconds(d.retry_after_ns)));
+      v.stage = "ratelimit";
+      v.reason = ex.keep(reason.view());
+      v.rule = l.name;
+      v.headers = ex.keep(fields);
+      return v;
+    }
+  }
+  ex.limiter_key = first_key_text;
+  // Every limit allows it: charge them all. A limit another worker exhausted meanwhile refuses
+  // in take(); the request still goes (it was allowed a moment ago), uncharged there.
+  for (std::size_t i = 0; i < n; ++i) {
+    config_.table->take(applied[i].key, applied[i].limit->gcra, now, cost);
+  }
+  return Verdict::pass();
+}
+
+}  // namespace portcullis::ratelimit

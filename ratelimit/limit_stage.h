@@ -1,0 +1,85 @@
+// The ratelimit stage (DESIGN.md "ratelimit"): token-bucket limits (GCRA, ratelimit/gcra.h) on
+// keys built from the request (client address or network, a header, the route, the client's
+// fingerprints, its bot class), in one bounded table shared by all workers and kept across
+// reloads (ratelimit/bucket_table.h). Several limits may apply to one request; the strictest
+// decides: the request is refused with 429 when any of them is exhausted, and then takes from
+// none of them.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/ip.h"
+#include "core/stage.h"
+#include "ratelimit/bucket_table.h"
+#include "ratelimit/gcra.h"
+
+namespace portcullis::ratelimit {
+
+// One part of a limit's key.
+struct KeyPart {
+  enum class Kind : std::uint8_t {
+    kIp,           // the client's address (X-Forwarded-For from trusted proxies, else the peer)
+    kNetwork,      // the client's network: its address cut to `prefix_bits` (v4 /N, v6 /N)
+    kHeader,       // the value of header `name` (the limit does not apply when it is absent)
+    kRoute,        // the matched route's name
+    kJa4,          // the client's JA4 (the limit does not apply without TLS)
+    kFingerprint,  // JA4, HTTP/2 and header fingerprints together (the bots stage's client stack)
+    kBotClass,     // the bots stage's class
+  };
+  Kind kind = Kind::kIp;
+  std::string name;     // kHeader: the header name
+  int prefix_bits = 0;  // kNetwork: of the address as written (IPv4 0..32, IPv6 0..128)
+
+  // "ip", "ip/24", "header:x-api-key", "route", "ja4", "fingerprint", "bot_class".
+  static Result<KeyPart> parse(std::string_view text);
+  std::string to_string() const;
+};
+
+struct Limit {
+  std::string name;  // the RateLimit-Policy name and the rule of events and metrics
+  std::uint64_t requests = 100;
+  std::int64_t period_ns = 1'000'000'000;
+  std::uint32_t burst = 100;
+  std::vector<KeyPart> key;              // all parts together make the key
+  std::vector<std::string> bot_classes;  // only requests of these classes; empty: all
+};
+
+struct LimitStageConfig {
+  std::vector<Limit> limits;
+  // Risk-weighted cost: a request costs 1 + floor(bot_score × bot_score_cost / 100) tokens, so a
+  // client the bots stage suspects spends its budget faster (0: every request costs 1).
+  double bot_score_cost = 2;
+  std::vector<Cidr> trusted_proxies;  // whose X-Forwarded-For names the client
+  std::shared_ptr<BucketTable> table;
+  // Nanoseconds on a steady clock; tests inject their own.
+  std::int64_t (*now_ns)() = nullptr;
+};
+
+// Immutable after construction; safe for concurrent use by multiple threads.
+class LimitStage final : public Stage {
+ public:
+  explicit LimitStage(LimitStageConfig config);
+
+  std::string_view name() const noexcept override { return "ratelimit"; }
+  Verdict on_headers(Exchange& exchange) const noexcept override;
+
+  const LimitStageConfig& config() const noexcept { return config_; }
+  // A limit's identity: the same definition gives the same value in every config, so that its
+  // buckets carry over a reload.
+  static std::uint64_t identity(const Limit& limit) noexcept;
+
+ private:
+  struct Compiled {
+    Limit limit;
+    Gcra gcra;
+    std::uint64_t identity;
+    std::string policy_field;  // "\"name\";q=BURST;w=SECONDS"
+  };
+  LimitStageConfig config_;
+  std::vector<Compiled> limits_;
+};
+
+}  // namespace portcullis::ratelimit

@@ -1,0 +1,174 @@
+// The ratelimit stage: keys, the strictest limit deciding, the 429 and its fields, bot classes,
+// trusted proxies and the risk-weighted cost.
+#include "ratelimit/limit_stage.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace portcullis::ratelimit {
+namespace {
+
+std::int64_t now_value = 1'000'000'000'000;
+std::int64_t test_now() { return now_value; }
+
+Limit limit(std::string name, std::uint64_t per_second, std::uint32_t burst,
+            std::vector<std::string> key = {"ip"}) {
+  Limit l;
+  l.name = std::move(name);
+  l.requests = per_second;
+  l.period_ns = 1'000'000'000;
+  l.burst = burst;
+  for (const auto& k : key) l.key.push_back(KeyPart::parse(k).value());
+  return l;
+}
+
+LimitStageConfig config(std::vector<Limit> limits) {
+  LimitStageConfig c;
+  c.limits = std::move(limits);
+  c.table = std::make_shared<BucketTable>(1024);
+  c.now_ns = &test_now;
+  c.bot_score_cost = 0;
+  return c;
+}
+
+struct Request {
+  std::vector<HeaderField> headers;
+  Exchange ex;
+  explicit Request(std::string_view ip, std::initializer_list<HeaderField> h = {}) : headers(h) {
+    ex.client_ip = ip;
+    ex.headers = headers;
+    ex.route_id = "routes[0]";
+  }
+};
+
+Verdict run(const LimitStage& stage, Request&& r) { return stage.on_headers(r.ex); }
+
+std::string field(const Verdict& v, std::string_view name) {
+  for (const HeaderField& f : v.headers) {
+    if (f.name == name) return std::string(f.value);
+  }
+  return "<absent>";
+}
+
+TEST(LimitStageTest, RefusesPastTheBurstWith429AndItsFields) {
+  LimitStage stage(config({limit("per-ip", 10, 3)}));
+  for (int i = 0; i < 3; ++i) {
+    Request r("192.0.2.1");
+    EXPECT_TRUE(stage.on_headers(r.ex).is_continue()) << i;
+    EXPECT_EQ(r.ex.limiter_key, "ip=192.0.2.1");
+  }
+  Request r("192.0.2.1");
+  Verdict v = stage.on_headers(r.ex);
+  EXPECT_EQ(v.action, Action::kRateLimit);
+  EXPECT_EQ(v.status, 429);
+  EXPECT_EQ(v.retry_after_s, 1u) << "100 ms, rounded up to a whole second";
+  EXPECT_EQ(v.stage, "ratelimit");
+  EXPECT_EQ(v.rule, "per-ip");
+  EXPECT_EQ(field(v, "ratelimit-policy"), "\"per-ip\";q=3;w=1");
+  EXPECT_EQ(field(v, "ratelimit"), "\"per-ip\";r=0;t=1");
+  EXPECT_TRUE(run(stage, Request("192.0.2.2")).is_continue()) << "another client";
+}
+
+TEST(LimitStageTest, TheStrictestLimitDecidesAndRefusalsChargeNothing) {
+  LimitStage stage(config({limit("per-ip", 1, 3), limit("per-route", 1, 2, {"route"})}));
+  EXPECT_TRUE(run(stage, Request("192.0.2.1")).is_continue());
+  EXPECT_TRUE(run(stage, Request("192.0.2.2")).is_continue());
+  Verdict v = run(stage, Request("192.0.2.3"));
+  EXPECT_EQ(v.rule, "per-route");
+  for (int i = 0; i < 10; ++i) EXPECT_FALSE(run(stage, Request("192.0.2.3")).is_continue());
+  // A second later the route has one token again, and 192.0.2.3's own bucket was never charged
+  // by its refused requests (charged, it would be empty for ten seconds).
+  now_value += 1'000'000'000;
+  EXPECT_TRUE(run(stage, Request("192.0.2.3")).is_continue());
+}
+
+TEST(LimitStageTest, HeaderKeysApplyOnlyWhenTheHeaderIsThere) {
+  LimitStage stage(config({limit("per-key", 1, 1, {"header:X-Api-Key"})}));
+  EXPECT_TRUE(run(stage, Request("192.0.2.1", {{"x-api-key", "a"}})).is_continue());
+  EXPECT_FALSE(run(stage, Request("192.0.2.9", {{"X-API-KEY", "a"}})).is_continue());
+  EXPECT_TRUE(run(stage, Request("192.0.2.1", {{"x-api-key", "b"}})).is_continue());
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_TRUE(run(stage, Request("192.0.2.1")).is_continue()) << "no key: no limit";
+  }
+}
+
+TEST(LimitStageTest, NetworksShareABucket) {
+  LimitStage stage(config({limit("per-net", 1, 2, {"ip/24"}), limit("per-v6", 1, 1, {"ip/64"})}));
+  Request a("192.0.2.1");
+  EXPECT_TRUE(stage.on_headers(a.ex).is_continue());
+  EXPECT_EQ(a.ex.limiter_key, "ip/24=192.0.2.0");
+  EXPECT_TRUE(run(stage, Request("192.0.2.200")).is_continue());
+  EXPECT_FALSE(run(stage, Request("192.0.2.99")).is_continue());
+  EXPECT_TRUE(run(stage, Request("192.0.3.1")).is_continue());
+  Request v6("2001:db8:1:2::1");
+  EXPECT_TRUE(stage.on_headers(v6.ex).is_continue());
+  EXPECT_EQ(v6.ex.limiter_key, "ip/24=2001:d00::") << "the first limit's key: 2001:0d00::/24";
+  EXPECT_FALSE(run(stage, Request("2001:db8:1:2:ffff::9")).is_continue()) << "same /64";
+}
+
+TEST(LimitStageTest, TrustedProxiesForwardTheClientsAddress) {
+  LimitStageConfig c = config({limit("per-ip", 1, 1)});
+  c.trusted_proxies = {Cidr::parse("10.0.0.0/8").value()};
+  LimitStage stage(c);
+  Request via("10.1.1.1", {{"x-forwarded-for", "198.51.100.7, 10.2.2.2"}});
+  EXPECT_TRUE(stage.on_headers(via.ex).is_continue());
+  EXPECT_EQ(via.ex.limiter_key, "ip=198.51.100.7");
+  Request again("10.9.9.9", {{"X-Forwarded-For", "203.0.113.1, 198.51.100.7"}});
+  EXPECT_FALSE(stage.on_headers(again.ex).is_continue()) << "the same client via another proxy";
+  Request direct("198.51.100.8", {{"x-forwarded-for", "198.51.100.7"}});
+  EXPECT_TRUE(stage.on_headers(direct.ex).is_continue());
+  EXPECT_EQ(direct.ex.limiter_key, "ip=198.51.100.8") << "an untrusted peer's header is ignored";
+}
+
+TEST(LimitStageTest, ALimitCanSelectBotClasses) {
+  Limit bots = limit("automation", 1, 1);
+  bots.bot_classes = {"automation", "malicious"};
+  LimitStage stage(config({bots, limit("everyone", 100, 100)}));
+  for (int i = 0; i < 3; ++i) {
+    Request human("192.0.2.1");
+    human.ex.bot_class = "human";
+    EXPECT_TRUE(stage.on_headers(human.ex).is_continue());
+  }
+  Request tool("192.0.2.1");
+  tool.ex.bot_class = "automation";
+  EXPECT_TRUE(stage.on_headers(tool.ex).is_continue());
+  Request again("192.0.2.1");
+  again.ex.bot_class = "automation";
+  EXPECT_EQ(stage.on_headers(again.ex).rule, "automation");
+}
+
+TEST(LimitStageTest, SuspectedClientsPayMorePerRequest) {
+  LimitStageConfig c = config({limit("per-ip", 1, 10)});
+  c.bot_score_cost = 4;  // score 100: 5 tokens; score 0: 1
+  LimitStage stage(c);
+  int human = 0, suspect = 0;
+  for (int i = 0; i < 20; ++i) {
+    Request h("192.0.2.1");
+    human += stage.on_headers(h.ex).is_continue();
+    Request s("192.0.2.2");
+    s.ex.bot_score = 100;
+    suspect += stage.on_headers(s.ex).is_continue();
+  }
+  EXPECT_EQ(human, 10);
+  EXPECT_EQ(suspect, 2);
+}
+
+TEST(LimitStageTest, AnUnchangedLimitKeepsItsIdentity) {
+  EXPECT_EQ(LimitStage::identity(limit("a", 10, 5)), LimitStage::identity(limit("a", 10, 5)));
+  EXPECT_NE(LimitStage::identity(limit("a", 10, 5)), LimitStage::identity(limit("a", 10, 6)));
+  EXPECT_NE(LimitStage::identity(limit("a", 10, 5)),
+            LimitStage::identity(limit("a", 10, 5, {"route"})));
+}
+
+TEST(KeyPartTest, ParsesAndRefuses) {
+  EXPECT_EQ(KeyPart::parse("header:X-Api-Key").value().to_string(), "header:x-api-key");
+  EXPECT_EQ(KeyPart::parse("ip/64").value().prefix_bits, 64);
+  for (const char* bad : {"ip/129", "ip/", "header:", "cookie", "ip/x"}) {
+    EXPECT_FALSE(KeyPart::parse(bad).ok()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace portcullis::ratelimit
