@@ -135,6 +135,7 @@ Verdict BotStage::on_headers(Exchange& ex) const noexcept {
       signals << signal_info(static_cast<Signal>(i)).name;
     }
     ex.bot_signals = ex.keep(signals.view());
+    ex.bot_signal_bits = c.signals;
 
     if (config_.forward_headers) {
       ShortText bot;

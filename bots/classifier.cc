@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <cstring>
+
+#include "core/word_hash.h"
 
 namespace portcullis::bots {
 namespace {
@@ -123,6 +127,8 @@ std::vector<std::string> agent_phrases(const ClassifierConfig& c, std::vector<st
   return phrases;
 }
 
+std::atomic<std::uint64_t> next_classifier_id{1};
+
 }  // namespace
 
 const std::vector<std::string> kBuiltinLibraries = {"curl/",
@@ -188,10 +194,45 @@ const SignalInfo& signal_info(Signal signal) noexcept {
 
 Classifier::Classifier(ClassifierConfig config)
     : config_(std::move(config)),
+      id_(next_classifier_id.fetch_add(1, std::memory_order_relaxed)),
       agents_(agent_phrases(config_, kinds_, owner_), /*keep_text=*/false),
       headless_(kHeadlessAgents, /*keep_text=*/false),
       allow_(sorted(config_.allow_fingerprints)),
       deny_(sorted(config_.deny_fingerprints)) {}
+
+Classifier::AgentMatch Classifier::match_agent(std::string_view ua) const noexcept {
+  // The User-Agent itself is kept and compared, not only a hash of it: a client must not be able
+  // to plant its classification under another client's User-Agent.
+  struct Entry {
+    std::uint64_t owner = 0;
+    std::uint8_t length = 0;
+    std::array<char, 200> text;
+    AgentMatch match;
+  };
+  static constexpr std::size_t kEntries = 64;
+  thread_local std::array<Entry, kEntries> cache{};
+  const bool cacheable = ua.size() <= Entry{}.text.size();
+  Entry* e = nullptr;
+  if (cacheable) {
+    e = &cache[hash_words(kWordHashSeed, ua) % kEntries];
+    if (e->owner == id_ && e->length == ua.size() &&
+        std::memcmp(e->text.data(), ua.data(), ua.size()) == 0) {
+      return e->match;
+    }
+  }
+  AgentMatch m;
+  agents_.find_all(ua, [&](std::size_t i) {
+    m.kinds |= kinds_[i];
+    if (m.crawler < 0 && owner_[i] >= 0) m.crawler = owner_[i];
+  });
+  if (e != nullptr) {
+    e->owner = id_;
+    e->length = static_cast<std::uint8_t>(ua.size());
+    std::memcpy(e->text.data(), ua.data(), ua.size());
+    e->match = m;
+  }
+  return m;
+}
 
 bool Classifier::listed(const std::vector<std::string>& list, const ClientFacts& f) noexcept {
   if (list.empty()) return false;
@@ -212,13 +253,9 @@ Classification Classifier::classify(const ClientFacts& f) const noexcept {
   if (!f.has_user_agent || ua.empty()) {
     fire(Signal::kNoUserAgent);
   } else {
-    std::uint8_t kinds = 0;
-    agents_.find_all(ua, [&](std::size_t i) {
-      kinds |= kinds_[i];
-      if (c.crawler == nullptr && owner_[i] >= 0) {
-        c.crawler = &config_.crawlers[static_cast<std::size_t>(owner_[i])];
-      }
-    });
+    const AgentMatch m = match_agent(ua);
+    const std::uint8_t kinds = m.kinds;
+    if (m.crawler >= 0) c.crawler = &config_.crawlers[static_cast<std::size_t>(m.crawler)];
     if (kinds & kScanner) fire(Signal::kScannerUserAgent);
     if (c.crawler != nullptr) {
       auto ip = parse_ip(f.client_ip);

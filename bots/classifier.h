@@ -122,7 +122,17 @@ class Classifier {
  private:
   static bool listed(const std::vector<std::string>& sorted, const ClientFacts& facts) noexcept;
 
+  // What the User-Agent phrase lists say of `ua`: AgentKind bits, and the verified crawler it
+  // names (-1: none). Remembered per thread for the last few distinct User-Agents, since a
+  // service sees far fewer of them than requests and the automaton is large.
+  struct AgentMatch {
+    std::uint8_t kinds = 0;
+    std::int32_t crawler = -1;
+  };
+  AgentMatch match_agent(std::string_view ua) const noexcept;
+
   ClassifierConfig config_;
+  std::uint64_t id_;  // unique per classifier ever built: the per-thread cache's owner
   // Every User-Agent phrase in one automaton, so that a User-Agent is read once: phrase i (among
   // the distinct ones, ASCII case folded) belongs to the lists in kinds_[i] (AgentKind bits) and,
   // when it names a verified crawler, to crawler owner_[i] (else -1).

@@ -86,6 +86,7 @@ class Exchange {
   int bot_score = 0;                    // 0..100 (bots/classifier.h)
   std::string_view bot_class;           // "human", "verified_bot", "automation", "malicious"
   std::string_view bot_signals;         // the classifier's signals, comma-separated
+  std::uint32_t bot_signal_bits = 0;    // the same as bits (bit i: bots::Signal i)
   std::string_view header_fingerprint;  // bots/header_fingerprint.h
   std::string_view limiter_key;
   // A verdict that detect mode let through; the session logs it. Empty action kContinue if none.

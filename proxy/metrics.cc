@@ -1,6 +1,7 @@
 #include "proxy/metrics.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -107,14 +108,9 @@ void WorkerMetrics::stages(const Exchange& ex) noexcept {
   for (std::size_t c = 0; c < kBotClasses; ++c) {
     if (bots::to_string(static_cast<bots::BotClass>(c)) == ex.bot_class) bot_classes_[c].add();
   }
-  std::string_view rest = ex.bot_signals;
-  while (!rest.empty()) {
-    std::size_t comma = rest.find(',');
-    std::string_view name = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    for (std::size_t i = 0; i < static_cast<std::size_t>(bots::Signal::kCount); ++i) {
-      if (bots::signal_info(static_cast<bots::Signal>(i)).name == name) bot_signals_[i].add();
-    }
+  for (std::uint32_t bits = ex.bot_signal_bits; bits != 0; bits &= bits - 1) {
+    const auto i = static_cast<std::size_t>(std::countr_zero(bits));
+    if (i < kBotSignals) bot_signals_[i].add();
   }
 }
 

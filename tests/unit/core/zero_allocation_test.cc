@@ -1,6 +1,7 @@
 // The request path does not allocate per header: a warmed-up benign GET goes through the
-// parser, the route match and every stage's header hook (bots included: its fingerprint, class,
-// signals and forwarded headers live in the arena) without touching the heap. A counting
+// parser, the route match and every stage's header hook (bots and ratelimit included: their
+// fingerprint, class, signals, forwarded headers and limiter key live in the arena) without
+// touching the heap. A counting
 // global operator new proves it.
 #include <gtest/gtest.h>
 
@@ -39,6 +40,10 @@ policies:
   - name: api
     access: {methods: [GET, HEAD, POST], hosts: [api.example.com, "*.example.org"]}
     bots: {actions: {human: tag, automation: tag}}
+    ratelimit:
+      limits:
+        - {name: per-ip, rate: 1000/s, burst: 1000000, key: ip}
+        - {name: per-net, rate: 1000/s, burst: 1000000, key: [ip/24, route, header:accept]}
 routes:
   - {host: api.example.com, path_prefix: /v1/, upstream: app, policy: api}
 )";
@@ -66,6 +71,7 @@ TEST(ZeroAllocationTest, BenignGetThroughParserRouteAndStages) {
     ex.path = head.path;
     ex.host = head.host;
     ex.headers = head.headers;
+    ex.client_ip = "203.0.113.9";
     const config::Route* route = (*snap)->match(head.host, head.path);
     EXPECT_NE(route, nullptr);
     Verdict v = route->pipeline->on_headers(ex);
@@ -73,6 +79,7 @@ TEST(ZeroAllocationTest, BenignGetThroughParserRouteAndStages) {
     EXPECT_EQ(ex.header("accept"), "application/json");
     EXPECT_FALSE(ex.bot_class.empty()) << "the bots stage ran";
     EXPECT_EQ(ex.upstream_headers.size(), 5u);
+    EXPECT_FALSE(ex.limiter_key.empty()) << "the ratelimit stage ran";
   };
 
   run_once();  // warm-up
