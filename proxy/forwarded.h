@@ -2,6 +2,7 @@
 #pragma once
 
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "core/exchange.h"
@@ -36,9 +37,24 @@ struct Forwarded {
 // client cannot pass off its own fingerprint headers as the proxy's.
 inline bool added_by_stage(std::string_view name, std::span<const HeaderField> added) noexcept {
   for (const HeaderField& f : added) {
-    if (iequals(name, f.name)) return true;
+    if (name.size() == f.name.size() && iequals(name, f.name)) return true;
   }
   return false;
+}
+
+// Appends "name: value\r\n" for each of `fields` with a value (Exchange::upstream_headers) to an
+// HTTP/1.1 request head, in one reservation.
+inline void append_added_fields(std::string& head, std::span<const HeaderField> fields) {
+  std::size_t size = 0;
+  for (const HeaderField& f : fields) size += f.name.size() + f.value.size() + 4;
+  head.reserve(head.size() + size);
+  for (const HeaderField& f : fields) {
+    if (f.value.empty()) continue;
+    head.append(f.name.data(), f.name.size());
+    head.append(": ", 2);
+    head.append(f.value.data(), f.value.size());
+    head.append("\r\n", 2);
+  }
 }
 
 }  // namespace portcullis::proxy

@@ -741,9 +741,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     std::string_view fwd_host = !fwd.host.empty() ? fwd.host : st.authority;
     if (!fwd_host.empty()) head.append("x-forwarded-host: ").append(fwd_host).append("\r\n");
     head.append("x-request-id: ").append(ex.request_id).append("\r\n");
-    for (const HeaderField& f : ex.upstream_headers) {
-      if (!f.value.empty()) head.append(f.name).append(": ").append(f.value).append("\r\n");
-    }
+    append_added_fields(head, ex.upstream_headers);
     if (chunked) {
       head += "transfer-encoding: chunked\r\n";
     } else if (!has_cl && body_known && !st.request_body.empty()) {

@@ -561,9 +561,7 @@ class Http1Session final : public SessionLink,
       append_header(out_, "x-forwarded-host", req.authority);
     }
     append_header(out_, "x-request-id", ex.request_id);
-    for (const HeaderField& f : ex.upstream_headers) {
-      if (!f.value.empty()) append_header(out_, f.name, f.value);
-    }
+    append_added_fields(out_, ex.upstream_headers);
     if (req.body == BodyKind::kChunked) out_ += "transfer-encoding: chunked\r\n";
     if (req.upgrade) out_ += "connection: upgrade\r\n";
     out_ += "\r\n";
