@@ -8,6 +8,7 @@
 
 #include "bots/header_fingerprint.h"
 #include "core/clock.h"
+#include "core/short_text.h"
 #include "core/word_hash.h"
 
 namespace portcullis::bots {
@@ -43,29 +44,6 @@ std::string_view main_signal(const Classification& c) noexcept {
   }
   return name;
 }
-
-// A bounded text built on the stack, so that a request's annotations cost no heap allocation;
-// what does not fit is cut (signal names and numbers are far shorter than the bound).
-class ShortText {
- public:
-  ShortText& operator<<(std::string_view s) noexcept {
-    std::size_t take = std::min(s.size(), buf_.size() - n_);
-    std::memcpy(buf_.data() + n_, s.data(), take);
-    n_ += take;
-    return *this;
-  }
-  ShortText& operator<<(int v) noexcept {
-    char digits[12];
-    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, v);
-    return *this << std::string_view(digits, static_cast<std::size_t>(end - digits));
-  }
-  std::string_view view() const noexcept { return {buf_.data(), n_}; }
-  bool empty() const noexcept { return n_ == 0; }
-
- private:
-  std::array<char, 512> buf_;
-  std::size_t n_ = 0;
-};
 
 void add_finding(Exchange& ex, const Finding& finding) {
   auto* findings = static_cast<Finding*>(

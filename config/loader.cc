@@ -611,19 +611,37 @@ namespace {
 // Where Debian's modsecurity-crs package keeps the CRS data files the bots stage reads.
 constexpr std::string_view kCrsDataDir = "/usr/share/modsecurity-crs/rules";
 
-// One table for the process, kept across reloads while its size and window stay the same
-// (DESIGN.md "Config and hot reload").
-std::shared_ptr<bots::Reputation> shared_reputation(std::size_t capacity, std::uint32_t window_s) {
+// One object for the process, kept across reloads while `same(old)` says it still fits: the state
+// DESIGN.md says outlives a snapshot (fingerprint reputation, limiter buckets). A template per
+// use, so that each kind has its own.
+template <typename T, typename Same, typename Make>
+std::shared_ptr<T> kept_across_reloads(Same same, Make make) {
   static std::mutex mutex;
-  static std::weak_ptr<bots::Reputation> last;
+  static std::weak_ptr<T> last;
   std::lock_guard lock(mutex);
-  auto table = last.lock();
-  if (!table || table->capacity() != std::bit_ceil(std::max<std::size_t>(capacity, 2)) ||
-      table->window_s() != window_s) {
-    table = std::make_shared<bots::Reputation>(capacity, window_s);
-    last = table;
+  auto kept = last.lock();
+  if (!kept || !same(*kept)) {
+    kept = make();
+    last = kept;
   }
-  return table;
+  return kept;
+}
+
+std::shared_ptr<bots::Reputation> shared_reputation(std::size_t capacity, std::uint32_t window_s) {
+  return kept_across_reloads<bots::Reputation>(
+      [&](const bots::Reputation& r) {
+        return r.capacity() == std::bit_ceil(std::max<std::size_t>(capacity, 2)) &&
+               r.window_s() == window_s;
+      },
+      [&] { return std::make_shared<bots::Reputation>(capacity, window_s); });
+}
+
+std::shared_ptr<ratelimit::BucketTable> shared_buckets(std::size_t capacity) {
+  return kept_across_reloads<ratelimit::BucketTable>(
+      [&](const ratelimit::BucketTable& t) {
+        return t.capacity() == ratelimit::BucketTable::capacity_for(capacity);
+      },
+      [&] { return std::make_shared<ratelimit::BucketTable>(capacity); });
 }
 
 }  // namespace
@@ -655,19 +673,6 @@ Status Loader::compile_bot_reputation(const YAML::Node& node) {
 }
 
 namespace {
-
-// One table of buckets for the process, kept across reloads while its size stays the same.
-std::shared_ptr<ratelimit::BucketTable> shared_buckets(std::size_t capacity) {
-  static std::mutex mutex;
-  static std::weak_ptr<ratelimit::BucketTable> last;
-  std::lock_guard lock(mutex);
-  auto table = last.lock();
-  if (!table || table->capacity() != ratelimit::BucketTable::capacity_for(capacity)) {
-    table = std::make_shared<ratelimit::BucketTable>(capacity);
-    last = table;
-  }
-  return table;
-}
 
 // "100/s", "6000/min", "10/m", "1000/h" → requests and the period in nanoseconds.
 Result<std::pair<std::uint64_t, std::int64_t>> parse_rate(std::string_view text) {

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "core/clock.h"
+#include "core/short_text.h"
 #include "core/word_hash.h"
 
 namespace portcullis::ratelimit {
@@ -53,27 +54,6 @@ std::string_view client_address(const Exchange& ex, const std::vector<Cidr>& tru
   }
   return client;
 }
-
-// A bounded text on the stack for the key and header values: no heap allocation per request.
-class ShortText {
- public:
-  ShortText& operator<<(std::string_view s) noexcept {
-    std::size_t take = std::min(s.size(), buf_.size() - n_);
-    std::memcpy(buf_.data() + n_, s.data(), take);
-    n_ += take;
-    return *this;
-  }
-  ShortText& operator<<(std::int64_t v) noexcept {
-    char digits[24];
-    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, v);
-    return *this << std::string_view(digits, static_cast<std::size_t>(end - digits));
-  }
-  std::string_view view() const noexcept { return {buf_.data(), n_}; }
-
- private:
-  std::array<char, 512> buf_;
-  std::size_t n_ = 0;
-};
 
 // Seconds, rounded up: a client told to come back sooner than allowed would be refused again.
 std::int64_t ceil_seconds(std::int64_t ns) noexcept { return (ns + 999'999'999) / 1'000'000'000; }

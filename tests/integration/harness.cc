@@ -1381,6 +1381,20 @@ std::ostream& operator<<(std::ostream& os, const CurlResult& result) {
   return os << "\n" << printable(result.body);
 }
 
+::testing::AssertionResult check_refuses(const std::string& config_yaml, const std::string& key) {
+  TempDir dir;
+  ProcessResult r =
+      run_portcullis({"--check", "-c", dir.write("portcullis.yaml", config_yaml).string()},
+                     std::chrono::seconds(10));
+  if (!r.exit || !r.exit->exited || r.exit->code != 1) {
+    return ::testing::AssertionFailure() << "--check did not exit 1: " << r.out << r.err;
+  }
+  if ((r.out + r.err).find(key) == std::string::npos) {
+    return ::testing::AssertionFailure() << "the error does not name " << key << ": " << r.err;
+  }
+  return ::testing::AssertionSuccess();
+}
+
 CurlResult run_curl(const std::vector<std::string>& args, std::chrono::seconds max_time) {
   TempDir dir;
   const std::filesystem::path body_path = dir.path() / "body";

@@ -356,6 +356,10 @@ bool can_connect(uint16_t port);
 // "http://127.0.0.1:PORT" + path.
 std::string proxy_url(uint16_t port, std::string_view path);
 
+// Runs `portcullis --check -c FILE` on `config_yaml` and succeeds when it exits 1 naming `key`
+// in its error (what a user with a bad config sees).
+::testing::AssertionResult check_refuses(const std::string& config_yaml, const std::string& key);
+
 // What a curl run produced.
 struct CurlResult {
   int exit_code = -1;  // curl's exit code (0 on success; -1 when it did not exit normally)
