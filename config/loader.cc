@@ -793,7 +793,29 @@ Result<std::unique_ptr<Stage>> Loader::compile_ratelimit(const YAML::Node& n,
     return limit;
   };
   if (n && !n.IsNull()) {
-    if (auto st = check_keys(n, key, {"limits", "bot_score_cost"}); !st) return st.error();
+    if (auto st = check_keys(n, key, {"limits", "bot_score_cost", "feedback"}); !st)
+      return st.error();
+    if (const YAML::Node f = n["feedback"]) {
+      const std::string fkey = key + ".feedback";
+      if (auto st = check_keys(f, fkey, {"anomaly_cost", "error_cost"}); !st) return st.error();
+      auto number = [&](const char* name, double hi, double& out) -> Status {
+        if (!f[name]) return Ok{};
+        auto text = scalar(f[name], fkey + "." + name);
+        if (!text) return text.error();
+        char* end = nullptr;
+        double v = std::strtod(text.value().c_str(), &end);
+        if (text.value().empty() || *end != '\0' || !(v >= 0 && v <= hi)) {
+          return error_at(f[name], fkey + "." + name,
+                          "expected a number from 0 to " + std::to_string(static_cast<int>(hi)));
+        }
+        out = v;
+        return Ok{};
+      };
+      double error_cost = config.error_cost;
+      if (auto st = number("anomaly_cost", 100, config.anomaly_cost); !st) return st.error();
+      if (auto st = number("error_cost", 1000, error_cost); !st) return st.error();
+      config.error_cost = static_cast<std::uint32_t>(error_cost);
+    }
     if (!n["limits"] || !n["limits"].IsSequence() || n["limits"].size() == 0) {
       return error_at(n["limits"] ? n["limits"] : n, key + ".limits", "expected a list of limits");
     }

@@ -67,6 +67,17 @@ GcraDecision BucketTable::take(std::uint64_t key, const Gcra& gcra, std::int64_t
   }
 }
 
+void BucketTable::charge(std::uint64_t key, const Gcra& gcra, std::int64_t now_ns,
+                         std::uint32_t cost) noexcept {
+  if (key == 0) key = 1;
+  Slot* slot = find(key);
+  if (slot == nullptr) slot = claim(key, now_ns);
+  if (slot == nullptr || cost == 0) return;
+  std::int64_t tat = slot->tat.load(kRelaxed);
+  while (!slot->tat.compare_exchange_weak(tat, gcra.charge(tat, now_ns, cost), kRelaxed)) {
+  }
+}
+
 GcraDecision BucketTable::peek(std::uint64_t key, const Gcra& gcra, std::int64_t now_ns,
                                std::uint32_t cost) const noexcept {
   if (key == 0) key = 1;

@@ -36,6 +36,10 @@ class BucketTable {
   // `now_ns`, storing the new state when it is allowed.
   GcraDecision take(std::uint64_t key, const Gcra& gcra, std::int64_t now_ns,
                     std::uint32_t cost = 1) noexcept;
+  // Takes `cost` more tokens from `key`'s bucket whatever it holds (Gcra::charge): what later
+  // stages found about an allowed request, charged after the fact.
+  void charge(std::uint64_t key, const Gcra& gcra, std::int64_t now_ns,
+              std::uint32_t cost) noexcept;
   // The decision take() would make, without storing anything.
   GcraDecision peek(std::uint64_t key, const Gcra& gcra, std::int64_t now_ns,
                     std::uint32_t cost = 1) const noexcept;

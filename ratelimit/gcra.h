@@ -52,6 +52,16 @@ class Gcra {
     return d;
   }
 
+  // The state after `cost` more tokens are taken unconditionally at `now_ns` (a charge after the
+  // fact), never further than an empty bucket: a charge can refuse the next requests for at
+  // most the time the bucket takes to fill.
+  constexpr std::int64_t charge(std::int64_t tat_ns, std::int64_t now_ns,
+                                std::uint32_t cost) const noexcept {
+    const std::int64_t tat =
+        std::max(tat_ns, now_ns) + emission_ns_ * static_cast<std::int64_t>(cost);
+    return std::min(tat, now_ns + window_ns_);
+  }
+
   std::int64_t emission_ns() const noexcept { return emission_ns_; }
   std::uint32_t burst() const noexcept { return burst_; }
   std::int64_t window_ns() const noexcept { return window_ns_; }

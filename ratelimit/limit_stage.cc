@@ -259,7 +259,27 @@ Verdict LimitStage::on_headers(Exchange& ex) const noexcept {
   for (std::size_t i = 0; i < n; ++i) {
     config_.table->take(applied[i].key, applied[i].limit->gcra, now, cost);
   }
+  if (n > 0 && (config_.anomaly_cost > 0 || config_.error_cost > 0)) {
+    // Without a free state slot the request simply gets no feedback.
+    if (auto* charged = ex.make_state<Charged>(this)) {
+      for (std::size_t i = 0; i < n; ++i) charged->keys[i] = {applied[i].key, applied[i].limit};
+      charged->count = n;
+    }
+  }
   return Verdict::pass();
+}
+
+void LimitStage::on_complete(Exchange& ex) const noexcept {
+  const Charged* charged = ex.state<Charged>(this);
+  if (charged == nullptr) return;
+  std::uint32_t extra =
+      static_cast<std::uint32_t>(std::max(0, ex.anomaly_score) * config_.anomaly_cost);
+  if (ex.sent_status >= 400 && ex.sent_status != 429) extra += config_.error_cost;
+  if (extra == 0) return;
+  const std::int64_t now = config_.now_ns();
+  for (std::size_t i = 0; i < charged->count; ++i) {
+    config_.table->charge(charged->keys[i].first, charged->keys[i].second->gcra, now, extra);
+  }
 }
 
 }  // namespace portcullis::ratelimit

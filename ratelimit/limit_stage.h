@@ -6,9 +6,11 @@
 // none of them.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/ip.h"
@@ -52,6 +54,11 @@ struct LimitStageConfig {
   // Risk-weighted cost: a request costs 1 + floor(bot_score × bot_score_cost / 100) tokens, so a
   // client the bots stage suspects spends its budget faster (0: every request costs 1).
   double bot_score_cost = 2;
+  // Feedback: what later stages and the upstream found about an allowed request is charged to
+  // the keys it was allowed under once it is over (DESIGN.md "adaptive through feedback"), so a
+  // key that keeps sending flagged or failing requests exhausts its budget sooner.
+  double anomaly_cost = 0.2;          // tokens per point of WAF anomaly score (blocking or not)
+  std::uint32_t error_cost = 1;       // tokens for a request answered 4xx or 5xx (429s aside)
   std::vector<Cidr> trusted_proxies;  // whose X-Forwarded-For names the client
   std::shared_ptr<BucketTable> table;
   // Nanoseconds on a steady clock; tests inject their own.
@@ -65,6 +72,7 @@ class LimitStage final : public Stage {
 
   std::string_view name() const noexcept override { return "ratelimit"; }
   Verdict on_headers(Exchange& exchange) const noexcept override;
+  void on_complete(Exchange& exchange) const noexcept override;
 
   const LimitStageConfig& config() const noexcept { return config_; }
   // A limit's identity: the same definition gives the same value in every config, so that its
@@ -78,6 +86,12 @@ class LimitStage final : public Stage {
     std::uint64_t identity;
     std::string policy_field;  // "\"name\";q=BURST;w=SECONDS"
   };
+  // The keys an allowed request was charged under, kept in its exchange for on_complete.
+  struct Charged {
+    std::array<std::pair<std::uint64_t, const Compiled*>, 16> keys;
+    std::size_t count = 0;
+  };
+
   LimitStageConfig config_;
   std::vector<Compiled> limits_;
 };

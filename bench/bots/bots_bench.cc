@@ -2,7 +2,7 @@
 // as the stage does on a worker, for a Chrome-like HTTP/2 request over TLS and for curl, with
 // the CRS user-agent lists loaded when Debian's modsecurity-crs is installed, reputation on and
 // the fingerprint headers forwarded; and the parts: the header fingerprint and the classifier.
-// bench/bots.sh prints these beside the full proxy's throughput with the stage on and off.
+// bench/stage_cost.sh prints these beside the full proxy's throughput with the stage on and off.
 //
 //   bots_bench [--benchmark_filter=Stage]
 #include <benchmark/benchmark.h>

@@ -85,6 +85,23 @@ TEST_F(RateLimitTest, BotsCanGiveAutomationAStricterLimit) {
   EXPECT_EQ(browser_ok, 5) << "a human class is not under the tools' limit";
 }
 
+TEST_F(RateLimitTest, ClientsWhoseRequestsFailAreLimitedSooner) {
+  ASSERT_TRUE(start_proxy(
+      "policies:\n"
+      "  - name: default\n"
+      "    ratelimit:\n"
+      "      feedback: {error_cost: 2}\n"
+      "      limits: [{name: per-client, rate: 1/m, burst: 10, key: [ip, header:x-client]}]\n"));
+  int failing = 0;
+  for (int i = 0; i < 10; ++i) {
+    failing += run_curl({"-H", "x-client: a", url("/status/404")}).status == 404;
+  }
+  int fine = 0;
+  for (int i = 0; i < 10; ++i) fine += run_curl({"-H", "x-client: b", url("/hello")}).status == 200;
+  EXPECT_EQ(failing, 4) << "each 404 costs 1 + 2 afterwards";
+  EXPECT_EQ(fine, 10) << "the same budget, spent on requests that succeed";
+}
+
 TEST(RateLimitConfigTest, CheckNamesBadLimits) {
   struct Row {
     std::string yaml;
@@ -99,6 +116,8 @@ TEST(RateLimitConfigTest, CheckNamesBadLimits) {
       {"    ratelimit: {limits: [{rate: 10/s, bot_classes: [robots]}]}\n",
        "policies[0].ratelimit.limits[0].bot_classes"},
       {"    ratelimit: {limits: []}\n", "policies[0].ratelimit.limits"},
+      {"    ratelimit: {limits: [{rate: 1/s}], feedback: {error_cost: -1}}\n",
+       "policies[0].ratelimit.feedback.error_cost"},
       {"    bots: {actions: {automation: limit}}\n", "policies[0].bots.actions.automation"},
   };
   for (const Row& row : rows) {

@@ -65,6 +65,15 @@ TEST(GcraTest, CostSpendsSeveralTokensAndIsCappedAtTheBurst) {
   EXPECT_TRUE(g.decide(0, 0, 1000).allowed) << "a cost above the burst counts as the burst";
 }
 
+TEST(GcraTest, AChargeTakesTokensButNeverMoreThanAnEmptyBucket) {
+  const Gcra g(10, kS, 5);
+  std::int64_t tat = g.charge(0, 0, 2);
+  EXPECT_EQ(tat, 200 * kMs);
+  EXPECT_EQ(g.decide(tat, 0).remaining, 2u);
+  EXPECT_EQ(g.charge(tat, 0, 100), 500 * kMs) << "capped at the window";
+  EXPECT_FALSE(g.decide(g.charge(tat, 0, 100), 0).allowed);
+}
+
 TEST(GcraTest, PerMinuteRates) {
   const Gcra g(60, 60 * kS, 60);  // 1/s on average, 60 at once
   EXPECT_EQ(g.emission_ns(), kS);

@@ -155,6 +155,44 @@ TEST(LimitStageTest, SuspectedClientsPayMorePerRequest) {
   EXPECT_EQ(suspect, 2);
 }
 
+TEST(LimitStageTest, WhatLaterStagesFindIsChargedAfterTheRequest) {
+  LimitStageConfig c = config({limit("per-ip", 1, 10)});
+  c.error_cost = 2;
+  c.anomaly_cost = 0.2;
+  LimitStage stage(c);
+  // A client whose requests fail: each costs 1, then 2 more once its 404 is known.
+  int failing = 0;
+  for (int i = 0; i < 10; ++i) {
+    Request r("192.0.2.1");
+    if (!stage.on_headers(r.ex).is_continue()) continue;
+    ++failing;
+    r.ex.sent_status = 404;
+    stage.on_complete(r.ex);
+  }
+  EXPECT_EQ(failing, 4) << "1+2, 1+2, 1+2, then 1 fits in 10 (the last charge is capped)";
+  // A client the WAF scored 25 below its threshold: 1 + 5 per request.
+  int flagged = 0;
+  for (int i = 0; i < 10; ++i) {
+    Request r("192.0.2.2");
+    if (!stage.on_headers(r.ex).is_continue()) continue;
+    ++flagged;
+    r.ex.sent_status = 200;
+    r.ex.anomaly_score = 25;
+    stage.on_complete(r.ex);
+  }
+  EXPECT_EQ(flagged, 2);
+  // A client whose requests succeed keeps its whole budget.
+  int fine = 0;
+  for (int i = 0; i < 10; ++i) {
+    Request r("192.0.2.3");
+    if (!stage.on_headers(r.ex).is_continue()) continue;
+    ++fine;
+    r.ex.sent_status = 200;
+    stage.on_complete(r.ex);
+  }
+  EXPECT_EQ(fine, 10);
+}
+
 TEST(LimitStageTest, AnUnchangedLimitKeepsItsIdentity) {
   EXPECT_EQ(LimitStage::identity(limit("a", 10, 5)), LimitStage::identity(limit("a", 10, 5)));
   EXPECT_NE(LimitStage::identity(limit("a", 10, 5)), LimitStage::identity(limit("a", 10, 6)));

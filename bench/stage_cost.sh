@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Benchmark of the bots stage: its cost per request (bots_bench, Google Benchmark) and the
-# throughput of the whole proxy over TLS with the stage on and off, beside nginx in the same
-# run. Run from the repository root:
+# Benchmark of one inspection stage, bots or ratelimit: its cost per request (its Google
+# Benchmark, bots_bench or ratelimit_bench) and the throughput of the whole proxy over TLS with
+# the stage on and off, beside nginx in the same run. Run from the repository root:
 #
-#   bench/bots.sh [--duration 10] [--repeats 3] [--binary build/portcullis] [--warmup 1]
-#                 [--no-pin] [--proxy-cpu 0] [--load-cpu 1] [--micro build/bots_bench]
-#                 [--no-waf]
+#   bench/stage_cost.sh [--stage bots|ratelimit] [--duration 10] [--repeats 3]
+#                       [--binary build/portcullis] [--warmup 1] [--no-pin] [--proxy-cpu 0]
+#                       [--load-cpu 1] [--micro build/STAGE_bench] [--no-waf]
 #
 # Everything listens on 127.0.0.1 on free ports picked at start; every process started here is
 # stopped by PID on exit and the temporary directory (with a throwaway certificate) removed.
@@ -13,11 +13,12 @@
 # Topology: client (h2load | wrk) --> proxy --> upstream nginx (GET / -> 200 "hello").
 # Proxies, one worker each, all TLS with the same certificate:
 #   nginx          the anchor
-#   bots-off       portcullis --bots off
-#   bots-on        portcullis with the bots stage as --tls-cert turns it on (CRS user-agent
-#                  lists, reputation, five x-portcullis-* headers forwarded)
+#   off            portcullis without the stage (bots: --bots off; ratelimit: no --limit)
+#   on             portcullis with it (bots: as --tls-cert turns it on, with the CRS user-agent
+#                  lists, reputation and five x-portcullis-* headers forwarded; ratelimit: two
+#                  limits, per address and per network and route, never reached)
 # and, unless --no-waf, the same two with the WAF running CRS at paranoia 1 (Debian's
-# modsecurity-crs): waf+bots-off and waf+bots-on, the full stack.
+# modsecurity-crs): waf+off and waf+on, the full stack.
 # Workloads: h2 TLS (h2load -t1 -c16 -m16, a browser-like request) and h1 TLS keep-alive
 # (wrk -t2 -c64). Repeats alternate the order of the proxies. Printed: the micro-benchmark
 # table, then median req/s per proxy and workload, the on/off ratio (the stage's cost) and the
@@ -31,7 +32,8 @@ warmup=1
 pin=1
 proxy_cpu=0
 load_cpu=1
-micro=build/bots_bench
+stage=bots
+micro=
 waf=1
 
 usage() {
@@ -43,12 +45,24 @@ usage() {
 
 while (($#)); do
     case $1 in
+        --stage) stage=${2:?--stage needs bots or ratelimit}; shift 2 ;;
         --micro) micro=${2:?--micro needs a value}; shift 2 ;;
         --no-waf) waf=0; shift ;;
         *) common_option "$@"; shift "$shifted" ;;
     esac
 done
 check_common_options
+case $stage in
+    bots)
+        on_args=()
+        off_args=(--bots off) ;;
+    ratelimit)
+        on_args=(--limit "100000000/s,burst=1000000,key=ip,name=per-ip"
+            --limit "100000000/s,burst=1000000,key=ip/24,key=route,name=per-net")
+        off_args=() ;;
+    *) die "--stage must be bots or ratelimit" ;;
+esac
+micro=${micro:-build/${stage}_bench}
 
 find_nginx
 command -v h2load >/dev/null || die "h2load not found (Debian: apt-get install nghttp2-client)"
@@ -65,7 +79,7 @@ setup_tmp
 # ---------------------------------------------------------------------------------------------
 # Micro-benchmark
 # ---------------------------------------------------------------------------------------------
-echo "## bots stage per request (Google Benchmark)"
+echo "## $stage stage per request (Google Benchmark)"
 echo
 if [[ -x $micro ]]; then
     "$micro" --benchmark_format=csv --benchmark_min_time=0.5 2>/dev/null |
@@ -88,8 +102,8 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
     -keyout "$tmp/key.pem" -out "$tmp/cert.pem" >"$tmp/openssl.log" 2>&1 ||
     { cat "$tmp/openssl.log" >&2; die "openssl could not make the certificate"; }
 
-proxies=(nginx bots-off bots-on)
-((waf)) && proxies+=(waf+bots-off waf+bots-on)
+proxies=(nginx off on)
+((waf)) && proxies+=(waf+off waf+on)
 declare -A port measured_pid
 pick_port; upstream_port=$port_out
 for proxy in "${proxies[@]}"; do pick_port; port[$proxy]=$port_out; done
@@ -110,23 +124,26 @@ for proxy in "${proxies[@]}"; do
     [[ $proxy == nginx ]] && continue
     args=(--listen "127.0.0.1:${port[$proxy]}" --upstream "http://127.0.0.1:$upstream_port"
         --workers 1 --admin off --events off --tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem")
-    [[ $proxy == *bots-off ]] && args+=(--bots off)
+    if [[ $proxy == *off ]]; then
+        args+=(${off_args[@]+"${off_args[@]}"})
+    else
+        args+=(${on_args[@]+"${on_args[@]}"})
+    fi
     [[ $proxy == waf+* ]] && args+=(--rules /etc/modsecurity/crs/crs-setup.conf --rules "$crs/rules/*.conf")
     spawn proxy "$tmp/$proxy.log" "$binary" "${args[@]}"
     measured_pid[$proxy]=$spawned_pid
     wait_http "https://127.0.0.1:${port[$proxy]}/" "$spawned_pid" "$tmp/$proxy.log" -k
 done
 
-# The stage is on where it should be: the upstream's view is not visible here, so ask the
-# proxies to refuse a scanner (bots-on: 403 from the bots stage; bots-off: passes).
+# The stage is on where it should be: bots refuses a scanner's User-Agent; a limit answers with
+# the RateLimit fields only on a 429, so for ratelimit the check is that requests pass.
 for proxy in "${proxies[@]}"; do
     [[ $proxy == nginx ]] && continue
     code=$(curl -sk -o /dev/null -w '%{http_code}' -A 'sqlmap/1.7' -H 'Accept: application/json' \
         "https://127.0.0.1:${port[$proxy]}/")
-    case $proxy in
-        *bots-on) [[ $code == 403 ]] || die "$proxy let a scanner User-Agent through ($code)" ;;
-        bots-off) [[ $code == 200 ]] || die "$proxy refused a scanner User-Agent ($code)" ;;
-    esac
+    want=200
+    [[ $stage == bots && $proxy == *on ]] && want=403
+    [[ $code == "$want" ]] || die "$proxy answered a scanner's request with $code, expected $want"
 done
 
 chrome_ua='Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36'
@@ -205,8 +222,8 @@ for wl in "${workloads[@]}"; do
     done
     for proxy in "${proxies[@]}"; do
         onoff="" extra="" capacity=""
-        if [[ $proxy == *bots-on ]]; then
-            off=${proxy%bots-on}bots-off
+        if [[ $proxy == *on ]]; then
+            off=${proxy%on}off
             onoff=$(ratio "${med[$proxy]}" "${med[$off]}")
             extra=$(awk -v a="${cpu_med[$proxy]}" -v b="${cpu_med[$off]}" 'BEGIN { printf "%+.2f", a - b }')
             capacity=$(ratio "${cpu_med[$off]}" "${cpu_med[$proxy]}")
@@ -221,8 +238,8 @@ echo "request (User-Agent, Accept, Accept-Language, Accept-Encoding) to GET /. p
 echo "proxy process's user+system time over the requests it answered (median); the stage's cost is"
 echo "the on - off difference, and capacity on / off (off's CPU per request over on's) is the ratio of"
 echo "the throughputs of a proxy that is the bottleneck. The client and the upstream share one CPU: when"
-echo "they, not the proxy, are the bottleneck, req/s also moves with the work the five forwarded"
-echo "headers give the upstream."
+echo "they, not the proxy, are the bottleneck, req/s also moves with the work the forwarded headers"
+echo "(bots) give the upstream."
 if ((${#problems[@]})); then
     printf 'problem: %s\n' "${problems[@]}" >&2
     exit 2
