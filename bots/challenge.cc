@@ -147,7 +147,7 @@ bool Challenge::mac(std::string_view secret, std::string_view expiry, std::strin
   std::size_t n = 0;
   for (std::string_view part : {std::string_view("v1"), expiry, difficulty, client_ip, binding}) {
     std::size_t take = std::min(part.size(), message.size() - n - 1);
-    std::memcpy(message.data() + n, part.data(), take);
+    if (take > 0) std::memcpy(message.data() + n, part.data(), take);
     n += take;
     message[n++] = '|';
     if (n >= message.size() - 1) break;

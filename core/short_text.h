@@ -19,6 +19,7 @@ class ShortText {
 
   ShortText& operator<<(std::string_view s) noexcept {
     std::size_t take = std::min(s.size(), buf_.size() - n_);
+    if (take == 0) return *this;  // an empty view may have no data pointer at all
     std::memcpy(buf_.data() + n_, s.data(), take);
     n_ += take;
     return *this;

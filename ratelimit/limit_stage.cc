@@ -272,8 +272,9 @@ Verdict LimitStage::on_headers(Exchange& ex) const noexcept {
 void LimitStage::on_complete(Exchange& ex) const noexcept {
   const Charged* charged = ex.state<Charged>(this);
   if (charged == nullptr) return;
-  std::uint32_t extra =
-      static_cast<std::uint32_t>(std::max(0, ex.anomaly_score) * config_.anomaly_cost);
+  // Bounded before the conversion: a burst is at most a million tokens anyway.
+  const double anomaly = std::min(1e6, std::max(0, ex.anomaly_score) * config_.anomaly_cost);
+  std::uint32_t extra = static_cast<std::uint32_t>(anomaly);
   if (ex.sent_status >= 400 && ex.sent_status != 429) extra += config_.error_cost;
   if (extra == 0) return;
   const std::int64_t now = config_.now_ns();
