@@ -134,7 +134,9 @@ LimitStage::LimitStage(LimitStageConfig config) : config_(std::move(config)) {
     const std::int64_t window_s = std::max<std::int64_t>(1, ceil_seconds(gcra.window_ns()));
     std::string field =
         "\"" + l.name + "\";q=" + std::to_string(gcra.burst()) + ";w=" + std::to_string(window_s);
-    limits_.push_back({l, gcra, identity(l), std::move(field)});
+    std::vector<std::string> labels;
+    for (const KeyPart& p : l.key) labels.push_back(p.to_string());
+    limits_.push_back({l, gcra, identity(l), std::move(field), std::move(labels)});
   }
 }
 
@@ -152,6 +154,8 @@ Verdict LimitStage::on_headers(Exchange& ex) const noexcept {
       1 + static_cast<std::uint32_t>(std::max(0, ex.bot_score) * config_.bot_score_cost / 100);
   std::string_view client;  // resolved once, when a limit needs it
   bool have_client = false;
+  const Applied* refusal = nullptr;
+  std::string_view refusal_key;
 
   for (const Compiled& c : limits_) {
     if (n == applied.size()) break;
@@ -163,7 +167,8 @@ Verdict LimitStage::on_headers(Exchange& ex) const noexcept {
     std::uint64_t key = c.identity;
     ShortText text;
     bool applies = true;
-    for (const KeyPart& p : l.key) {
+    for (std::size_t part = 0; part < l.key.size(); ++part) {
+      const KeyPart& p = l.key[part];
       std::string_view value;
       char network[INET6_ADDRSTRLEN + 8];
       switch (p.kind) {
@@ -219,7 +224,7 @@ Verdict LimitStage::on_headers(Exchange& ex) const noexcept {
           break;
       }
       if (!applies) break;
-      text << p.to_string() << "=" << value << " ";
+      text << c.labels[part] << "=" << value << " ";
       key = hash_words(key, value);
     }
     if (!applies) continue;
@@ -230,28 +235,36 @@ Verdict LimitStage::on_headers(Exchange& ex) const noexcept {
       if (!t.empty()) t.remove_suffix(1);
       first_key_text = ex.keep(t);
     }
-    if (!d.allowed) {
-      // The strictest refusal decides; the others are not charged.
+    if (!d.allowed && (refusal == nullptr || d.retry_after_ns > refusal->decision.retry_after_ns)) {
+      // Of the limits that refuse, the one that keeps the client waiting longest decides: only
+      // after its Retry-After do all of them allow the request again.
+      refusal = &applied[n - 1];
       std::string_view t = text.view();
       if (!t.empty()) t.remove_suffix(1);
-      ex.limiter_key = ex.keep(t);
-      ShortText reason;
-      reason << "rate limit '" << l.name << "' exceeded";
-      ShortText limit_field;
-      limit_field << "\"" << l.name << "\";r=0;t=" << ceil_seconds(d.reset_ns);
-      const HeaderField fields[] = {{"ratelimit-policy", c.policy_field},
-                                    {"ratelimit", ex.keep(limit_field.view())}};
-      Verdict v;
-      v.action = Action::kRateLimit;
-      v.status = 429;
-      v.retry_after_s =
-          static_cast<std::uint32_t>(std::max<std::int64_t>(1, ceil_seconds(d.retry_after_ns)));
-      v.stage = "ratelimit";
-      v.reason = ex.keep(reason.view());
-      v.rule = l.name;
-      v.headers = ex.keep(fields);
-      return v;
+      refusal_key = ex.keep(t);
     }
+  }
+  if (refusal != nullptr) {
+    // A refused request charges none of its limits.
+    const Compiled& c = *refusal->limit;
+    const GcraDecision& d = refusal->decision;
+    ex.limiter_key = refusal_key;
+    ShortText reason;
+    reason << "rate limit '" << c.limit.name << "' exceeded";
+    ShortText limit_field;
+    limit_field << "\"" << c.limit.name << "\";r=0;t=" << ceil_seconds(d.reset_ns);
+    const HeaderField fields[] = {{"ratelimit-policy", c.policy_field},
+                                  {"ratelimit", ex.keep(limit_field.view())}};
+    Verdict v;
+    v.action = Action::kRateLimit;
+    v.status = 429;
+    v.retry_after_s =
+        static_cast<std::uint32_t>(std::max<std::int64_t>(1, ceil_seconds(d.retry_after_ns)));
+    v.stage = "ratelimit";
+    v.reason = ex.keep(reason.view());
+    v.rule = c.limit.name;
+    v.headers = ex.keep(fields);
+    return v;
   }
   ex.limiter_key = first_key_text;
   // Every limit allows it: charge them all. A limit another worker exhausted meanwhile refuses

@@ -84,7 +84,8 @@ class LimitStage final : public Stage {
     Limit limit;
     Gcra gcra;
     std::uint64_t identity;
-    std::string policy_field;  // "\"name\";q=BURST;w=SECONDS"
+    std::string policy_field;         // "\"name\";q=BURST;w=SECONDS"
+    std::vector<std::string> labels;  // KeyPart::to_string() of each key part, made once
   };
   // The keys an allowed request was charged under, kept in its exchange for on_complete.
   struct Charged {

@@ -84,6 +84,17 @@ TEST(LimitStageTest, TheStrictestLimitDecidesAndRefusalsChargeNothing) {
   EXPECT_TRUE(run(stage, Request("192.0.2.3")).is_continue());
 }
 
+TEST(LimitStageTest, OfSeveralRefusalsTheLongestWaitDecides) {
+  Limit per_minute = limit("per-route", 1, 1, {"route"});
+  per_minute.period_ns = 60'000'000'000;
+  LimitStage stage(config({limit("per-ip", 10, 1), per_minute}));
+  EXPECT_TRUE(run(stage, Request("192.0.2.1")).is_continue());
+  Verdict v = run(stage, Request("192.0.2.1"));
+  EXPECT_EQ(v.rule, "per-route") << "both refuse; the client must wait for the slower one";
+  EXPECT_EQ(v.retry_after_s, 60u);
+  EXPECT_EQ(field(v, "ratelimit"), "\"per-route\";r=0;t=60");
+}
+
 TEST(LimitStageTest, HeaderKeysApplyOnlyWhenTheHeaderIsThere) {
   LimitStage stage(config({limit("per-key", 1, 1, {"header:X-Api-Key"})}));
   EXPECT_TRUE(run(stage, Request("192.0.2.1", {{"x-api-key", "a"}})).is_continue());
