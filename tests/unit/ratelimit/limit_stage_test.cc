@@ -89,7 +89,8 @@ TEST(LimitStageTest, OfSeveralRefusalsTheLongestWaitDecides) {
   per_minute.period_ns = 60'000'000'000;
   LimitStage stage(config({limit("per-ip", 10, 1), per_minute}));
   EXPECT_TRUE(run(stage, Request("192.0.2.1")).is_continue());
-  Verdict v = run(stage, Request("192.0.2.1"));
+  Request second("192.0.2.1");  // the verdict's fields live in its exchange
+  Verdict v = stage.on_headers(second.ex);
   EXPECT_EQ(v.rule, "per-route") << "both refuse; the client must wait for the slower one";
   EXPECT_EQ(v.retry_after_s, 60u);
   EXPECT_EQ(field(v, "ratelimit"), "\"per-route\";r=0;t=60");
