@@ -13,11 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "core/phrase_automaton.h"
 #include "waf/actions/actions.h"
 #include "waf/engine/macro.h"
 #include "waf/engine/prefilter.h"
 #include "waf/operators/operator.h"
-#include "core/phrase_automaton.h"
 #include "waf/transformations/transformation.h"
 #include "waf/variables/variables.h"
 

@@ -4,8 +4,8 @@
 
 #include <utility>
 
-#include "waf/operators/operator.h"
 #include "core/phrase_automaton.h"
+#include "waf/operators/operator.h"
 
 namespace portcullis::waf::operators {
 

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "core/phrase_automaton.h"
 #include "waf/operators/all.h"
 #include "waf/operators/argument.h"
-#include "core/phrase_automaton.h"
 #include "waf/operators/phrase_match.h"
 
 namespace portcullis::waf::operators {
