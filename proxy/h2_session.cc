@@ -599,13 +599,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     ex.tls = std::is_same_v<Stream, TlsStream>;
     ex.h2_fingerprint = fingerprint_.text();
     if constexpr (std::is_same_v<Stream, TlsStream>) {
-      if (const TlsFingerprints* fp = tls_fingerprints(socket_.native_handle())) {
-        ex.ja3 = fp->ja3;
-        ex.ja3_hash = fp->ja3_hash;
-        ex.ja4 = fp->ja4;
-        ex.ja4_r = fp->ja4_r;
-        ex.tls_grease = fp->grease;
-      }
+      if (const TlsFingerprints* fp = tls_fingerprints(socket_.native_handle())) fp->fill(ex);
     }
     ex.client_ip = client_ip_;
     ex.client_port = client_port_;

@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "core/exchange.h"
+
 typedef struct ssl_st SSL;
 
 namespace portcullis::proxy {
@@ -15,6 +17,15 @@ struct TlsFingerprints {
   std::string ja4;       // "t13d1516h2_8daaf6152771_e5627efa2ab1"
   std::string ja4_r;     // the raw form
   bool grease = false;   // a GREASE cipher suite or extension (RFC 8701) was offered
+
+  // Points the exchange's TLS fingerprint fields at these (which outlive it, with the SSL).
+  void fill(Exchange& ex) const noexcept {
+    ex.ja3 = ja3;
+    ex.ja3_hash = ja3_hash;
+    ex.ja4 = ja4;
+    ex.ja4_r = ja4_r;
+    ex.tls_grease = grease;
+  }
 };
 
 // Makes `ssl` (a server connection, before its handshake) compute its fingerprints from the

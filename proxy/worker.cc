@@ -167,11 +167,7 @@ void Worker::handshake_failure(const tcp::endpoint& client, const TlsFingerprint
   char id[16];
   next_request_id(id);
   ex.request_id = std::string_view(id, sizeof id);
-  ex.ja3 = fp.ja3;
-  ex.ja3_hash = fp.ja3_hash;
-  ex.ja4 = fp.ja4;
-  ex.ja4_r = fp.ja4_r;
-  ex.tls_grease = fp.grease;
+  fp.fill(ex);
   std::string message = "TLS handshake failed: " + std::string(why);
   const Finding finding{.stage = "tls", .rule = "handshake_failed", .message = message};
   ex.findings = std::span<const Finding>(&finding, 1);
