@@ -45,6 +45,12 @@ namespace {
 void assign_labels(Snapshot& snap);
 
 // Everything a compile step needs to say where a problem is.
+// The OpenAPI document of a schema stage; null for any other stage or none.
+std::shared_ptr<const schema::OpenApi> openapi_of(const Stage* stage) {
+  const auto* schema = dynamic_cast<const schema::SchemaStage*>(stage);
+  return schema ? schema->config().api : nullptr;
+}
+
 class Loader {
  public:
   Loader(std::string source, const Overrides& overrides)
@@ -74,7 +80,11 @@ class Loader {
   Result<std::unique_ptr<Stage>> compile_waf(const YAML::Node& w, const std::string& key);
   Result<std::unique_ptr<Stage>> compile_schema(const YAML::Node& n, const std::string& key);
   Result<std::unique_ptr<Stage>> compile_bots(const YAML::Node& n, const std::string& key);
-  Result<std::unique_ptr<Stage>> compile_ratelimit(const YAML::Node& n, const std::string& key);
+  // `api`: the policy's OpenAPI document, for `operation` keys (null: the policy has none).
+  Result<std::unique_ptr<Stage>> compile_ratelimit(const YAML::Node& n, const std::string& key,
+                                                   std::shared_ptr<const schema::OpenApi> api);
+  Status compile_jwt(const YAML::Node& n, const std::string& key,
+                     ratelimit::LimitStageConfig& config) const;
   Status compile_limiter(const YAML::Node& node);
   Status check_bot_limits(const std::vector<std::unique_ptr<Stage>>& stages, const YAML::Node& p,
                           const std::string& where) const;
@@ -533,20 +543,23 @@ Status Loader::compile_policies(const YAML::Node& node) {
         if (!bots) return bots.error();
         stages.push_back(std::move(bots.value()));
       }
+      // The schema is compiled first: `operation` limit keys route with its document.
+      const bool quick_schema = !overrides_.openapi.empty() && name.value() == "default";
+      std::unique_ptr<Stage> schema_stage;
+      if (p["schema"] || quick_schema) {
+        auto schema = compile_schema(quick_schema ? YAML::Node() : p["schema"], where + ".schema");
+        if (!schema) return schema.error();
+        schema_stage = std::move(schema.value());
+      }
       const bool quick_limits = name.value() == "default" && !overrides_.limits.empty();
       if (p["ratelimit"] || quick_limits) {
-        auto limits =
-            compile_ratelimit(quick_limits ? YAML::Node() : p["ratelimit"], where + ".ratelimit");
+        auto limits = compile_ratelimit(quick_limits ? YAML::Node() : p["ratelimit"],
+                                        where + ".ratelimit", openapi_of(schema_stage.get()));
         if (!limits) return limits.error();
         stages.push_back(std::move(limits.value()));
       }
       if (auto st = check_bot_limits(stages, p, where); !st) return st;
-      const bool quick_schema = !overrides_.openapi.empty() && name.value() == "default";
-      if (p["schema"] || quick_schema) {
-        auto schema = compile_schema(quick_schema ? YAML::Node() : p["schema"], where + ".schema");
-        if (!schema) return schema.error();
-        stages.push_back(std::move(schema.value()));
-      }
+      if (schema_stage) stages.push_back(std::move(schema_stage));
       if (p["waf"] || !overrides_.rules.empty()) {
         auto waf = compile_waf(p["waf"], where + ".waf");
         if (!waf) return waf.error();
@@ -586,16 +599,18 @@ Status Loader::compile_policies(const YAML::Node& node) {
       if (!bots) return bots.error();
       stages.push_back(std::move(bots.value()));
     }
-    if (!overrides_.limits.empty()) {
-      auto limits = compile_ratelimit(YAML::Node(), "--limit");
-      if (!limits) return limits.error();
-      stages.push_back(std::move(limits.value()));
-    }
+    std::unique_ptr<Stage> schema_stage;
     if (!overrides_.openapi.empty()) {
       auto schema = compile_schema(YAML::Node(), "--openapi");
       if (!schema) return schema.error();
-      stages.push_back(std::move(schema.value()));
+      schema_stage = std::move(schema.value());
     }
+    if (!overrides_.limits.empty()) {
+      auto limits = compile_ratelimit(YAML::Node(), "--limit", openapi_of(schema_stage.get()));
+      if (!limits) return limits.error();
+      stages.push_back(std::move(limits.value()));
+    }
+    if (schema_stage) stages.push_back(std::move(schema_stage));
     if (!overrides_.rules.empty()) {
       auto waf = compile_waf(YAML::Node(), "--rules");
       if (!waf) return waf.error();
@@ -714,8 +729,81 @@ Status Loader::compile_limiter(const YAML::Node& node) {
   return Ok{};
 }
 
-Result<std::unique_ptr<Stage>> Loader::compile_ratelimit(const YAML::Node& n,
-                                                         const std::string& key) {
+Status Loader::compile_jwt(const YAML::Node& j, const std::string& key,
+                           ratelimit::LimitStageConfig& config) const {
+  if (auto st = check_keys(j, key,
+                           {"jwks", "public_key", "secret_file", "algorithms", "issuer", "audience",
+                            "leeway", "invalid"});
+      !st)
+    return st;
+  ratelimit::JwtOptions options;
+  auto file_key = [&](const char* name, std::string& out) -> Status {
+    if (!j[name]) return Ok{};
+    auto v = scalar(j[name], key + "." + name);
+    if (!v) return v.error();
+    out = resolve_path(v.value());
+    return Ok{};
+  };
+  if (auto st = file_key("jwks", options.jwks_file); !st) return st;
+  if (auto st = file_key("public_key", options.public_key_file); !st) return st;
+  std::string secret_file;
+  if (auto st = file_key("secret_file", secret_file); !st) return st;
+  if (!secret_file.empty()) {
+    std::ifstream in(secret_file, std::ios::binary);
+    if (!in) return error_at(j["secret_file"], key + ".secret_file", "cannot read the file");
+    std::getline(in, options.secret);
+    while (!options.secret.empty() &&
+           (options.secret.back() == '\r' || options.secret.back() == ' ')) {
+      options.secret.pop_back();
+    }
+    if (options.secret.size() < 32) {
+      return error_at(j["secret_file"], key + ".secret_file",
+                      "the secret (the file's first line) needs at least 32 characters");
+    }
+  }
+  if (options.jwks_file.empty() && options.public_key_file.empty() && secret_file.empty()) {
+    return error_at(j, key, "expected jwks, public_key or secret_file to check tokens with");
+  }
+  if (j["algorithms"]) {
+    auto list = string_list(j["algorithms"], key + ".algorithms");
+    if (!list) return list.error();
+    options.algorithms = list.value();
+  }
+  if (j["issuer"]) {
+    auto v = scalar(j["issuer"], key + ".issuer");
+    if (!v) return v.error();
+    options.issuer = v.value();
+  }
+  if (j["audience"]) {
+    auto v = scalar(j["audience"], key + ".audience");
+    if (!v) return v.error();
+    options.audience = v.value();
+  }
+  if (j["leeway"]) {
+    auto text = scalar(j["leeway"], key + ".leeway");
+    if (!text) return text.error();
+    auto d = parse_duration(text.value());
+    if (!d || d.value() > std::chrono::hours(1)) {
+      return error_at(j["leeway"], key + ".leeway", "expected a duration up to 1h");
+    }
+    options.leeway_s = std::chrono::duration_cast<std::chrono::seconds>(d.value()).count();
+  }
+  if (j["invalid"]) {
+    auto v = scalar(j["invalid"], key + ".invalid");
+    if (!v) return v.error();
+    if (v.value() != "reject" && v.value() != "ignore") {
+      return error_at(j["invalid"], key + ".invalid", "expected 'reject' or 'ignore'");
+    }
+    config.reject_invalid_jwt = v.value() == "reject";
+  }
+  auto verifier = ratelimit::JwtVerifier::make(options);
+  if (!verifier) return error_at(j, key, verifier.error().message);
+  config.jwt = std::move(verifier.value());
+  return Ok{};
+}
+
+Result<std::unique_ptr<Stage>> Loader::compile_ratelimit(
+    const YAML::Node& n, const std::string& key, std::shared_ptr<const schema::OpenApi> api) {
   ratelimit::LimitStageConfig config;
   config.trusted_proxies = trusted_proxies_;
   auto make_limit = [&](const YAML::Node& l, const std::string& lkey,
@@ -767,9 +855,6 @@ Result<std::unique_ptr<Stage>> Loader::compile_ratelimit(const YAML::Node& n,
     }
     if (parts.empty()) return error_at(l["key"], lkey + ".key", "expected at least one key part");
     for (const std::string& part : parts) {
-      if (part.substr(0, 4) == "jwt:") {
-        return error_at(l["key"], lkey + ".key", "JWT claim keys are not supported yet");
-      }
       auto kp = ratelimit::KeyPart::parse(part);
       if (!kp) return error_at(l["key"], lkey + ".key", kp.error().message);
       limit.key.push_back(kp.value());
@@ -793,8 +878,11 @@ Result<std::unique_ptr<Stage>> Loader::compile_ratelimit(const YAML::Node& n,
     return limit;
   };
   if (n && !n.IsNull()) {
-    if (auto st = check_keys(n, key, {"limits", "bot_score_cost", "feedback"}); !st)
+    if (auto st = check_keys(n, key, {"limits", "bot_score_cost", "feedback", "jwt"}); !st)
       return st.error();
+    if (n["jwt"]) {
+      if (auto st = compile_jwt(n["jwt"], key + ".jwt", config); !st) return st.error();
+    }
     if (const YAML::Node f = n["feedback"]) {
       const std::string fkey = key + ".feedback";
       if (auto st = check_keys(f, fkey, {"anomaly_cost", "error_cost"}); !st) return st.error();
@@ -881,6 +969,20 @@ Result<std::unique_ptr<Stage>> Loader::compile_ratelimit(const YAML::Node& n,
       }
       config.limits.push_back(std::move(limit.value()));
     }
+  }
+  for (const auto& limit : config.limits) {
+    for (const auto& part : limit.key) {
+      if (part.kind != ratelimit::KeyPart::Kind::kOperation || api) continue;
+      return error_at(n && n["limits"] ? n["limits"] : YAML::Node(), key + ".limits",
+                      "limit '" + limit.name + "': key 'operation' needs this policy's schema");
+    }
+  }
+  if (api) {
+    config.operation_of = [api](const Exchange& ex) -> std::string_view {
+      schema::RouteMatch m = api->route(ex.method, ex.path);
+      if (m.result != schema::RouteMatch::Result::kFound) return {};
+      return m.operation->label;
+    };
   }
   if (!buckets_) buckets_ = shared_buckets(limiter_capacity_);
   config.table = buckets_;

@@ -55,6 +55,29 @@ std::string_view client_address(const Exchange& ex, const std::vector<Cidr>& tru
   return client;
 }
 
+// The bearer token's payload, decoded into the exchange's arena; empty without a token. With a
+// verifier, `status` says whether the token passed its check.
+std::string_view bearer_payload(Exchange& ex, const JwtVerifier* verifier, JwtStatus& status) {
+  status = JwtStatus::kMalformed;
+  std::string_view token = bearer_token(ex.header("authorization"));
+  JwtParts parts;
+  if (token.empty() || !split_jwt(token, parts)) return {};
+  const std::size_t room = parts.payload.size() / 4 * 3 + 3;
+  char* buf = static_cast<char*>(ex.arena()->allocate(room, 1));
+  long n = base64url_decode(parts.payload, {buf, room});
+  if (n <= 0) return {};
+  std::string_view payload(buf, static_cast<std::size_t>(n));
+  if (verifier != nullptr) {
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    status = verifier->verify(token, payload, now);
+  } else {
+    status = JwtStatus::kValid;
+  }
+  return payload;
+}
+
 // Seconds, rounded up: a client told to come back sooner than allowed would be refused again.
 std::int64_t ceil_seconds(std::int64_t ns) noexcept { return (ns + 999'999'999) / 1'000'000'000; }
 
@@ -79,8 +102,15 @@ Result<KeyPart> KeyPart::parse(std::string_view text) {
     for (char& c : p.name) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
     return p;
   }
+  if (text.substr(0, 4) == "jwt:" && text.size() > 4) {
+    p.kind = Kind::kJwtClaim;
+    p.name = std::string(text.substr(4));
+    return p;
+  }
   if (text == "route")
     p.kind = Kind::kRoute;
+  else if (text == "operation")
+    p.kind = Kind::kOperation;
   else if (text == "ja4")
     p.kind = Kind::kJa4;
   else if (text == "fingerprint")
@@ -88,8 +118,10 @@ Result<KeyPart> KeyPart::parse(std::string_view text) {
   else if (text == "bot_class")
     p.kind = Kind::kBotClass;
   else {
-    return Error{"unknown key '" + std::string(text) +
-                 "' (expected ip, ip/N, header:NAME, route, ja4, fingerprint or bot_class)"};
+    return Error{
+        "unknown key '" + std::string(text) +
+        "' (expected ip, ip/N, header:NAME, jwt:CLAIM, route, operation, ja4, fingerprint or "
+        "bot_class)"};
   }
   return p;
 }
@@ -110,6 +142,10 @@ std::string KeyPart::to_string() const {
       return "fingerprint";
     case Kind::kBotClass:
       return "bot_class";
+    case Kind::kJwtClaim:
+      return "jwt:" + name;
+    case Kind::kOperation:
+      return "operation";
   }
   return "ip";
 }
@@ -156,6 +192,11 @@ Verdict LimitStage::on_headers(Exchange& ex) const noexcept {
   bool have_client = false;
   const Applied* refusal = nullptr;
   std::string_view refusal_key;
+  std::string_view jwt_payload;  // decoded once, when a limit needs a claim
+  JwtStatus jwt_status = JwtStatus::kMalformed;
+  bool have_jwt = false;
+  std::string_view operation;
+  bool have_operation = false;
 
   for (const Compiled& c : limits_) {
     if (n == applied.size()) break;
@@ -228,6 +269,28 @@ Verdict LimitStage::on_headers(Exchange& ex) const noexcept {
         case KeyPart::Kind::kBotClass:
           value = ex.bot_class;
           break;
+        case KeyPart::Kind::kJwtClaim:
+          if (!have_jwt) {
+            jwt_payload = bearer_payload(ex, config_.jwt.get(), jwt_status);
+            have_jwt = true;
+            if (!jwt_payload.empty() && jwt_status != JwtStatus::kValid &&
+                config_.reject_invalid_jwt) {
+              return invalid_token(ex, jwt_status);
+            }
+          }
+          if (jwt_payload.empty() || jwt_status != JwtStatus::kValid ||
+              !json_member(jwt_payload, p.name, value)) {
+            applies = false;
+          }
+          break;
+        case KeyPart::Kind::kOperation:
+          if (!have_operation) {
+            if (config_.operation_of) operation = config_.operation_of(ex);
+            have_operation = true;
+          }
+          value = operation;
+          if (value.empty()) applies = false;
+          break;
       }
       if (!applies) break;
       text << c.labels[part] << "=" << value << " ";
@@ -286,6 +349,17 @@ Verdict LimitStage::on_headers(Exchange& ex) const noexcept {
     }
   }
   return Verdict::pass();
+}
+
+Verdict LimitStage::invalid_token(Exchange& ex, JwtStatus status) const noexcept {
+  ShortText reason;
+  reason << "invalid bearer token: " << to_string(status);
+  ShortText challenge;
+  challenge << "Bearer error=\"invalid_token\", error_description=\"" << to_string(status) << "\"";
+  const HeaderField fields[] = {{"www-authenticate", ex.keep(challenge.view())}};
+  Verdict v = Verdict::block(401, "ratelimit", ex.keep(reason.view()), "jwt");
+  v.headers = ex.keep(fields);
+  return v;
 }
 
 void LimitStage::on_complete(Exchange& ex) const noexcept {

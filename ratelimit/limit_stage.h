@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -17,6 +18,7 @@
 #include "core/stage.h"
 #include "ratelimit/bucket_table.h"
 #include "ratelimit/gcra.h"
+#include "ratelimit/jwt.h"
 
 namespace portcullis::ratelimit {
 
@@ -30,12 +32,15 @@ struct KeyPart {
     kJa4,          // the client's JA4 (the limit does not apply without TLS)
     kFingerprint,  // JA4, HTTP/2 and header fingerprints together (the bots stage's client stack)
     kBotClass,     // the bots stage's class
+    kJwtClaim,     // claim `name` of the bearer token (the limit does not apply without it)
+    kOperation,    // the OpenAPI operation (its operationId, else "METHOD /template")
   };
   Kind kind = Kind::kIp;
-  std::string name;     // kHeader: the header name
+  std::string name;     // kHeader: the header name; kJwtClaim: the claim
   int prefix_bits = 0;  // kNetwork: of the address as written (IPv4 0..32, IPv6 0..128)
 
-  // "ip", "ip/24", "header:x-api-key", "route", "ja4", "fingerprint", "bot_class".
+  // "ip", "ip/24", "header:x-api-key", "jwt:sub", "route", "operation", "ja4", "fingerprint",
+  // "bot_class".
   static Result<KeyPart> parse(std::string_view text);
   std::string to_string() const;
 };
@@ -61,6 +66,14 @@ struct LimitStageConfig {
   std::uint32_t error_cost = 1;       // tokens for a request answered 4xx or 5xx (429s aside)
   std::vector<Cidr> trusted_proxies;  // whose X-Forwarded-For names the client
   std::shared_ptr<BucketTable> table;
+  // Checks bearer tokens before their claims are used as keys; null: claims are read unchecked.
+  std::shared_ptr<const JwtVerifier> jwt;
+  // With `jwt`: a request whose bearer token fails the check is refused with 401 (else the
+  // limits keyed by its claims do not apply to it).
+  bool reject_invalid_jwt = true;
+  // The request's OpenAPI operation (empty: none), for `operation` keys; set by the loader from
+  // the policy's schema.
+  std::function<std::string_view(const Exchange&)> operation_of;
   // Nanoseconds on a steady clock; tests inject their own.
   std::int64_t (*now_ns)() = nullptr;
 };
@@ -92,6 +105,8 @@ class LimitStage final : public Stage {
     std::array<std::pair<std::uint64_t, const Compiled*>, 16> keys;
     std::size_t count = 0;
   };
+
+  Verdict invalid_token(Exchange& exchange, JwtStatus status) const noexcept;
 
   LimitStageConfig config_;
   std::vector<Compiled> limits_;

@@ -376,6 +376,7 @@ class OpenApiLoader {
     if (op.contains("operationId") && op["operationId"].is_string()) {
       out->operation_id = op["operationId"].get<std::string>();
     }
+    out->label = out->operation_id.empty() ? out->method + " " + path : out->operation_id;
     // Path-level parameters, overridden by the operation's of the same name and location.
     std::map<std::pair<std::string, ParamIn>, Parameter> params;
     std::vector<std::pair<std::string, ParamIn>> order;

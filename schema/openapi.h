@@ -62,6 +62,7 @@ struct Operation {
   std::string method;        // upper case
   std::string path;          // the template, "/orders/{id}"
   std::string operation_id;  // may be empty
+  std::string label;         // the operationId, else "METHOD /template"
   std::vector<Parameter> parameters;
   bool body_required = false;
   std::vector<MediaType> content;  // empty: no request body described

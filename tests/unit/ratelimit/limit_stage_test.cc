@@ -4,8 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
+
+#include "tests/support/jwt_signer.h"
 
 namespace portcullis::ratelimit {
 namespace {
@@ -212,10 +217,96 @@ TEST(LimitStageTest, AnUnchangedLimitKeepsItsIdentity) {
             LimitStage::identity(limit("a", 10, 5, {"route"})));
 }
 
+std::string bearer(const portcullis::testing::JwtSigner& signer, const std::string& sub) {
+  const auto exp = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count() +
+                   600;
+  return "Bearer " + signer.sign(R"({"sub":")" + sub + R"(","exp":)" + std::to_string(exp) + "}");
+}
+
+TEST(LimitStageTest, JwtClaimKeysCountPerClaimOfACheckedToken) {
+  portcullis::testing::JwtSigner issuer("ES256", "k1");
+  portcullis::testing::JwtSigner stranger("ES256", "k1");
+  auto path = std::filesystem::temp_directory_path() / "portcullis-limit-jwks.json";
+  std::ofstream(path) << R"({"keys":[)" << issuer.jwk() << "]}";
+  JwtOptions options;
+  options.jwks_file = path.string();
+  LimitStageConfig c = config({limit("per-user", 1, 2, {"jwt:sub"})});
+  c.jwt = JwtVerifier::make(options).value();
+  LimitStage stage(c);
+  const std::string alice = bearer(issuer, "alice");
+  for (int i = 0; i < 2; ++i) {
+    Request r("192.0.2.1", {{"authorization", alice}});
+    EXPECT_TRUE(stage.on_headers(r.ex).is_continue());
+    EXPECT_EQ(r.ex.limiter_key, "jwt:sub=alice");
+  }
+  EXPECT_EQ(run(stage, Request("192.0.2.7", {{"authorization", alice}})).status, 429)
+      << "the same user from another address";
+  EXPECT_TRUE(
+      run(stage, Request("192.0.2.1", {{"authorization", bearer(issuer, "bob")}})).is_continue());
+  // A token the issuer did not sign is refused, whatever its claims.
+  const std::string carol = bearer(stranger, "carol");
+  Request forged("192.0.2.1", {{"authorization", carol}});
+  Verdict v = stage.on_headers(forged.ex);
+  EXPECT_EQ(v.status, 401);
+  EXPECT_EQ(v.rule, "jwt");
+  EXPECT_EQ(v.reason, "invalid bearer token: bad signature");
+  EXPECT_EQ(field(v, "www-authenticate"),
+            R"(Bearer error="invalid_token", error_description="bad signature")");
+  // No token: the limit does not apply (other limits, such as per address, still do).
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(run(stage, Request("192.0.2.1")).is_continue());
+  // invalid: ignore lets a bad token through, unlimited by its claims.
+  c.reject_invalid_jwt = false;
+  LimitStage lenient(c);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_TRUE(run(lenient, Request("192.0.2.1", {{"authorization", bearer(stranger, "carol")}}))
+                    .is_continue());
+  }
+}
+
+TEST(LimitStageTest, WithoutKeysClaimsAreReadUnchecked) {
+  portcullis::testing::JwtSigner anyone("HS256", "", "any secret at all, not configured here");
+  LimitStage stage(config({limit("per-tenant", 1, 1, {"jwt:tenant"})}));
+  auto token = [&](const char* tenant) {
+    return "Bearer " + anyone.sign(std::string(R"({"tenant":")") + tenant + "\"}");
+  };
+  EXPECT_TRUE(run(stage, Request("192.0.2.1", {{"authorization", token("t1")}})).is_continue());
+  EXPECT_EQ(run(stage, Request("192.0.2.1", {{"authorization", token("t1")}})).status, 429);
+  EXPECT_TRUE(run(stage, Request("192.0.2.1", {{"authorization", token("t2")}})).is_continue());
+  EXPECT_TRUE(
+      run(stage, Request("192.0.2.1", {{"authorization", "Bearer not-a-jwt"}})).is_continue());
+}
+
+TEST(LimitStageTest, OperationKeysCountPerOperation) {
+  LimitStageConfig c = config({limit("per-op", 1, 1, {"operation"})});
+  c.operation_of = [](const Exchange& ex) -> std::string_view {
+    if (ex.path.starts_with("/orders/")) return "getOrder";
+    if (ex.path == "/orders") return "POST /orders";
+    return {};
+  };
+  LimitStage stage(c);
+  auto at = [&](std::string_view path, std::string* key = nullptr) {
+    Request r("192.0.2.1");
+    r.ex.path = path;
+    Verdict v = stage.on_headers(r.ex);
+    if (key != nullptr) *key = std::string(r.ex.limiter_key);
+    return v.status;
+  };
+  std::string key;
+  EXPECT_EQ(at("/orders/1", &key), 0);
+  EXPECT_EQ(key, "operation=getOrder");
+  EXPECT_EQ(at("/orders/2"), 429) << "the same operation";
+  EXPECT_EQ(at("/orders"), 0);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(at("/unknown"), 0) << "no operation";
+}
+
 TEST(KeyPartTest, ParsesAndRefuses) {
   EXPECT_EQ(KeyPart::parse("header:X-Api-Key").value().to_string(), "header:x-api-key");
   EXPECT_EQ(KeyPart::parse("ip/64").value().prefix_bits, 64);
-  for (const char* bad : {"ip/129", "ip/", "header:", "cookie", "ip/x"}) {
+  EXPECT_EQ(KeyPart::parse("jwt:sub").value().to_string(), "jwt:sub");
+  EXPECT_EQ(KeyPart::parse("operation").value().kind, KeyPart::Kind::kOperation);
+  for (const char* bad : {"ip/129", "ip/", "header:", "cookie", "ip/x", "jwt:"}) {
     EXPECT_FALSE(KeyPart::parse(bad).ok()) << bad;
   }
 }
