@@ -878,8 +878,18 @@ Result<std::unique_ptr<Stage>> Loader::compile_ratelimit(
     return limit;
   };
   if (n && !n.IsNull()) {
-    if (auto st = check_keys(n, key, {"limits", "bot_score_cost", "feedback", "jwt"}); !st)
+    if (auto st =
+            check_keys(n, key, {"limits", "bot_score_cost", "feedback", "jwt", "response_fields"});
+        !st)
       return st.error();
+    if (n["response_fields"]) {
+      auto v = scalar(n["response_fields"], key + ".response_fields");
+      if (!v) return v.error();
+      if (v.value() != "true" && v.value() != "false") {
+        return error_at(n["response_fields"], key + ".response_fields", "expected true or false");
+      }
+      config.response_fields = v.value() == "true";
+    }
     if (n["jwt"]) {
       if (auto st = compile_jwt(n["jwt"], key + ".jwt", config); !st) return st.error();
     }

@@ -97,6 +97,9 @@ class Exchange {
   // The session drops the client's own fields of these names first; a field with an empty
   // value is only dropped.
   std::span<const HeaderField> upstream_headers;
+  // Header fields a stage adds to the upstream's response on its way to the client (the
+  // limiter's RateLimit fields). The session drops the upstream's own fields of these names.
+  std::span<const HeaderField> response_fields;
 
   // The status the client was sent (0: none), set before Stage::on_complete runs.
   std::uint16_t sent_status = 0;

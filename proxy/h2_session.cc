@@ -872,7 +872,8 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     names.reserve(512);
     std::vector<std::pair<std::size_t, std::size_t>> name_ranges;
     for (const HeaderField& f : resp.headers) {
-      if (http1::is_hop_by_hop(f.name, resp.headers) || iequals(f.name, "x-request-id")) {
+      if (http1::is_hop_by_hop(f.name, resp.headers) || iequals(f.name, "x-request-id") ||
+          added_by_stage(f.name, ex.response_fields)) {
         name_ranges.push_back({std::string::npos, 0});
         continue;
       }
@@ -881,7 +882,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     }
     std::string status = std::to_string(resp.status);
     std::vector<nghttp2_nv> nva;
-    nva.reserve(resp.headers.size() + 2);
+    nva.reserve(resp.headers.size() + 2 + ex.response_fields.size());
     add(nva, ":status", status);
     for (std::size_t i = 0; i < resp.headers.size(); ++i) {
       if (name_ranges[i].first == std::string::npos) continue;
@@ -889,6 +890,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
           resp.headers[i].value);
     }
     add(nva, "x-request-id", ex.request_id);
+    for (const HeaderField& f : ex.response_fields) add(nva, f.name, f.value);
     ub.set_floor(0);
     ub.consume(resp.head_bytes);
     const bool has_body = resp.body != BodyKind::kNone;
@@ -1133,10 +1135,11 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
         std::vector<nghttp2_nv> nva;
         add(nva, ":status", status);
         for (const auto& [name, value] : up->headers) {
-          if (name == "x-request-id") continue;
+          if (name == "x-request-id" || added_by_stage(name, ex.response_fields)) continue;
           add(nva, name, value);
         }
         add(nva, "x-request-id", ex.request_id);
+        for (const HeaderField& f : ex.response_fields) add(nva, f.name, f.value);
         st.response_end = false;
         nghttp2_data_provider provider{};
         provider.source.ptr = &st;

@@ -783,9 +783,11 @@ class Http1Session final : public SessionLink,
     out_ += "\r\n";
     for (const auto& [name, value] : up->headers) {
       if (name == "x-request-id" || (chunk_out && name == "content-length")) continue;
+      if (added_by_stage(name, ex.response_fields)) continue;
       append_header(out_, name, value);
     }
     append_header(out_, "x-request-id", ex.request_id);
+    append_added_fields(out_, ex.response_fields);
     if (chunk_out) out_ += "transfer-encoding: chunked\r\n";
     if (close_after_response_) out_ += "connection: close\r\n";
     out_ += "\r\n";
@@ -1066,12 +1068,14 @@ class Http1Session final : public SessionLink,
     for (const HeaderField& f : resp.headers) {
       if (http1::is_hop_by_hop(f.name, resp.headers)) continue;
       if (f.name.size() == 12 && iequals(f.name, "x-request-id")) continue;
+      if (added_by_stage(f.name, ex.response_fields)) continue;
       out_ += f.name;
       out_ += ": ";
       out_ += f.value;
       out_ += "\r\n";
     }
     append_header(out_, "x-request-id", ex.request_id);
+    append_added_fields(out_, ex.response_fields);
     if (chunk_out) out_ += "transfer-encoding: chunked\r\n";
     if (close_after_response_) {
       out_ += "connection: close\r\n";

@@ -338,8 +338,24 @@ Verdict LimitStage::on_headers(Exchange& ex) const noexcept {
   ex.limiter_key = first_key_text;
   // Every limit allows it: charge them all. A limit another worker exhausted meanwhile refuses
   // in take(); the request still goes (it was allowed a moment ago), uncharged there.
+  const Applied* tightest = nullptr;
+  GcraDecision tightest_decision;
   for (std::size_t i = 0; i < n; ++i) {
-    config_.table->take(applied[i].key, applied[i].limit->gcra, now, cost);
+    GcraDecision d = config_.table->take(applied[i].key, applied[i].limit->gcra, now, cost);
+    if (!d.allowed) d = applied[i].decision;
+    if (tightest == nullptr || d.remaining < tightest_decision.remaining) {
+      tightest = &applied[i];
+      tightest_decision = d;
+    }
+  }
+  if (config_.response_fields && tightest != nullptr) {
+    ShortText limit_field;
+    limit_field << "\"" << tightest->limit->limit.name
+                << "\";r=" << static_cast<std::int64_t>(tightest_decision.remaining)
+                << ";t=" << ceil_seconds(tightest_decision.reset_ns);
+    const HeaderField fields[] = {{"ratelimit-policy", tightest->limit->policy_field},
+                                  {"ratelimit", ex.keep(limit_field.view())}};
+    ex.response_fields = ex.keep(fields);
   }
   if (n > 0 && (config_.anomaly_cost > 0 || config_.error_cost > 0)) {
     // Without a free state slot the request simply gets no feedback.

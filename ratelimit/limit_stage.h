@@ -65,6 +65,9 @@ struct LimitStageConfig {
   double anomaly_cost = 0.2;          // tokens per point of WAF anomaly score (blocking or not)
   std::uint32_t error_cost = 1;       // tokens for a request answered 4xx or 5xx (429s aside)
   std::vector<Cidr> trusted_proxies;  // whose X-Forwarded-For names the client
+  // Whether a passing response carries RateLimit-Policy and RateLimit for the limit with the
+  // fewest requests left (429s always carry them).
+  bool response_fields = false;
   std::shared_ptr<BucketTable> table;
   // Checks bearer tokens before their claims are used as keys; null: claims are read unchecked.
   std::shared_ptr<const JwtVerifier> jwt;

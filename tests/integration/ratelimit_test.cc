@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "tests/integration/harness.h"
+#include "tests/support/jwt_signer.h"
 
 namespace portcullis::testing {
 namespace {
@@ -102,6 +103,90 @@ TEST_F(RateLimitTest, ClientsWhoseRequestsFailAreLimitedSooner) {
   EXPECT_EQ(fine, 10) << "the same budget, spent on requests that succeed";
 }
 
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+TEST_F(RateLimitTest, EachUserOfACheckedTokenHasABudget) {
+  JwtSigner issuer("RS256", "2026-11");
+  JwtSigner stranger("RS256", "2026-11");
+  TempDir dir;
+  const auto jwks = dir.write("jwks.json", R"({"keys":[)" + issuer.jwk() + "]}");
+  ASSERT_TRUE(
+      start_proxy("policies:\n"
+                  "  - name: default\n"
+                  "    ratelimit:\n"
+                  "      jwt: {jwks: " +
+                  jwks.string() +
+                  ", issuer: https://id.example, audience: shop}\n"
+                  "      limits: [{name: per-user, rate: 1/m, burst: 2, key: jwt:sub}]\n"));
+  auto token = [&](const JwtSigner& s, const std::string& sub, std::int64_t exp_in = 600) {
+    return "Authorization: Bearer " +
+           s.sign(R"({"iss":"https://id.example","aud":"shop","sub":")" + sub + R"(","exp":)" +
+                  std::to_string(unix_now() + exp_in) + "}");
+  };
+  const std::string alice = token(issuer, "alice");
+  EXPECT_EQ(run_curl({"-H", alice, url("/a")}).status, 200);
+  EXPECT_EQ(run_curl({"-H", alice, url("/a")}).status, 200);
+  CurlResult limited = run_curl({"-H", token(issuer, "alice"), url("/a")});
+  EXPECT_EQ(limited.status, 429) << "a new token of the same user: the same budget";
+  EXPECT_EQ(find_header(limited.headers, "ratelimit-policy"), "\"per-user\";q=2;w=120");
+  EXPECT_EQ(run_curl({"-H", token(issuer, "bob"), url("/a")}).status, 200);
+
+  CurlResult forged = run_curl({"-H", token(stranger, "alice"), url("/a")});
+  EXPECT_EQ(forged.status, 401) << forged;
+  EXPECT_EQ(find_header(forged.headers, "www-authenticate"),
+            R"(Bearer error="invalid_token", error_description="bad signature")");
+  CurlResult expired = run_curl({"-H", token(issuer, "carol", -3600), url("/a")});
+  EXPECT_EQ(expired.status, 401);
+  EXPECT_NE(expired.body.find("invalid bearer token: expired"), std::string::npos) << expired.body;
+  EXPECT_EQ(run_curl({url("/a")}).status, 200) << "no token: the limit does not apply";
+  EXPECT_EQ(upstream_.request_count(), 4u);
+  ASSERT_TRUE(proxy_.wait_for_stdout(
+      [](const std::string& out) {
+        return out.find("\"limiter_key\":\"jwt:sub=alice\"") != std::string::npos;
+      },
+      std::chrono::milliseconds(3000)))
+      << proxy_.stdout_log();
+}
+
+TEST_F(RateLimitTest, QuickStartReadsAClaimWithoutChecks) {
+  ASSERT_TRUE(
+      proxy_.start({"--listen", "127.0.0.1:0", "--upstream", "http://" + upstream_.endpoint(),
+                    "--limit", "1/m,burst=1,key=jwt:tenant"}));
+  JwtSigner anyone("HS256", "", "a secret portcullis is not told about at all");
+  const std::string t1 = "Authorization: Bearer " + anyone.sign(R"({"tenant":"t1"})");
+  EXPECT_EQ(run_curl({"-H", t1, url("/a")}).status, 200);
+  EXPECT_EQ(run_curl({"-H", t1, url("/a")}).status, 429);
+  EXPECT_EQ(
+      run_curl({"-H", "Authorization: Bearer " + anyone.sign(R"({"tenant":"t2"})"), url("/a")})
+          .status,
+      200);
+}
+
+TEST_F(RateLimitTest, OperationKeysAndFieldsOnPassingResponses) {
+  const std::string shop = std::string(PORTCULLIS_TEST_DATA) + "/shop.openapi.yaml";
+  ASSERT_TRUE(
+      start_proxy("policies:\n"
+                  "  - name: default\n"
+                  "    schema: {openapi: " +
+                  shop +
+                  "}\n"
+                  "    ratelimit:\n"
+                  "      response_fields: true\n"
+                  "      limits: [{name: per-op, rate: 1/m, burst: 2, key: operation}]\n"));
+  CurlResult first = run_curl({url("/api/v1/orders/1")});
+  EXPECT_EQ(first.status, 200) << first;
+  EXPECT_EQ(find_header(first.headers, "ratelimit-policy"), "\"per-op\";q=2;w=120");
+  EXPECT_EQ(find_header(first.headers, "ratelimit"), "\"per-op\";r=1;t=60");
+  CurlResult h2 = run_curl({"--http2-prior-knowledge", url("/api/v1/orders/2")});
+  EXPECT_EQ(h2.status, 200);
+  EXPECT_EQ(find_header(h2.headers, "ratelimit"), "\"per-op\";r=0;t=120");
+  EXPECT_EQ(run_curl({url("/api/v1/orders/3")}).status, 429) << "getOrder's budget is spent";
+  EXPECT_EQ(run_curl({url("/api/v1/orders/latest")}).status, 200) << "latestOrder has its own";
+}
+
 TEST(RateLimitConfigTest, CheckNamesBadLimits) {
   struct Row {
     std::string yaml;
@@ -119,6 +204,15 @@ TEST(RateLimitConfigTest, CheckNamesBadLimits) {
       {"    ratelimit: {limits: [{rate: 1/s}], feedback: {error_cost: -1}}\n",
        "policies[0].ratelimit.feedback.error_cost"},
       {"    bots: {actions: {automation: limit}}\n", "policies[0].bots.actions.automation"},
+      {"    ratelimit: {limits: [{rate: 1/s, key: operation}]}\n", "policies[0].ratelimit.limits"},
+      {"    ratelimit: {limits: [{rate: 1/s, key: jwt:sub}], jwt: {issuer: x}}\n",
+       "policies[0].ratelimit.jwt"},
+      {"    ratelimit: {limits: [{rate: 1/s}], jwt: {jwks: /nonexistent/jwks.json}}\n",
+       "policies[0].ratelimit.jwt"},
+      {"    ratelimit: {limits: [{rate: 1/s}], jwt: {secret_file: /nonexistent/s, x: 1}}\n",
+       "policies[0].ratelimit.jwt.x"},
+      {"    ratelimit: {limits: [{rate: 1/s}], response_fields: maybe}\n",
+       "policies[0].ratelimit.response_fields"},
   };
   for (const Row& row : rows) {
     EXPECT_TRUE(

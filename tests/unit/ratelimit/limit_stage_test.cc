@@ -76,6 +76,32 @@ TEST(LimitStageTest, RefusesPastTheBurstWith429AndItsFields) {
   EXPECT_TRUE(run(stage, Request("192.0.2.2")).is_continue()) << "another client";
 }
 
+TEST(LimitStageTest, PassingResponsesCanCarryTheTightestLimitsFields) {
+  LimitStageConfig c = config({limit("per-ip", 10, 5), limit("per-route", 1, 3, {"route"})});
+  c.response_fields = true;
+  LimitStage stage(c);
+  auto fields_of = [](const Exchange& ex) {
+    std::string out;
+    for (const HeaderField& f : ex.response_fields) {
+      out += std::string(f.name) + ": " + std::string(f.value) + "\n";
+    }
+    return out;
+  };
+  Request first("192.0.2.1");
+  ASSERT_TRUE(stage.on_headers(first.ex).is_continue());
+  EXPECT_EQ(fields_of(first.ex),
+            "ratelimit-policy: \"per-route\";q=3;w=3\nratelimit: \"per-route\";r=2;t=1\n");
+  Request second("192.0.2.2");
+  ASSERT_TRUE(stage.on_headers(second.ex).is_continue());
+  EXPECT_EQ(fields_of(second.ex),
+            "ratelimit-policy: \"per-route\";q=3;w=3\nratelimit: \"per-route\";r=1;t=2\n");
+  c.response_fields = false;
+  LimitStage quiet(c);
+  Request third("192.0.2.3");
+  ASSERT_TRUE(quiet.on_headers(third.ex).is_continue());
+  EXPECT_TRUE(third.ex.response_fields.empty()) << "off unless asked for";
+}
+
 TEST(LimitStageTest, TheStrictestLimitDecidesAndRefusalsChargeNothing) {
   LimitStage stage(config({limit("per-ip", 1, 3), limit("per-route", 1, 2, {"route"})}));
   EXPECT_TRUE(run(stage, Request("192.0.2.1")).is_continue());
