@@ -1461,7 +1461,9 @@ Status Loader::compile_upstreams(const YAML::Node& node, Snapshot& snap) const {
   for (std::size_t i = 0; i < node.size(); ++i) {
     const YAML::Node u = node[i];
     std::string where = "upstreams[" + std::to_string(i) + "]";
-    if (auto st = check_keys(u, where, {"name", "endpoints", "max_idle", "protocol", "tls"}); !st) {
+    if (auto st = check_keys(u, where,
+                             {"name", "endpoints", "max_idle", "protocol", "tls", "concurrency"});
+        !st) {
       return st;
     }
     Upstream up;
@@ -1535,6 +1537,50 @@ Status Loader::compile_upstreams(const YAML::Node& node, Snapshot& snap) const {
       auto ctx = TlsClientContext::build({});
       if (!ctx) return error_at(u, where + ".tls", ctx.error().message);
       up.tls = ctx.value();
+    }
+    if (const YAML::Node c = u["concurrency"]) {
+      const std::string ckey = where + ".concurrency";
+      if (auto st =
+              check_keys(c, ckey, {"initial", "min", "max", "tolerance", "backoff", "retry_after"});
+          !st) {
+        return st;
+      }
+      ratelimit::ConcurrencyOptions options;
+      auto number = [&](const char* name, double lo, double hi, double& out) -> Status {
+        if (!c[name]) return Ok{};
+        auto text = scalar(c[name], ckey + "." + name);
+        if (!text) return text.error();
+        char* end = nullptr;
+        double v = std::strtod(text.value().c_str(), &end);
+        if (text.value().empty() || *end != '\0' || !(v >= lo && v <= hi)) {
+          std::ostringstream range;
+          range << "expected a number from " << lo << " to " << hi;
+          return error_at(c[name], ckey + "." + name, range.str());
+        }
+        out = v;
+        return Ok{};
+      };
+      if (auto st = number("min", 1, 100000, options.min); !st) return st;
+      if (auto st = number("max", 1, 100000, options.max); !st) return st;
+      options.initial = std::clamp(options.initial, options.min, options.max);
+      if (auto st = number("initial", options.min, options.max, options.initial); !st) return st;
+      if (auto st = number("tolerance", 1, 10, options.tolerance); !st) return st;
+      if (auto st = number("backoff", 0.5, 1, options.backoff); !st) return st;
+      if (options.min > options.max) {
+        return error_at(c, ckey + ".min", "min is larger than max");
+      }
+      if (c["retry_after"]) {
+        auto text = scalar(c["retry_after"], ckey + ".retry_after");
+        if (!text) return text.error();
+        auto d = parse_duration(text.value());
+        if (!d || d.value() < std::chrono::seconds(1) || d.value() > std::chrono::hours(1)) {
+          return error_at(c["retry_after"], ckey + ".retry_after",
+                          "expected a duration from 1s to 1h");
+        }
+        options.retry_after_s = static_cast<std::uint32_t>(
+            std::chrono::duration_cast<std::chrono::seconds>(d.value()).count());
+      }
+      up.concurrency = options;
     }
     if (u["max_idle"]) {
       auto text = scalar(u["max_idle"], where + ".max_idle");

@@ -19,6 +19,7 @@
 #include "core/host_pattern.h"
 #include "core/ip.h"
 #include "core/pipeline.h"
+#include "ratelimit/concurrency_limit.h"
 
 namespace portcullis::config {
 
@@ -79,6 +80,8 @@ struct Upstream {
   std::shared_ptr<const TlsClientContext> tls;  // set for kH2
   std::string server_name;  // SNI and the name the certificate must carry; empty: the IP
   std::size_t max_idle = 64;
+  // Adaptive concurrency limit (ratelimit/concurrency_limit.h); nullopt: none.
+  std::optional<ratelimit::ConcurrencyOptions> concurrency;
   std::uint16_t slot = 0;  // metric label slot (config/labels.h)
   // Equal for two upstreams (of two snapshots) whose connections are interchangeable: same
   // protocol, endpoints and TLS settings. A reload keeps the idle connections of those.

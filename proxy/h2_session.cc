@@ -688,6 +688,12 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     }
 
     const auto index = route->upstream;
+    record.admission = worker_.pool().admit(index);
+    if (record.admission.refused) {
+      Verdict shed;
+      shed.retry_after_s = snap->upstreams[index].concurrency->retry_after_s;
+      co_return refuse(503, "upstream concurrency limit reached", {}, &shed);
+    }
     if (snap->upstreams[index].protocol != config::UpstreamProtocol::kHttp1) {
       co_await forward_h2(st, *snap, index, trusted);
       co_return;

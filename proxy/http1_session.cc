@@ -402,6 +402,14 @@ class Http1Session final : public SessionLink,
 
     // ---- forward
     const config::Upstream& upstream = snap->upstreams[route->upstream];
+    if (record_ != nullptr) {
+      record_->admission = worker_.pool().admit(route->upstream);
+      if (record_->admission.refused) {
+        LocalResponse r = refuse(503, "upstream concurrency limit reached");
+        r.retry_after_s = upstream.concurrency->retry_after_s;
+        co_return co_await respond(r);
+      }
+    }
     int status = 0;
     if (upstream.protocol != config::UpstreamProtocol::kHttp1) {
       pipeline_ = route->pipeline.get();

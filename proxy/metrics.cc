@@ -340,6 +340,23 @@ std::string render_metrics(const std::vector<const WorkerMetrics*>& workers,
     for (const WorkerMetrics* m : workers) n += m->upstream_idle.value();
     w.sample("portcullis_upstream_idle_connections", "", static_cast<double>(n));
   }
+  w.header("portcullis_upstream_concurrency_limit", "gauge",
+           "The adaptive concurrency limit of an upstream, summed over the workers.");
+  for (std::size_t u = 0; u < upstreams.size(); ++u) {
+    std::int64_t n = 0;
+    for (const WorkerMetrics* m : workers) n += m->upstream(u).concurrency_limit.value();
+    if (n > 0) {
+      w.sample("portcullis_upstream_concurrency_limit", label("upstream", upstreams[u]),
+               static_cast<double>(n));
+    }
+  }
+  w.header("portcullis_upstream_shed_total", "counter",
+           "Requests refused with 503 because their upstream's concurrency limit was reached.");
+  for (std::size_t u = 0; u < upstreams.size(); ++u) {
+    std::uint64_t n = 0;
+    for (const WorkerMetrics* m : workers) n += m->upstream(u).shed.value();
+    w.sample("portcullis_upstream_shed_total", label("upstream", upstreams[u]), n);
+  }
   w.header("portcullis_upstream_response_seconds", "histogram",
            "Time from sending a request upstream to its response head.");
   for (std::size_t u = 0; u < upstreams.size(); ++u) {

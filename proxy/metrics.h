@@ -104,6 +104,10 @@ class WorkerMetrics {
     Counter connections_reused;
     std::array<Counter, static_cast<std::size_t>(UpstreamError::kCount)> errors;
     Histogram response_time;  // request sent to response head
+    // The adaptive concurrency limit (ratelimit/concurrency_limit.h): this worker's current
+    // limit, and the requests it refused with 503 at the limit.
+    Gauge concurrency_limit;
+    Counter shed;
   };
   PerUpstream& upstream(std::uint16_t slot) noexcept { return upstreams_[slot]; }
 

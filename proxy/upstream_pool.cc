@@ -42,6 +42,27 @@ void UpstreamPool::use_snapshot(const config::Snapshot* snapshot) {
       }
     }
   }
+  for (std::size_t i = 0; i < next.size(); ++i) {
+    const config::Upstream& up = snapshot->upstreams[i];
+    auto& limit = next[i].concurrency;
+    if (!up.concurrency) {
+      limit.reset();
+    } else if (!limit || limit->options() != *up.concurrency) {
+      limit = std::make_shared<ratelimit::AdaptiveConcurrency>(*up.concurrency);
+    }
+  }
+  // The limit gauges follow the controllers: those left behind are no longer reported.
+  for (const auto& u : upstreams_) {
+    if (u.concurrency) metrics_.upstream(u.concurrency_slot).concurrency_limit.add(-u.reported);
+  }
+  for (std::size_t i = 0; i < next.size(); ++i) {
+    next[i].concurrency_slot = snapshot->upstreams[i].slot;
+    next[i].reported = 0;
+    if (next[i].concurrency) {
+      next[i].reported = next[i].concurrency->limit();
+      metrics_.upstream(next[i].concurrency_slot).concurrency_limit.add(next[i].reported);
+    }
+  }
   std::int64_t closed = 0;  // what stayed behind is closed with the old table
   for (const auto& u : upstreams_) closed += static_cast<std::int64_t>(u.idle.size());
   metrics_.upstream_idle.add(-closed);
@@ -94,6 +115,43 @@ void UpstreamPool::release(std::unique_ptr<UpstreamConnection> conn,
   conn->idle_since = Clock::now();
   idle.push_back(std::move(conn));
   metrics_.upstream_idle.add(1);
+}
+
+UpstreamPool::Admission UpstreamPool::admit(std::size_t upstream) noexcept {
+  Admission a;
+  if (upstream >= upstreams_.size() || !upstreams_[upstream].concurrency) return a;
+  PerUpstream& u = upstreams_[upstream];
+  a.slot = u.concurrency_slot;
+  if (!u.concurrency->try_acquire()) {
+    a.refused = true;
+    metrics_.upstream(a.slot).shed.add();
+    return a;
+  }
+  a.limit = u.concurrency;
+  a.index = upstream;
+  a.snapshot = snapshot_;
+  a.since = Clock::now();
+  return a;
+}
+
+void UpstreamPool::finish(Admission& a, int status) noexcept {
+  if (!a.limit) return;
+  using Outcome = ratelimit::AdaptiveConcurrency::Outcome;
+  const Outcome outcome = status == 0                                       ? Outcome::kIgnore
+                          : status == 502 || status == 503 || status == 504 ? Outcome::kOverload
+                                                                            : Outcome::kSuccess;
+  a.limit->release(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - a.since).count(),
+      outcome);
+  // Report the limit when the controller is still the one this pool has.
+  if (a.snapshot == snapshot_ && a.index < upstreams_.size() &&
+      upstreams_[a.index].concurrency == a.limit) {
+    PerUpstream& u = upstreams_[a.index];
+    const std::int64_t now = a.limit->limit();
+    metrics_.upstream(u.concurrency_slot).concurrency_limit.add(now - u.reported);
+    u.reported = now;
+  }
+  a.limit.reset();
 }
 
 std::size_t UpstreamPool::next_endpoint(std::size_t upstream, std::size_t count) noexcept {

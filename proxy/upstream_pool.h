@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "proxy/asio.h"
 #include "proxy/buffer.h"
+#include "ratelimit/concurrency_limit.h"
 
 struct ssl_session_st;  // OpenSSL's SSL_SESSION
 
@@ -91,6 +92,21 @@ class UpstreamPool {
 
   std::size_t idle_count() const noexcept;
 
+  // A slot of `upstream`'s adaptive concurrency limit for one request. `held` is false when the
+  // upstream has no limit (nothing to release) or it is reached (`refused`: shed the request).
+  // The slot is given back by finish(), with the request's latency and final status.
+  struct Admission {
+    std::shared_ptr<ratelimit::AdaptiveConcurrency> limit;
+    std::size_t index = 0;
+    const config::Snapshot* snapshot = nullptr;
+    std::uint16_t slot = 0;  // the upstream's metric slot
+    TimePoint since{};
+    bool refused = false;
+  };
+  Admission admit(std::size_t upstream) noexcept;
+  // `status`: what the client was sent (0: nothing, the client went away).
+  void finish(Admission& admission, int status) noexcept;
+
   static constexpr Duration kProbeAfter = std::chrono::milliseconds(100);
 
  private:
@@ -103,6 +119,10 @@ class UpstreamPool {
       void operator()(ssl_session_st* s) const noexcept;
     };
     std::unique_ptr<ssl_session_st, SessionFree> session;
+    // Shared with the admissions of requests in flight, which may outlive a snapshot change.
+    std::shared_ptr<ratelimit::AdaptiveConcurrency> concurrency;
+    std::uint16_t concurrency_slot = 0;  // the upstream's metric slot
+    std::int64_t reported = 0;           // the limit the gauge holds for it
   };
   struct Handshake {
     std::unique_ptr<asio::ssl::stream<tcp::socket>> stream;

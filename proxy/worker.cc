@@ -148,6 +148,7 @@ void Worker::detach(SessionLink* session) noexcept {
 }
 
 RequestRecord::~RequestRecord() {
+  worker.pool().finish(admission, status);
   if (status != 0) worker.finish_request(*this);
 }
 

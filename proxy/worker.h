@@ -55,6 +55,8 @@ struct RequestRecord {
   std::uint16_t route = 0;  // route label slot; 0: none matched
   int status = 0;           // the status sent; 0: no response (not recorded)
   Verdict enforced;         // the verdict that refused the request, if any
+  // The upstream concurrency slot the request holds, given back when the record ends.
+  UpstreamPool::Admission admission;
 };
 
 class Worker {

@@ -25,7 +25,8 @@ struct JwtParts {
   std::string_view header, payload, signature;
   std::string_view signing_input;  // "HEADER.PAYLOAD"
 };
-// Splits `token`; false when it is not three base64url parts.
+// Splits `token` at its two dots; false when it has not three parts or an empty header or
+// payload. The parts are not checked here: decoding them refuses what is not base64url.
 bool split_jwt(std::string_view token, JwtParts& parts) noexcept;
 
 // The token of an Authorization field "Bearer TOKEN" (scheme case-insensitive); empty otherwise.

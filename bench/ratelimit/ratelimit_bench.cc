@@ -1,16 +1,22 @@
 // Micro-benchmark of the ratelimit stage (Google Benchmark): the cost per request of deciding
 // and charging two limits (per address, and per network and route) on a request that stays
 // under them, as a worker does; and the bucket table alone, for one hot key and for a million
-// distinct keys (each a cache miss, as under a key spray). bench/stage_cost.sh prints these
-// beside the proxy's throughput with limits configured and without.
+// distinct keys (each a cache miss, as under a key spray); a limit keyed by a checked JWT claim
+// (the token remembered, as for a client that reuses it), and the signature check itself per
+// algorithm (always a new token). bench/stage_cost.sh prints these beside the proxy's throughput
+// with limits configured and without.
 //
 //   ratelimit_bench [--benchmark_filter=Stage]
 #include <benchmark/benchmark.h>
 
+#include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "ratelimit/limit_stage.h"
+#include "tests/support/jwt_signer.h"
 
 namespace {
 
@@ -71,6 +77,65 @@ void TableMillionKeys(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(TableMillionKeys);
+
+std::shared_ptr<const JwtVerifier> verifier_of(const portcullis::testing::JwtSigner& signer) {
+  auto path = std::filesystem::temp_directory_path() / "portcullis-bench-jwks.json";
+  std::ofstream(path) << R"({"keys":[)" << signer.jwk() << "]}";
+  JwtOptions options;
+  options.jwks_file = path.string();
+  auto v = JwtVerifier::make(options);
+  std::filesystem::remove(path);
+  return v.value();
+}
+
+std::string claims(int user) {
+  const auto exp = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count() +
+                   3600;
+  return R"({"iss":"https://id.example","sub":"user-)" + std::to_string(user) +
+         R"(","scope":"orders:read orders:write","exp":)" + std::to_string(exp) + "}";
+}
+
+void StageJwtClaim(benchmark::State& state) {
+  portcullis::testing::JwtSigner signer("RS256", "k1");
+  LimitStageConfig c;
+  c.limits = {unlimited("per-user", {"jwt:sub"})};
+  c.table = std::make_shared<BucketTable>(1 << 18);
+  c.now_ns = &bench_now;
+  c.jwt = verifier_of(signer);
+  const LimitStage stage(c);
+  const std::string authorization = "Bearer " + signer.sign(claims(1));
+  const std::vector<HeaderField> headers = {{"host", "api.example.com"},
+                                            {"authorization", authorization}};
+  for (auto _ : state) {
+    Exchange ex;
+    ex.client_ip = "203.0.113.7";
+    ex.headers = headers;
+    Verdict v = stage.on_headers(ex);
+    benchmark::DoNotOptimize(v);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(StageJwtClaim);
+
+// A new token each time (64 of them, more than a worker remembers): the public-key check.
+void JwtSignatureCheck(benchmark::State& state, const char* alg) {
+  portcullis::testing::JwtSigner signer(alg, "k1", "a shared secret of at least 32 characters");
+  auto verifier = verifier_of(signer);
+  std::vector<std::pair<std::string, std::string>> tokens;  // token, payload
+  for (int i = 0; i < 64; ++i) tokens.push_back({signer.sign(claims(i)), claims(i)});
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const auto& [token, payload] = tokens[i++ % tokens.size()];
+    benchmark::DoNotOptimize(verifier->verify(token, payload, 1'800'000'000));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK_CAPTURE(JwtSignatureCheck, HS256, "HS256");
+BENCHMARK_CAPTURE(JwtSignatureCheck, RS256, "RS256");
+BENCHMARK_CAPTURE(JwtSignatureCheck, ES256, "ES256");
+BENCHMARK_CAPTURE(JwtSignatureCheck, EdDSA, "EdDSA");
 
 }  // namespace
 

@@ -115,7 +115,7 @@ TEST(JwtTest, BearerTokenTakesTheTokenOfTheBearerScheme) {
   EXPECT_EQ(parts.signing_input, "eyJh.eyJz");
   EXPECT_FALSE(split_jwt("eyJh.eyJz", parts));
   EXPECT_FALSE(split_jwt("eyJh.eyJz.c2ln.extra", parts));
-  EXPECT_FALSE(split_jwt("ey Jh.eyJz.c2ln", parts));
+  EXPECT_FALSE(split_jwt(".eyJz.c2ln", parts));
 }
 
 class JwtAlgorithmTest : public ::testing::TestWithParam<const char*> {};
@@ -138,6 +138,13 @@ TEST_P(JwtAlgorithmTest, VerifiesItsOwnTokensAndRefusesAlteredOnes) {
   EXPECT_EQ(check(*v, forged), JwtStatus::kBadSignature);
   // Signed by another key with the same kid.
   EXPECT_EQ(check(*v, other.sign(R"({"sub":"alice"})")), JwtStatus::kBadSignature);
+  // Not base64url.
+  std::string spaced = token;
+  spaced[3] = ' ';
+  EXPECT_EQ(check(*v, spaced), JwtStatus::kMalformed);
+  spaced = token;
+  spaced.back() = '+';
+  EXPECT_EQ(check(*v, spaced), JwtStatus::kBadSignature);
   // A signature cut short.
   std::string cut = token.substr(0, token.size() - 4);
   EXPECT_NE(check(*v, cut), JwtStatus::kValid);
