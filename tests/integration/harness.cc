@@ -834,6 +834,9 @@ bool TestUpstream::respond(int fd, SocketReader& reader, const ReceivedRequest& 
     return send_all(fd, bytes) && keep_alive;
   };
 
+  if (const int latency = latency_ms_.load(); latency > 0) {
+    if (!pause_for(milliseconds(latency))) return false;
+  }
   if (path == "/hello") {
     return answer(200, {{"Content-Type", "text/plain"}}, "hello from upstream\n");
   }

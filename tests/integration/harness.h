@@ -179,6 +179,9 @@ class TestUpstream {
   // Number of different connections the complete requests arrived on.
   size_t distinct_request_connections() const;
 
+  // Every response from now on waits `latency` first (a slower or faster service).
+  void set_latency(milliseconds latency) { latency_ms_ = static_cast<int>(latency.count()); }
+
   // Wait until at least `n` complete requests (or heads) arrived; false at the timeout.
   bool wait_for_requests(size_t n, milliseconds timeout) const;
   bool wait_for_heads(size_t n, milliseconds timeout) const;
@@ -197,6 +200,7 @@ class TestUpstream {
   int listen_fd_ = -1;
   uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};
+  std::atomic<int> latency_ms_{0};
   std::thread accept_thread_;
 
   mutable std::mutex mutex_;
