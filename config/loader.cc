@@ -86,6 +86,7 @@ class Loader {
   Status compile_jwt(const YAML::Node& n, const std::string& key,
                      ratelimit::LimitStageConfig& config) const;
   Status compile_limiter(const YAML::Node& node);
+  Status compile_redis(const YAML::Node& node);
   Status check_bot_limits(const std::vector<std::unique_ptr<Stage>>& stages, const YAML::Node& p,
                           const std::string& where) const;
   Status compile_bot_reputation(const YAML::Node& node);
@@ -109,6 +110,8 @@ class Loader {
   std::shared_ptr<bots::Reputation> reputation_;
   std::size_t limiter_capacity_ = 1 << 18;
   std::shared_ptr<ratelimit::BucketTable> buckets_;
+  std::optional<ratelimit::RedisOptions> redis_;
+  std::shared_ptr<ratelimit::RedisStore> redis_store_;
   std::vector<Cidr> trusted_proxies_;
 };
 
@@ -659,6 +662,12 @@ std::shared_ptr<ratelimit::BucketTable> shared_buckets(std::size_t capacity) {
       [&] { return std::make_shared<ratelimit::BucketTable>(capacity); });
 }
 
+std::shared_ptr<ratelimit::RedisStore> shared_redis(const ratelimit::RedisOptions& options) {
+  return kept_across_reloads<ratelimit::RedisStore>(
+      [&](const ratelimit::RedisStore& r) { return r.options() == options; },
+      [&] { return std::make_shared<ratelimit::RedisStore>(options); });
+}
+
 }  // namespace
 
 Status Loader::compile_bot_reputation(const YAML::Node& node) {
@@ -712,6 +721,59 @@ Result<std::pair<std::uint64_t, std::int64_t>> parse_rate(std::string_view text)
 }
 
 }  // namespace
+
+Status Loader::compile_redis(const YAML::Node& node) {
+  ratelimit::RedisOptions options;
+  if (node) {
+    if (auto st = check_keys(node, "redis", {"address", "prefix", "timeout", "on_unavailable"});
+        !st)
+      return st;
+    if (node["address"]) {
+      auto addr = address(node["address"], "redis.address");
+      if (!addr) return addr.error();
+      options.host = addr.value().ip;
+      options.port = addr.value().port;
+    }
+    if (node["prefix"]) {
+      auto v = scalar(node["prefix"], "redis.prefix");
+      if (!v) return v.error();
+      if (v.value().empty() || v.value().size() > 64) {
+        return error_at(node["prefix"], "redis.prefix", "expected 1 to 64 characters");
+      }
+      options.prefix = v.value();
+    }
+    if (node["timeout"]) {
+      auto text = scalar(node["timeout"], "redis.timeout");
+      if (!text) return text.error();
+      auto d = parse_duration(text.value());
+      if (!d || d.value() < std::chrono::milliseconds(10) || d.value() > std::chrono::seconds(10)) {
+        return error_at(node["timeout"], "redis.timeout", "expected a duration from 10ms to 10s");
+      }
+      options.timeout_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(d.value()).count();
+    }
+    if (node["on_unavailable"]) {
+      auto v = scalar(node["on_unavailable"], "redis.on_unavailable");
+      if (!v) return v.error();
+      if (v.value() == "open") {
+        options.on_unavailable = ratelimit::RedisOptions::Unavailable::kOpen;
+      } else if (v.value() == "closed") {
+        options.on_unavailable = ratelimit::RedisOptions::Unavailable::kClosed;
+      } else if (v.value() != "local") {
+        return error_at(node["on_unavailable"], "redis.on_unavailable",
+                        "expected 'local', 'open' or 'closed'");
+      }
+    }
+  }
+  if (!overrides_.redis.empty()) {
+    auto hp = split_host_port(overrides_.redis);
+    if (!hp)
+      return Error{"--redis " + overrides_.redis + ": " + hp.error().message, "", 0, "--redis"};
+    options.host = hp.value().first;
+    options.port = hp.value().second;
+  }
+  redis_ = options;
+  return Ok{};
+}
 
 Status Loader::compile_limiter(const YAML::Node& node) {
   if (auto st = check_keys(node, "limiter", {"capacity"}); !st) return st;
@@ -808,7 +870,8 @@ Result<std::unique_ptr<Stage>> Loader::compile_ratelimit(
   config.trusted_proxies = trusted_proxies_;
   auto make_limit = [&](const YAML::Node& l, const std::string& lkey,
                         std::size_t index) -> Result<ratelimit::Limit> {
-    if (auto st = check_keys(l, lkey, {"name", "rate", "burst", "key", "bot_classes"}); !st)
+    if (auto st = check_keys(l, lkey, {"name", "rate", "burst", "key", "bot_classes", "global"});
+        !st)
       return st.error();
     ratelimit::Limit limit;
     limit.name = "limit" + std::to_string(index);
@@ -858,6 +921,18 @@ Result<std::unique_ptr<Stage>> Loader::compile_ratelimit(
       auto kp = ratelimit::KeyPart::parse(part);
       if (!kp) return error_at(l["key"], lkey + ".key", kp.error().message);
       limit.key.push_back(kp.value());
+    }
+    if (l["global"]) {
+      auto v = scalar(l["global"], lkey + ".global");
+      if (!v) return v.error();
+      if (v.value() != "true" && v.value() != "false") {
+        return error_at(l["global"], lkey + ".global", "expected true or false");
+      }
+      limit.global = v.value() == "true";
+      if (limit.global && !redis_) {
+        return error_at(l["global"], lkey + ".global",
+                        "a global limit needs a top-level 'redis' (or --redis)");
+      }
     }
     if (l["bot_classes"]) {
       auto list = string_list(l["bot_classes"], lkey + ".bot_classes");
@@ -962,9 +1037,11 @@ Result<std::unique_ptr<Stage>> Loader::compile_ratelimit(
           keys.push_back(item.substr(4));
         } else if (item.rfind("name=", 0) == 0) {
           l["name"] = item.substr(5);
+        } else if (item == "global") {
+          l["global"] = "true";
         } else {
           return Error{"--limit " + spec + ": unknown part '" + item +
-                           "' (expected RATE/UNIT[,burst=N][,key=K][,name=NAME])",
+                           "' (expected RATE/UNIT[,burst=N][,key=K][,name=NAME][,global])",
                        "", 0, "--limit"};
         }
       }
@@ -996,6 +1073,12 @@ Result<std::unique_ptr<Stage>> Loader::compile_ratelimit(
   }
   if (!buckets_) buckets_ = shared_buckets(limiter_capacity_);
   config.table = buckets_;
+  const bool any_global = std::any_of(config.limits.begin(), config.limits.end(),
+                                      [](const ratelimit::Limit& l) { return l.global; });
+  if (any_global) {
+    if (!redis_store_) redis_store_ = shared_redis(*redis_);
+    config.redis = redis_store_;
+  }
   return std::unique_ptr<Stage>(std::make_unique<ratelimit::LimitStage>(std::move(config)));
 }
 
@@ -1718,10 +1801,10 @@ Result<std::shared_ptr<const Snapshot>> Loader::load(std::string_view yaml) {
     return Error{e.msg, source_, e.mark.line >= 0 ? e.mark.line + 1 : 0, ""};
   }
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
-  if (auto st = check_keys(
-          root, "",
-          {"workers", "listen", "demo_upstream", "admin", "logging", "trusted_proxies", "limits",
-           "http2", "timeouts", "upstreams", "routes", "policies", "bot_reputation"});
+  if (auto st = check_keys(root, "",
+                           {"workers", "listen", "demo_upstream", "admin", "logging",
+                            "trusted_proxies", "limits", "http2", "timeouts", "upstreams", "routes",
+                            "policies", "bot_reputation", "limiter", "redis"});
       !st) {
     return st.error();
   }
@@ -1822,6 +1905,9 @@ Result<std::shared_ptr<const Snapshot>> Loader::load(std::string_view yaml) {
   }
   if (root["bot_reputation"]) {
     if (auto st = compile_bot_reputation(root["bot_reputation"]); !st) return st.error();
+  }
+  if (root["redis"] || !overrides_.redis.empty()) {
+    if (auto st = compile_redis(root["redis"]); !st) return st.error();
   }
   if (auto st = compile_policies(root["policies"]); !st) return st.error();
   snap->waf_warnings = waf_warnings_;

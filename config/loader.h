@@ -30,6 +30,7 @@ struct Overrides {
   std::string openapi;              // --openapi: the default policy validates against this API
   std::string bots;                 // --bots: "" (keep), "on" or "off" (docs/bots.md)
   std::vector<std::string> limits;  // --limit RATE/UNIT[,burst=N][,key=K]: the default policy's
+  std::string redis;                // --redis HOST:PORT: where global limits keep their buckets
 };
 
 // Parses and compiles `yaml`; `source` names it in errors. Errors carry the file, line and key.

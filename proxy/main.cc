@@ -39,6 +39,8 @@ Options:
       --openapi FILE      validate requests of the default policy against this OpenAPI 3.0/3.1
                           document (unknown paths 404, strict additionalProperties)
       --limit SPEC        rate-limit the default policy: RATE/UNIT[,burst=N][,key=K][,name=N]
+                          [,global] (global: shared with other replicas through --redis)
+      --redis HOST:PORT   the Redis that global limits keep their buckets in
                           (repeatable), e.g. 100/s,burst=200,key=ip; K: ip, ip/N,
                           header:NAME, route, ja4, fingerprint, bot_class
       --bots on|off       on: the default policy classifies bots and forwards fingerprints
@@ -110,6 +112,8 @@ int main(int argc, char** argv) {
       std::string spec;
       if (!value(spec)) return usage_error("--limit needs RATE/UNIT[,burst=N][,key=K]");
       overrides.limits.push_back(spec);
+    } else if (arg == "--redis") {
+      if (!value(overrides.redis)) return usage_error("--redis needs HOST:PORT");
     } else if (arg == "--bots") {
       if (!value(overrides.bots) || (overrides.bots != "on" && overrides.bots != "off")) {
         return usage_error("--bots needs 'on' or 'off'");

@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "bots/classifier.h"
+#include "ratelimit/redis_store.h"
 
 namespace portcullis::proxy {
 
@@ -356,6 +357,23 @@ std::string render_metrics(const std::vector<const WorkerMetrics*>& workers,
     std::uint64_t n = 0;
     for (const WorkerMetrics* m : workers) n += m->upstream(u).shed.value();
     w.sample("portcullis_upstream_shed_total", label("upstream", upstreams[u]), n);
+  }
+  {
+    const ratelimit::RedisStore::Stats redis = ratelimit::RedisStore::stats();
+    w.header("portcullis_ratelimit_redis_up", "gauge",
+             "1 while the Redis of global limits is connected; 0 when it is not (or none is "
+             "configured).");
+    w.sample("portcullis_ratelimit_redis_up", "",
+             redis.configured > 0 && redis.connected == redis.configured ? 1.0 : 0.0);
+    w.header("portcullis_ratelimit_redis_refills_total", "counter",
+             "Token batches the global limits asked of Redis.");
+    w.sample("portcullis_ratelimit_redis_refills_total", "", redis.refills);
+    w.header("portcullis_ratelimit_redis_errors_total", "counter",
+             "Redis requests and connection attempts that failed or timed out.");
+    w.sample("portcullis_ratelimit_redis_errors_total", "", redis.errors);
+    w.header("portcullis_ratelimit_redis_fallbacks_total", "counter",
+             "Requests under a global limit decided without Redis while it was down.");
+    w.sample("portcullis_ratelimit_redis_fallbacks_total", "", redis.fallbacks);
   }
   w.header("portcullis_upstream_response_seconds", "histogram",
            "Time from sending a request upstream to its response head.");

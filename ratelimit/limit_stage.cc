@@ -7,6 +7,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstring>
+#include <limits>
 
 #include "core/clock.h"
 #include "core/short_text.h"
@@ -158,6 +159,7 @@ std::uint64_t LimitStage::identity(const Limit& l) noexcept {
   h = mix_word(h, l.burst);
   for (const KeyPart& p : l.key) h = hash_words(h, p.to_string());
   for (const std::string& c : l.bot_classes) h = hash_words(h, c);
+  if (l.global) h = hash_words(h, "global");
   return h;
 }
 
@@ -181,6 +183,7 @@ Verdict LimitStage::on_headers(Exchange& ex) const noexcept {
     const Compiled* limit;
     std::uint64_t key;
     GcraDecision decision;
+    bool global = false;  // decided by the Redis store, which spent the tokens already
   };
   std::array<Applied, 16> applied;
   std::size_t n = 0;
@@ -297,8 +300,40 @@ Verdict LimitStage::on_headers(Exchange& ex) const noexcept {
       key = hash_words(key, value);
     }
     if (!applies) continue;
-    const GcraDecision d = config_.table->peek(key, c.gcra, now, cost);
-    applied[n++] = {&c, key, d};
+    GcraDecision d;
+    bool global = false;
+    if (l.global && config_.redis) {
+      const GlobalDecision g = config_.redis->take(key, c.gcra, cost, now);
+      if (g.kind == GlobalDecision::Kind::kAllowed) {
+        global = true;
+        d.allowed = true;
+        d.remaining = static_cast<std::uint32_t>(
+            std::min<std::int64_t>(g.remaining, std::numeric_limits<std::uint32_t>::max()));
+        d.reset_ns = c.gcra.window_ns();
+      } else if (g.kind == GlobalDecision::Kind::kRefused) {
+        d.allowed = false;
+        d.retry_after_ns = g.retry_after_ns;
+        d.reset_ns = std::max(g.retry_after_ns, c.gcra.window_ns());
+      } else if (!config_.redis->up()) {
+        // Redis is down: decide as the configuration says.
+        RedisStore::count_fallback();
+        const auto policy = config_.redis->options().on_unavailable;
+        if (policy == RedisOptions::Unavailable::kOpen) continue;
+        if (policy == RedisOptions::Unavailable::kClosed) {
+          give_back_global(applied, n, cost);
+          ex.limiter_key = ex.keep(text.view());
+          Verdict v = Verdict::block(503, "ratelimit", "rate limit store unavailable", l.name);
+          v.retry_after_s = 1;
+          return v;
+        }
+        d = config_.table->peek(key, c.gcra, now, cost);
+      } else {
+        d = config_.table->peek(key, c.gcra, now, cost);
+      }
+    } else {
+      d = config_.table->peek(key, c.gcra, now, cost);
+    }
+    applied[n++] = {&c, key, d, global};
     if (first_key_text.empty()) {
       std::string_view t = text.view();
       if (!t.empty()) t.remove_suffix(1);
@@ -315,6 +350,7 @@ Verdict LimitStage::on_headers(Exchange& ex) const noexcept {
   }
   if (refusal != nullptr) {
     // A refused request charges none of its limits.
+    give_back_global(applied, n, cost);
     const Compiled& c = *refusal->limit;
     const GcraDecision& d = refusal->decision;
     ex.limiter_key = refusal_key;
@@ -341,7 +377,9 @@ Verdict LimitStage::on_headers(Exchange& ex) const noexcept {
   const Applied* tightest = nullptr;
   GcraDecision tightest_decision;
   for (std::size_t i = 0; i < n; ++i) {
-    GcraDecision d = config_.table->take(applied[i].key, applied[i].limit->gcra, now, cost);
+    GcraDecision d = applied[i].global
+                         ? applied[i].decision
+                         : config_.table->take(applied[i].key, applied[i].limit->gcra, now, cost);
     if (!d.allowed) d = applied[i].decision;
     if (tightest == nullptr || d.remaining < tightest_decision.remaining) {
       tightest = &applied[i];
@@ -360,11 +398,22 @@ Verdict LimitStage::on_headers(Exchange& ex) const noexcept {
   if (n > 0 && (config_.anomaly_cost > 0 || config_.error_cost > 0)) {
     // Without a free state slot the request simply gets no feedback.
     if (auto* charged = ex.make_state<Charged>(this)) {
-      for (std::size_t i = 0; i < n; ++i) charged->keys[i] = {applied[i].key, applied[i].limit};
+      for (std::size_t i = 0; i < n; ++i) {
+        charged->keys[i] = {applied[i].key, applied[i].limit};
+        charged->global[i] = applied[i].global;
+      }
       charged->count = n;
     }
   }
   return Verdict::pass();
+}
+
+template <typename AppliedArray>
+void LimitStage::give_back_global(const AppliedArray& applied, std::size_t n,
+                                  std::uint32_t cost) const noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
+    if (applied[i].global) config_.redis->give_back(applied[i].key, cost);
+  }
 }
 
 Verdict LimitStage::invalid_token(Exchange& ex, JwtStatus status) const noexcept {
@@ -388,7 +437,11 @@ void LimitStage::on_complete(Exchange& ex) const noexcept {
   if (extra == 0) return;
   const std::int64_t now = config_.now_ns();
   for (std::size_t i = 0; i < charged->count; ++i) {
-    config_.table->charge(charged->keys[i].first, charged->keys[i].second->gcra, now, extra);
+    if (charged->global[i]) {
+      config_.redis->charge(charged->keys[i].first, extra);
+    } else {
+      config_.table->charge(charged->keys[i].first, charged->keys[i].second->gcra, now, extra);
+    }
   }
 }
 

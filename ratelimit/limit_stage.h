@@ -19,6 +19,7 @@
 #include "ratelimit/bucket_table.h"
 #include "ratelimit/gcra.h"
 #include "ratelimit/jwt.h"
+#include "ratelimit/redis_store.h"
 
 namespace portcullis::ratelimit {
 
@@ -52,6 +53,7 @@ struct Limit {
   std::uint32_t burst = 100;
   std::vector<KeyPart> key;              // all parts together make the key
   std::vector<std::string> bot_classes;  // only requests of these classes; empty: all
+  bool global = false;  // one bucket per key across replicas, in Redis (LimitStageConfig::redis)
 };
 
 struct LimitStageConfig {
@@ -69,6 +71,8 @@ struct LimitStageConfig {
   // fewest requests left (429s always carry them).
   bool response_fields = false;
   std::shared_ptr<BucketTable> table;
+  // Where global limits keep their buckets; null: global limits are kept locally.
+  std::shared_ptr<RedisStore> redis;
   // Checks bearer tokens before their claims are used as keys; null: claims are read unchecked.
   std::shared_ptr<const JwtVerifier> jwt;
   // With `jwt`: a request whose bearer token fails the check is refused with 401 (else the
@@ -106,10 +110,14 @@ class LimitStage final : public Stage {
   // The keys an allowed request was charged under, kept in its exchange for on_complete.
   struct Charged {
     std::array<std::pair<std::uint64_t, const Compiled*>, 16> keys;
+    std::array<bool, 16> global{};
     std::size_t count = 0;
   };
 
   Verdict invalid_token(Exchange& exchange, JwtStatus status) const noexcept;
+  template <typename AppliedArray>
+  void give_back_global(const AppliedArray& applied, std::size_t n,
+                        std::uint32_t cost) const noexcept;
 
   LimitStageConfig config_;
   std::vector<Compiled> limits_;

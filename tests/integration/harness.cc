@@ -1579,4 +1579,24 @@ Nginx::~Nginx() { stop_server(pid_); }
 
 std::string Nginx::error_log() const { return read_file(dir_.path() / "error.log"); }
 
+RedisServer::RedisServer() : port_(free_port()) { start(); }
+
+RedisServer::~RedisServer() { stop_server(pid_); }
+
+void RedisServer::start() {
+  if (pid_ > 0) return;
+  // Debian installs redis-server in /usr/bin; its default config is not read.
+  pid_ = spawn_server(
+      {"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "",
+       "--appendonly", "no", "--dir", dir_.path().string(), "--daemonize", "no"},
+      port_);
+}
+
+void RedisServer::stop() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
 }  // namespace portcullis::testing

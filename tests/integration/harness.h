@@ -434,6 +434,26 @@ class Nginx {
   pid_t pid_ = -1;
 };
 
+// A real redis-server on a free loopback port, with no persistence. stop() kills it (SIGKILL,
+// as a crash would) and start() brings it back, empty, on the same port.
+class RedisServer {
+ public:
+  RedisServer();
+  ~RedisServer();
+  RedisServer(const RedisServer&) = delete;
+  RedisServer& operator=(const RedisServer&) = delete;
+  uint16_t port() const { return port_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  bool ready() const { return can_connect(port_); }
+  void start();
+  void stop();
+
+ private:
+  TempDir dir_;
+  uint16_t port_ = 0;
+  pid_t pid_ = -1;
+};
+
 // A fixture with one TestUpstream and one ProxyProcess in front of it. The proxy is destroyed
 // before the upstream.
 class ProxyTest : public ::testing::Test {

@@ -221,6 +221,14 @@ TEST(RateLimitConfigTest, CheckNamesBadLimits) {
                           row.yaml,
                       row.key));
   }
+  EXPECT_TRUE(check_refuses("limiter: {capacity: 2}\n", "limiter.capacity"));
+  TempDir dir;
+  const auto good = dir.write("good.yaml",
+                              "listen: [127.0.0.1:0]\nlimiter: {capacity: 1000}\n"
+                              "upstreams: [{name: app, endpoints: [127.0.0.1:9]}]\n"
+                              "routes: [{upstream: app}]\n");
+  ProcessResult accepted = run_portcullis({"--check", "-c", good.string()}, seconds(10));
+  EXPECT_TRUE(accepted.exit && accepted.exit->exited && accepted.exit->code == 0) << accepted.err;
   ProcessResult flag = run_portcullis({"--check", "--limit", "5/s,burst=x"}, seconds(10));
   EXPECT_TRUE(flag.exit && flag.exit->exited && flag.exit->code == 1);
   EXPECT_NE((flag.out + flag.err).find("--limit 5/s,burst=x"), std::string::npos) << flag.err;
