@@ -5,7 +5,7 @@
 #
 #   bench/stage_cost.sh [--stage bots|ratelimit] [--duration 10] [--repeats 3]
 #                       [--binary build/portcullis] [--warmup 1] [--no-pin] [--proxy-cpu 0]
-#                       [--load-cpu 1] [--micro build/STAGE_bench] [--no-waf]
+#                       [--load-cpu 1] [--micro build/STAGE_bench] [--no-waf] [--redis]
 #
 # Everything listens on 127.0.0.1 on free ports picked at start; every process started here is
 # stopped by PID on exit and the temporary directory (with a throwaway certificate) removed.
@@ -18,7 +18,9 @@
 #                  lists, reputation and five x-portcullis-* headers forwarded; ratelimit: two
 #                  limits, per address and per network and route, never reached)
 # and, unless --no-waf, the same two with the WAF running CRS at paranoia 1 (Debian's
-# modsecurity-crs): waf+off and waf+on, the full stack.
+# modsecurity-crs): waf+off and waf+on, the full stack. With --redis (ratelimit only) a
+# redis-server is started on loopback: the micro-benchmark then also measures the global
+# (Redis) mode, and the "on" proxies keep both limits global in it.
 # Workloads: h2 TLS (h2load -t1 -c16 -m16, a browser-like request) and h1 TLS keep-alive
 # (wrk -t2 -c64). Repeats alternate the order of the proxies. Printed: the micro-benchmark
 # table, then median req/s per proxy and workload, the on/off ratio (the stage's cost) and the
@@ -35,6 +37,7 @@ load_cpu=1
 stage=bots
 micro=
 waf=1
+redis=0
 
 usage() {
     sed -n '2,25{s/^# \{0,1\}//;p}' "$0"
@@ -48,6 +51,7 @@ while (($#)); do
         --stage) stage=${2:?--stage needs bots or ratelimit}; shift 2 ;;
         --micro) micro=${2:?--micro needs a value}; shift 2 ;;
         --no-waf) waf=0; shift ;;
+        --redis) redis=1; shift ;;
         *) common_option "$@"; shift "$shifted" ;;
     esac
 done
@@ -75,6 +79,22 @@ if ((waf)); then
 fi
 setup_pinning
 setup_tmp
+
+if ((redis)); then
+    [[ $stage == ratelimit ]] || die "--redis is for --stage ratelimit"
+    command -v redis-server >/dev/null || die "redis-server not found (Debian: apt-get install redis-server)"
+    pick_port; redis_port=$port_out
+    spawn load "$tmp/redis.log" redis-server --port "$redis_port" --bind 127.0.0.1 --save "" \
+        --appendonly no --dir "$tmp" --daemonize no
+    for ((i = 0; i < 100; i++)); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null && break
+        sleep 0.05
+    done
+    export PORTCULLIS_BENCH_REDIS=127.0.0.1:$redis_port
+    on_args=(--redis "127.0.0.1:$redis_port"
+        --limit "100000000/s,burst=1000000,key=ip,name=per-ip,global"
+        --limit "100000000/s,burst=1000000,key=ip/24,key=route,name=per-net,global")
+fi
 
 # ---------------------------------------------------------------------------------------------
 # Micro-benchmark

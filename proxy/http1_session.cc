@@ -402,7 +402,9 @@ class Http1Session final : public SessionLink,
 
     // ---- forward
     const config::Upstream& upstream = snap->upstreams[route->upstream];
-    if (record_ != nullptr) {
+    // A WebSocket (or other upgraded) connection is not a request the limit can learn from: it
+    // lasts as long as its peers want.
+    if (record_ != nullptr && !req.upgrade) {
       record_->admission = worker_.pool().admit(route->upstream);
       if (record_->admission.refused) {
         LocalResponse r = refuse(503, "upstream concurrency limit reached");

@@ -3,16 +3,21 @@
 // under them, as a worker does; and the bucket table alone, for one hot key and for a million
 // distinct keys (each a cache miss, as under a key spray); a limit keyed by a checked JWT claim
 // (the token remembered, as for a client that reuses it), and the signature check itself per
-// algorithm (always a new token). bench/stage_cost.sh prints these beside the proxy's throughput
-// with limits configured and without.
+// algorithm (always a new token); and, with PORTCULLIS_BENCH_REDIS=HOST:PORT (bench/stage_cost.sh
+// --redis starts a redis-server), the same two limits kept global in Redis, for one client and
+// for 10,000 (each new key's first request posts a batch request to the Redis thread).
+// bench/stage_cost.sh prints these beside the proxy's throughput with limits configured and
+// without.
 //
 //   ratelimit_bench [--benchmark_filter=Stage]
 #include <benchmark/benchmark.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "ratelimit/limit_stage.h"
@@ -77,6 +82,67 @@ void TableMillionKeys(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(TableMillionKeys);
+
+std::int64_t steady_now() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// The two limits of Stage, global in the Redis of PORTCULLIS_BENCH_REDIS; null without it.
+std::shared_ptr<const LimitStage> global_stage() {
+  const char* address = std::getenv("PORTCULLIS_BENCH_REDIS");
+  if (address == nullptr) return nullptr;
+  std::string text = address;
+  RedisOptions o;
+  o.host = text.substr(0, text.rfind(':'));
+  o.port = static_cast<std::uint16_t>(std::atoi(text.c_str() + text.rfind(':') + 1));
+  o.prefix = "bench" + std::to_string(steady_now());
+  auto store = std::make_shared<RedisStore>(o);
+  for (int i = 0; i < 200 && !store->up(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (!store->up()) return nullptr;
+  LimitStageConfig c;
+  c.limits = {unlimited("per-ip", {"ip"}), unlimited("per-net", {"ip/24", "route"})};
+  for (Limit& l : c.limits) l.global = true;
+  c.table = std::make_shared<BucketTable>(1 << 18);
+  c.redis = store;
+  c.now_ns = &steady_now;
+  return std::make_shared<const LimitStage>(c);
+}
+
+void StageGlobal(benchmark::State& state) {
+  static const std::shared_ptr<const LimitStage> stage = global_stage();
+  if (!stage) {
+    state.SkipWithError("set PORTCULLIS_BENCH_REDIS=HOST:PORT (bench/stage_cost.sh --redis)");
+    return;
+  }
+  const std::vector<HeaderField> headers = {{"host", "api.example.com"},
+                                            {"user-agent", "curl/8.0"}};
+  std::vector<std::string> clients;
+  for (int i = 0; i < state.range(0); ++i) {
+    clients.push_back("10." + std::to_string(i / 65536) + "." + std::to_string(i / 256 % 256) +
+                      "." + std::to_string(i % 256));
+  }
+  std::size_t i = 0;
+  const auto refills = RedisStore::stats().refills;
+  for (auto _ : state) {
+    Exchange ex;
+    ex.client_ip = clients[i++ % clients.size()];
+    ex.route_id = "routes[0]";
+    ex.headers = headers;
+    Verdict v = stage->on_headers(ex);
+    ex.sent_status = 200;
+    stage->on_complete(ex);
+    benchmark::DoNotOptimize(v);
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["refills_per_request"] =
+      static_cast<double>(RedisStore::stats().refills - refills) /
+      static_cast<double>(state.iterations());
+}
+BENCHMARK(StageGlobal)->Arg(1)->Arg(10000);
 
 std::shared_ptr<const JwtVerifier> verifier_of(const portcullis::testing::JwtSigner& signer) {
   auto path = std::filesystem::temp_directory_path() / "portcullis-bench-jwks.json";

@@ -327,6 +327,81 @@ TEST(LimitStageTest, OperationKeysCountPerOperation) {
   for (int i = 0; i < 3; ++i) EXPECT_EQ(at("/unknown"), 0) << "no operation";
 }
 
+TEST(LimitStageTest, FingerprintAndClassKeys) {
+  LimitStage stage(
+      config({limit("per-ja4", 1, 1, {"ja4"}), limit("per-stack", 1, 2, {"fingerprint"}),
+              limit("per-class", 1, 3, {"bot_class"})}));
+  auto at = [&](std::string_view ip, std::string_view ja4, std::string_view h2,
+                std::string_view cls, std::string* key = nullptr) {
+    Request r(ip);
+    r.ex.ja4 = ja4;
+    r.ex.h2_fingerprint = h2;
+    r.ex.header_fingerprint = "h2l12e7_0123456789ab";
+    r.ex.bot_class = cls;
+    Verdict v = stage.on_headers(r.ex);
+    if (key != nullptr) *key = std::string(r.ex.limiter_key);
+    return v.status == 429 ? std::string(v.rule) : std::string("pass");
+  };
+  std::string key;
+  EXPECT_EQ(
+      at("192.0.2.1", "t13d1516h2_8daaf6152771_b0da82dd1658", "1:65536|0|m,a,s,p", "human", &key),
+      "pass");
+  EXPECT_EQ(key, "ja4=t13d1516h2_8daaf6152771_b0da82dd1658");
+  EXPECT_EQ(at("192.0.2.2", "t13d1516h2_8daaf6152771_b0da82dd1658", "1:65536|0|m,a,s,p", "human"),
+            "per-ja4")
+      << "the same TLS client from another address";
+  // Without TLS there is no JA4: that limit does not apply; the stack and class ones do.
+  EXPECT_EQ(at("192.0.2.3", "", "", "automation", &key), "pass");
+  EXPECT_EQ(key, "fp=||h2l12e7_0123456789ab");
+  EXPECT_EQ(at("192.0.2.4", "", "", "automation"), "pass");
+  EXPECT_EQ(at("192.0.2.5", "", "", "automation"), "per-stack") << "the same client stack";
+  EXPECT_EQ(at("192.0.2.6", "", "1:1|0|m,p,a,s", "automation"), "pass") << "another stack";
+  EXPECT_EQ(at("192.0.2.7", "", "1:2|0|m,p,a,s", "automation"), "per-class")
+      << "yet another stack, but the class has had its 3";
+  EXPECT_EQ(at("192.0.2.8", "", "1:3|0|m,p,a,s", "human"), "pass");
+}
+
+// A store whose Redis is never there (nothing listens on port 1 of loopback).
+std::shared_ptr<RedisStore> unreachable_redis(RedisOptions::Unavailable policy) {
+  RedisOptions o;
+  o.port = 1;
+  o.on_unavailable = policy;
+  return std::make_shared<RedisStore>(o);
+}
+
+TEST(LimitStageTest, GlobalLimitsWithoutRedisDoAsConfigured) {
+  Limit global = limit("shared", 1, 2);
+  global.global = true;
+  LimitStageConfig c = config({global});
+  c.redis = unreachable_redis(RedisOptions::Unavailable::kLocal);
+  const auto fallbacks = RedisStore::stats().fallbacks;
+  LimitStage local(c);
+  EXPECT_TRUE(run(local, Request("192.0.2.1")).is_continue());
+  EXPECT_TRUE(run(local, Request("192.0.2.1")).is_continue());
+  EXPECT_EQ(run(local, Request("192.0.2.1")).status, 429) << "kept as a local limit";
+  EXPECT_EQ(RedisStore::stats().fallbacks - fallbacks, 3u);
+
+  c.redis = unreachable_redis(RedisOptions::Unavailable::kOpen);
+  LimitStage open(c);
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(run(open, Request("192.0.2.2")).is_continue());
+
+  c.redis = unreachable_redis(RedisOptions::Unavailable::kClosed);
+  LimitStage closed(c);
+  Request r("192.0.2.3");
+  Verdict v = closed.on_headers(r.ex);
+  EXPECT_EQ(v.status, 503);
+  EXPECT_EQ(v.retry_after_s, 1u);
+  EXPECT_EQ(v.reason, "rate limit store unavailable");
+  EXPECT_EQ(v.rule, "shared");
+}
+
+TEST(LimitStageTest, ABatchFollowsTheRateAndTheBurst) {
+  EXPECT_EQ(RedisStore::batch_for(Gcra(1, 60'000'000'000, 20)), 2) << "an eighth of the burst";
+  EXPECT_EQ(RedisStore::batch_for(Gcra(1000, 1'000'000'000, 100)), 50) << "1/20 s of the rate";
+  EXPECT_EQ(RedisStore::batch_for(Gcra(1'000'000, 1'000'000'000, 10)), 10) << "at most the burst";
+  EXPECT_EQ(RedisStore::batch_for(Gcra(1, 3'600'000'000'000, 1)), 1);
+}
+
 TEST(KeyPartTest, ParsesAndRefuses) {
   EXPECT_EQ(KeyPart::parse("header:X-Api-Key").value().to_string(), "header:x-api-key");
   EXPECT_EQ(KeyPart::parse("ip/64").value().prefix_bits, 64);
