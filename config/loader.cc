@@ -831,15 +831,12 @@ Status Loader::compile_jwt(const YAML::Node& j, const std::string& key,
     if (!list) return list.error();
     options.algorithms = list.value();
   }
-  if (j["issuer"]) {
-    auto v = scalar(j["issuer"], key + ".issuer");
+  for (auto [name, out] : {std::pair<const char*, std::string*>{"issuer", &options.issuer},
+                           {"audience", &options.audience}}) {
+    if (!j[name]) continue;
+    auto v = scalar(j[name], key + "." + name);
     if (!v) return v.error();
-    options.issuer = v.value();
-  }
-  if (j["audience"]) {
-    auto v = scalar(j["audience"], key + ".audience");
-    if (!v) return v.error();
-    options.audience = v.value();
+    *out = v.value();
   }
   if (j["leeway"]) {
     auto text = scalar(j["leeway"], key + ".leeway");

@@ -375,24 +375,23 @@ GlobalDecision RedisStore::take(std::uint64_t key, const Gcra& gcra, std::uint32
   return d;
 }
 
-void RedisStore::give_back(std::uint64_t key, std::uint32_t cost) noexcept {
-  Slot* set = &slots_[((key == 0 ? 1 : key) & mask_) * kWays];
+void RedisStore::add_tokens(std::uint64_t key, std::int64_t delta) noexcept {
+  if (key == 0) key = 1;
+  Slot* set = &slots_[(key & mask_) * kWays];
   for (std::size_t i = 0; i < kWays; ++i) {
-    if (set[i].key.load(std::memory_order_acquire) == (key == 0 ? 1 : key)) {
-      set[i].tokens.fetch_add(cost, std::memory_order_acq_rel);
+    if (set[i].key.load(std::memory_order_acquire) == key) {
+      set[i].tokens.fetch_add(delta, std::memory_order_acq_rel);
       return;
     }
   }
 }
 
+void RedisStore::give_back(std::uint64_t key, std::uint32_t cost) noexcept {
+  add_tokens(key, cost);
+}
+
 void RedisStore::charge(std::uint64_t key, std::uint32_t cost) noexcept {
-  Slot* set = &slots_[((key == 0 ? 1 : key) & mask_) * kWays];
-  for (std::size_t i = 0; i < kWays; ++i) {
-    if (set[i].key.load(std::memory_order_acquire) == (key == 0 ? 1 : key)) {
-      set[i].tokens.fetch_sub(cost, std::memory_order_acq_rel);
-      return;
-    }
-  }
+  add_tokens(key, -static_cast<std::int64_t>(cost));
 }
 
 RedisStore::Stats RedisStore::stats() noexcept {

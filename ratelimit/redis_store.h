@@ -93,6 +93,8 @@ class RedisStore {
  private:
   Slot* slot_for(std::uint64_t key, std::int64_t now_ns) noexcept;
   void refill(Slot& slot, std::uint64_t key, const Gcra& gcra, std::int64_t now_ns) noexcept;
+  // Adds `delta` to the tokens `key` holds, when it has a slot (one forgotten has nothing).
+  void add_tokens(std::uint64_t key, std::int64_t delta) noexcept;
 
   RedisOptions options_;
   std::size_t mask_;  // sets - 1
