@@ -8,6 +8,7 @@
 
 #include "config/loader.h"
 #include "core/memory.h"
+#include "proxy/inject_server.h"
 #include "proxy/server.h"
 
 #ifndef PORTCULLIS_VERSION
@@ -55,6 +56,8 @@ Examples:
   portcullis                                          # embedded default with the demo upstream
   portcullis --listen 127.0.0.1:8080 --upstream http://127.0.0.1:9000
   portcullis --check -c portcullis.yaml
+  portcullis inject --listen 0.0.0.0:8443 --tls-cert tls.crt --tls-key tls.key [--config FILE]
+                                                      # the sidecar injection webhook
 )";
 
 int usage_error(const std::string& message) {
@@ -66,6 +69,9 @@ int usage_error(const std::string& message) {
 
 int main(int argc, char** argv) {
   using namespace portcullis;
+  if (argc > 1 && std::string_view(argv[1]) == "inject") {
+    return proxy::run_inject(argc - 2, argv + 2);
+  }
   std::string config_file;
   bool check = false;
   config::Overrides overrides;

@@ -1014,8 +1014,10 @@ ProxyProcess::~ProxyProcess() {
   }
   argv.insert(argv.end(), args.begin(), args.end());
   // Tests run side by side: the admin listener takes a free port unless the test chose one.
+  // (`portcullis inject`, the webhook, has no admin listener.)
   bool admin_chosen = std::find(args.begin(), args.end(), "--admin") != args.end() ||
-                      (config_yaml && config_yaml->find("admin:") != std::string::npos);
+                      (config_yaml && config_yaml->find("admin:") != std::string::npos) ||
+                      (!args.empty() && args.front() == "inject");
   if (!admin_chosen) {
     argv.push_back("--admin");
     argv.push_back("127.0.0.1:0");

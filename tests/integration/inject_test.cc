@@ -1,6 +1,7 @@
-// The injection webhook's sidecar runs: the container the patch adds, with a policy file in
-// place of its ConfigMap, passes `portcullis --check` with exactly the arguments the patch gives
-// it.
+// The injection webhook through the real binary: `portcullis inject` answers AdmissionReviews
+// over HTTPS (curl as the API server), and the container its patch adds, with a policy file in
+// place of its ConfigMap, passes `portcullis --check` with exactly the arguments the patch
+// gives it.
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
@@ -63,6 +64,89 @@ TEST(InjectTest, TheInjectedSidecarsConfigurationChecksClean) {
   ASSERT_TRUE(r.exit.has_value());
   EXPECT_TRUE(r.exit->exited && r.exit->code == 0) << r.out << r.err;
   EXPECT_NE((r.out + r.err).find("is valid"), std::string::npos) << r.out << r.err;
+}
+
+class InjectServerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    ProcessResult r = run_process(
+        {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-keyout", (dir_->path() / "key.pem").string(), "-out",
+         (dir_->path() / "cert.pem").string(), "-days", "2", "-subj", "/CN=127.0.0.1", "-addext",
+         "subjectAltName=IP:127.0.0.1"},
+        std::chrono::seconds(20));
+    ASSERT_TRUE(r.exit && r.exit->success()) << r.err;
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  std::string cert() const { return (dir_->path() / "cert.pem").string(); }
+  std::string key() const { return (dir_->path() / "key.pem").string(); }
+  std::string url(std::string_view path) const {
+    return "https://127.0.0.1:" + std::to_string(webhook_.port()) + std::string(path);
+  }
+  CurlResult post(const std::string& body) const {
+    TempDir d;
+    const auto file = d.write("review.json", body);
+    return run_curl({"--cacert", cert(), "-H", "content-type: application/json", "--data-binary",
+                     "@" + file.string(), url("/mutate")});
+  }
+
+  static TempDir* dir_;
+  ProxyProcess webhook_;
+};
+TempDir* InjectServerTest::dir_ = nullptr;
+
+TEST_F(InjectServerTest, AnswersReviewsOverHttps) {
+  TempDir d;
+  const auto options = d.write("inject.yaml",
+                               "image: registry.example/portcullis:1.0\nport: 8443\n"
+                               "native_sidecars: false\n");
+  ASSERT_TRUE(webhook_.start({"inject", "--listen", "127.0.0.1:0", "--tls-cert", cert(),
+                              "--tls-key", key(), "--config", options.string()}));
+  const std::string review =
+      R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u-7",)"
+      R"("kind":{"group":"","version":"v1","kind":"Pod"},"operation":"CREATE","object":)"
+      R"({"metadata":{"annotations":{"portcullis.io/inject":"true"}},"spec":{"containers":)"
+      R"([{"name":"app","image":"x","ports":[{"containerPort":8080}]}]}}}})";
+  CurlResult r = post(review);
+  ASSERT_EQ(r.status, 200) << r;
+  json response = json::parse(r.body)["response"];
+  EXPECT_EQ(response["uid"], "u-7");
+  EXPECT_EQ(response["allowed"], true);
+  std::string encoded = response["patch"];
+  std::string decoded(encoded.size(), '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(decoded.data()),
+                          reinterpret_cast<const unsigned char*>(encoded.data()),
+                          static_cast<int>(encoded.size()));
+  decoded.resize(static_cast<std::size_t>(n));
+  EXPECT_NE(decoded.find("registry.example/portcullis:1.0"), std::string::npos) << decoded;
+  EXPECT_NE(decoded.find("0.0.0.0:8443"), std::string::npos) << decoded;
+  EXPECT_NE(decoded.find("/spec/containers/-"), std::string::npos) << "not a native sidecar";
+
+  CurlResult garbage = post("{not json");
+  EXPECT_EQ(garbage.status, 400);
+  EXPECT_EQ(json::parse(garbage.body)["response"]["allowed"], false);
+  EXPECT_EQ(run_curl({"--cacert", cert(), url("/mutate")}).status, 405);
+  EXPECT_EQ(run_curl({"--cacert", cert(), url("/healthz")}).body, "ok\n");
+  EXPECT_EQ(run_curl({"--cacert", cert(), url("/other")}).status, 404);
+  ASSERT_TRUE(webhook_.terminate(SIGTERM));
+  auto exit = webhook_.wait_exit(std::chrono::seconds(5));
+  ASSERT_TRUE(exit.has_value());
+  EXPECT_TRUE(exit->exited && exit->code == 0);
+}
+
+TEST(InjectServerArgsTest, BadArgumentsAreNamed) {
+  ProcessResult none = run_portcullis({"inject"}, std::chrono::seconds(10));
+  EXPECT_TRUE(none.exit && none.exit->exited && none.exit->code == 1);
+  EXPECT_NE(none.err.find("--tls-cert and --tls-key are required"), std::string::npos) << none.err;
+  ProcessResult bad = run_portcullis({"inject", "--frobnicate"}, std::chrono::seconds(10));
+  EXPECT_NE(bad.err.find("unknown argument '--frobnicate'"), std::string::npos) << bad.err;
+  TempDir d;
+  const auto options = d.write("inject.yaml", "colour: blue\n");
+  ProcessResult key =
+      run_portcullis({"inject", "--tls-cert", "c", "--tls-key", "k", "--config", options.string()},
+                     std::chrono::seconds(10));
+  EXPECT_NE(key.err.find("unknown key 'colour'"), std::string::npos) << key.err;
 }
 
 }  // namespace
