@@ -50,6 +50,24 @@ TEST(InjectTest, TheInjectedSidecarsConfigurationChecksClean) {
   const json& sidecar = patched["spec"]["initContainers"][0];
   ASSERT_EQ(sidecar["name"], "portcullis");
 
+  // The patched Pod is a valid Pod by the Kubernetes API's own schemas.
+  TempDir objects;
+  const auto pod_file = objects.write("pod.json", patched.dump());
+  ProcessResult valid =
+      run_process({"node", PORTCULLIS_K8S_VALIDATOR, pod_file.string()}, std::chrono::seconds(30));
+  ASSERT_TRUE(valid.exit.has_value());
+  EXPECT_TRUE(valid.exit->exited && valid.exit->code == 0)
+      << valid.out << valid.err
+      << "(tests/k8s needs `npm ci --prefix tests/k8s`; ./dev test runs it)";
+  EXPECT_NE(valid.out.find("ok Pod/shop-0"), std::string::npos) << valid.out;
+  // And the check can fail: the same Pod with a port that is not a number is refused.
+  json broken = patched;
+  broken["spec"]["containers"][0]["ports"][0]["containerPort"] = "web";
+  const auto broken_file = objects.write("broken.json", broken.dump());
+  ProcessResult invalid = run_process({"node", PORTCULLIS_K8S_VALIDATOR, broken_file.string()},
+                                      std::chrono::seconds(30));
+  EXPECT_TRUE(invalid.exit && invalid.exit->exited && invalid.exit->code == 1) << invalid.out;
+
   // The ConfigMap's portcullis.yaml: a policy; the listener and upstream come from the args.
   TempDir dir;
   const auto policy = dir.write("portcullis.yaml",
