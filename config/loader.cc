@@ -1896,6 +1896,16 @@ Result<std::shared_ptr<const Snapshot>> Loader::load(std::string_view yaml) {
   if (root["timeouts"]) {
     if (auto st = compile_timeouts(root["timeouts"], snap->timeouts); !st) return st.error();
   }
+  // The flag wins over the file.
+  if (!overrides_.drain_timeout.empty()) {
+    auto d = parse_duration(overrides_.drain_timeout);
+    if (!d || d.value() > std::chrono::hours(1)) {
+      return Error{"--drain-timeout " + overrides_.drain_timeout +
+                       ": expected a duration up to 1h (e.g. 10s)",
+                   "", 0, "--drain-timeout"};
+    }
+    snap->timeouts.drain = d.value();
+  }
   trusted_proxies_ = snap->trusted_proxies;
   if (root["limiter"]) {
     if (auto st = compile_limiter(root["limiter"]); !st) return st.error();

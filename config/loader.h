@@ -31,6 +31,7 @@ struct Overrides {
   std::string bots;                 // --bots: "" (keep), "on" or "off" (docs/bots.md)
   std::vector<std::string> limits;  // --limit RATE/UNIT[,burst=N][,key=K]: the default policy's
   std::string redis;                // --redis HOST:PORT: where global limits keep their buckets
+  std::string drain_timeout;        // --drain-timeout DURATION: timeouts.drain
 };
 
 // Parses and compiles `yaml`; `source` names it in errors. Errors carry the file, line and key.

@@ -42,6 +42,7 @@ Options:
       --limit SPEC        rate-limit the default policy: RATE/UNIT[,burst=N][,key=K][,name=N]
                           [,global] (global: shared with other replicas through --redis)
       --redis HOST:PORT   the Redis that global limits keep their buckets in
+      --drain-timeout D   how long in-flight requests may finish after SIGTERM (timeouts.drain)
                           (repeatable), e.g. 100/s,burst=200,key=ip; K: ip, ip/N,
                           header:NAME, route, ja4, fingerprint, bot_class
       --bots on|off       on: the default policy classifies bots and forwards fingerprints
@@ -118,6 +119,8 @@ int main(int argc, char** argv) {
       std::string spec;
       if (!value(spec)) return usage_error("--limit needs RATE/UNIT[,burst=N][,key=K]");
       overrides.limits.push_back(spec);
+    } else if (arg == "--drain-timeout") {
+      if (!value(overrides.drain_timeout)) return usage_error("--drain-timeout needs a duration");
     } else if (arg == "--redis") {
       if (!value(overrides.redis)) return usage_error("--redis needs HOST:PORT");
     } else if (arg == "--bots") {

@@ -75,6 +75,21 @@ TEST_F(ProxyLifecycleTest, SigtermExitsZeroWithinDrainTimeout) {
   EXPECT_TRUE(status->success()) << *status << "\n" << proxy_.log();
 }
 
+TEST_F(ProxyLifecycleTest, DrainTimeoutFlagOverridesTheConfig) {
+  // The config says a minute; the flag (what the Helm chart passes) says one second.
+  ASSERT_TRUE(start_proxy("timeouts:\n  drain: 60s\n", 1, {"--drain-timeout", "1s"}));
+  RawClient client(proxy_.port());
+  ASSERT_NO_FATAL_FAILURE(start_slow_request(client, 20000));
+  const auto sent = std::chrono::steady_clock::now();
+  ASSERT_TRUE(proxy_.terminate(SIGTERM));
+  std::optional<ExitStatus> status = proxy_.wait_exit(seconds(5));
+  ASSERT_TRUE(status.has_value()) << "still running 5 s after SIGTERM with --drain-timeout 1s";
+  EXPECT_LT(std::chrono::steady_clock::now() - sent, seconds(4));
+  ProcessResult bad = run_portcullis({"--check", "--drain-timeout", "5x"}, seconds(10));
+  EXPECT_TRUE(bad.exit && bad.exit->exited && bad.exit->code == 1);
+  EXPECT_NE(bad.err.find("--drain-timeout 5x"), std::string::npos) << bad.err;
+}
+
 TEST_F(ProxyLifecycleTest, SigtermWithNothingInFlightExitsPromptly) {
   ASSERT_TRUE(start_proxy("timeouts:\n  drain: 10s\n"));
   ASSERT_EQ(run_curl({url("/hello")}).status, 200);
