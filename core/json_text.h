@@ -30,4 +30,18 @@ void append_json_string(String& out, std::string_view s) {
   out += '"';
 }
 
+// Appends `token` to a JSON pointer (RFC 6901) being built in `out`: '~' as "~0", '/' as "~1".
+template <typename String>
+void append_pointer_token(String& out, std::string_view token) {
+  for (char c : token) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+}
+
 }  // namespace portcullis

@@ -4,6 +4,8 @@
 
 #include <charconv>
 
+#include "core/json_text.h"
+
 namespace portcullis::inject {
 namespace {
 
@@ -75,20 +77,6 @@ void each_port(const json& spec, Fn fn) {
       }
     }
   }
-}
-
-std::string escape_pointer(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
 }
 
 json answer(const std::string& uid, bool allowed, const std::string& message = {},
@@ -232,9 +220,9 @@ Result<json> patch_for(const json& pod, const InjectOptions& options) {
     patch.push_back({{"op", "add"}, {"path", "/spec/volumes"}, {"value", json::array({volume})}});
   }
   // The inject annotation is there, so the annotations object is.
-  patch.push_back({{"op", "add"},
-                   {"path", "/metadata/annotations/" + escape_pointer(kStatus)},
-                   {"value", "injected"}});
+  std::string status_path = "/metadata/annotations/";
+  append_pointer_token(status_path, kStatus);
+  patch.push_back({{"op", "add"}, {"path", status_path}, {"value", "injected"}});
   return patch;
 }
 
