@@ -72,6 +72,9 @@ has injector '"failurePolicy": "Fail"'
 has injector '"path": "/mutate"'
 has injector '"namespace": "portcullis"'
 has injector '"portcullis.io/injection": "enabled"'
+has injector 'native_sidecars: true'
+render injector-old-cluster -values "$out/injector.yaml" -kube-version 1.27.3
+has injector-old-cluster 'native_sidecars: false'
 hasnt injector '"kind": "HorizontalPodAutoscaler"'
 
 render injector-certmanager -values "$src/tests/helm/values/injector-certmanager.yaml"

@@ -48,7 +48,11 @@ image: {{ include "portcullis.image" . }}
 image_pull_policy: {{ .Values.image.pullPolicy }}
 port: {{ .Values.injector.sidecar.port }}
 admin_port: {{ .Values.injector.sidecar.adminPort }}
-native_sidecars: {{ .Values.injector.sidecar.nativeSidecars }}
+{{- $native := .Values.injector.sidecar.nativeSidecars }}
+{{- if not (kindIs "bool" $native) }}
+{{- $native = semverCompare ">=1.29.0-0" .Capabilities.KubeVersion.Version }}
+{{- end }}
+native_sidecars: {{ $native }}
 resources:
   {{- toYaml .Values.injector.sidecar.resources | nindent 2 }}
 {{- end -}}
