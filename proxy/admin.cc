@@ -157,6 +157,27 @@ std::string AdminServer::Impl::respond(const http1::RequestHead& req, std::strin
                     "allow: " + std::string(allow) + "\r\n");
   };
   const std::string_view path = req.path;
+  // With admin.token set, the endpoints that change things and the dashboard's need
+  // "Authorization: Bearer TOKEN".
+  auto authorized = [&] {
+    auto snap = server.snapshot();
+    if (snap->admin_token.empty()) return true;
+    std::string_view auth;
+    bool found = false;
+    for (const HeaderField& f : req.headers) {
+      if (iequals(f.name, "authorization")) {
+        auth = f.value;
+        found = true;
+      }
+    }
+    std::string expected = "Bearer " + snap->admin_token;
+    return found && auth.size() == expected.size() &&
+           CRYPTO_memcmp(auth.data(), expected.data(), expected.size()) == 0;
+  };
+  auto unauthorized = [&] {
+    return response(401, "application/json", json_error("a valid bearer token is required"),
+                    "www-authenticate: Bearer realm=\"portcullis-admin\"\r\n");
+  };
   if (path == "/healthz") {
     if (!get) return only("GET, HEAD");
     return response(200, "text/plain", "ok\n", {}, head);
@@ -185,6 +206,15 @@ std::string AdminServer::Impl::respond(const http1::RequestHead& req, std::strin
     out += ",\"last_reload\":" + reload_json(server.last_reload());
     out += "}\n";
     return response(200, "application/json", out, {}, head);
+  }
+  if (path == "/api/summary") {
+    if (!get) return only("GET, HEAD");
+    if (!authorized()) return unauthorized();
+    std::string config = "{\"generation\":" + std::to_string(server.last_success().generation);
+    config += ",\"hash\":";
+    append_json_string(config, server.snapshot()->hash);
+    config += ",\"last_reload\":" + reload_json(server.last_reload()) + "}";
+    return response(200, "application/json", server.render_summary(config), {}, head);
   }
   if (path == "/events") {
     if (!get) return only("GET, HEAD");
@@ -216,24 +246,7 @@ std::string AdminServer::Impl::respond(const http1::RequestHead& req, std::strin
   }
   if (path == "/reload") {
     if (req.method != "POST") return only("POST");
-    auto snap = server.snapshot();
-    if (!snap->admin_token.empty()) {
-      bool found = false;
-      std::string_view auth;
-      for (const HeaderField& f : req.headers) {
-        if (iequals(f.name, "authorization")) {
-          auth = f.value;
-          found = true;
-        }
-      }
-      std::string expected = "Bearer " + snap->admin_token;
-      bool ok = found && auth.size() == expected.size() &&
-                CRYPTO_memcmp(auth.data(), expected.data(), expected.size()) == 0;
-      if (!ok) {
-        return response(401, "application/json", json_error("a valid bearer token is required"),
-                        "www-authenticate: Bearer realm=\"portcullis-admin\"\r\n");
-      }
-    }
+    if (!authorized()) return unauthorized();
     ReloadResult r = server.reload("POST /reload");
     return response(r.ok ? 200 : 422, "application/json", reload_json(r) + "\n");
   }

@@ -240,6 +240,15 @@ ReloadResult Server::reload(const std::string& trigger, bool only_if_changed,
   return r;
 }
 
+std::string Server::render_summary(const std::string& config) const {
+  Dashboard::Data merged;
+  for (const auto& w : workers_) merged.merge(w->dashboard().copy());
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  return proxy::render_summary(merged, now, config);
+}
+
 std::string Server::render_metrics() const {
   std::vector<const WorkerMetrics*> shards;
   for (const auto& w : workers_) shards.push_back(&w->metrics());

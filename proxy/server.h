@@ -78,6 +78,8 @@ class Server {
   std::shared_ptr<const config::Snapshot> snapshot() const { return snapshots_.current(); }
   const ConfigSource& source() const noexcept { return source_; }
   std::string render_metrics() const;
+  // /api/summary: the workers' dashboards merged; `config` is the JSON of the config's state.
+  std::string render_summary(const std::string& config) const;
   EventLog& event_log() noexcept { return *log_; }
   bool draining() const noexcept { return draining_.load(); }
 

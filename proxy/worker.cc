@@ -189,6 +189,10 @@ void Worker::finish_request(const RequestRecord& r) {
           .push(format_event(*r.ex, Verdict::pass(), false, static_cast<std::uint16_t>(r.status)));
     }
   }
+  dashboard_->record(r.ex, r.status, r.enforced, detected,
+                     std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count());
   VerdictLabel verdict = verdict_label(r.enforced, detected);
   Duration elapsed = Clock::now() - r.start;
   metrics_->request(r.listener, r.route, r.protocol, r.status, verdict, elapsed);

@@ -10,6 +10,7 @@
 
 #include "config/snapshot.h"
 #include "proxy/asio.h"
+#include "proxy/dashboard.h"
 #include "proxy/metrics.h"
 #include "proxy/snapshot_source.h"
 #include "proxy/upstream_pool.h"
@@ -104,6 +105,8 @@ class Worker {
   void detach(SessionLink* session) noexcept;
 
   WorkerMetrics& metrics() noexcept { return *metrics_; }
+  // This worker's share of the dashboard (/api/summary).
+  const Dashboard& dashboard() const noexcept { return *dashboard_; }
   const WorkerMetrics& metrics() const noexcept { return *metrics_; }
 
   // A stage's verdict refused the request (or, `detected`, would have): counts it and queues
@@ -134,6 +137,7 @@ class Worker {
   SnapshotSource& snapshots_;
   EventLog& log_;
   std::unique_ptr<WorkerMetrics> metrics_;
+  std::unique_ptr<Dashboard> dashboard_ = std::make_unique<Dashboard>();
   asio::io_context io_;
   std::vector<std::shared_ptr<Acceptor>> acceptors_;  // worker thread only
   UpstreamPool pool_;
