@@ -25,14 +25,6 @@
 # unexpected protocol, or connections reused in the TLS close workload).
 set -euo pipefail
 
-duration=10
-repeats=3
-binary=build/portcullis
-warmup=1
-pin=1
-proxy_cpu=0
-load_cpu=1
-
 # The load, fixed so that runs stay comparable.
 h2_clients=16
 h2_streams=16
@@ -42,10 +34,6 @@ close_connections=16
 # Portcullis picks by server preference and nginx by client preference, so this makes both
 # settle on the same suite.
 tls13_ciphers=TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256
-
-usage() {
-    sed -n '2,25{s/^# \{0,1\}//;p}' "$0"
-}
 
 # shellcheck source=bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -3,10 +3,24 @@
 #
 #   . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 #
-# Defines functions only. Globals they set or read are named in each function's comment; the
-# sourcing script sets the defaults of the common options (duration, repeats, binary, warmup,
-# pin, proxy_cpu, load_cpu), parses its arguments with common_option, and calls
-# check_common_options before setup_pinning.
+# Sets the defaults of the common options (duration, repeats, binary, warmup, pin, proxy_cpu,
+# load_cpu) and defines functions. Globals they set or read are named in each function's
+# comment; the sourcing script sets its own options' defaults, parses its arguments with
+# common_option, and calls check_common_options before setup_pinning.
+
+duration=10
+repeats=3
+binary=build/portcullis
+warmup=1
+pin=1
+proxy_cpu=0
+load_cpu=1
+
+# usage: the script's opening comment (from its second line to the first line that is not a
+# comment), which is where every bench script describes itself and its options.
+usage() {
+    awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"
+}
 
 die() {
     echo "error: $*" >&2

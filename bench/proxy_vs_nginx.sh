@@ -19,19 +19,8 @@
 # Exit status: 0 on success, 2 if any run had non-2xx/3xx responses or socket errors.
 set -euo pipefail
 
-duration=10
-repeats=3
-binary=build/portcullis
-warmup=1
-pin=1
-proxy_cpu=0
-load_cpu=1
 threads=2
 connections=64
-
-usage() {
-    sed -n '2,19{s/^# \{0,1\}//;p}' "$0"
-}
 
 # shellcheck source=bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

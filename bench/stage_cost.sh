@@ -27,21 +27,10 @@
 # ratio to nginx. Exit status 2 when a run saw errors or non-2xx responses.
 set -euo pipefail
 
-duration=10
-repeats=3
-binary=build/portcullis
-warmup=1
-pin=1
-proxy_cpu=0
-load_cpu=1
 stage=bots
 micro=
 waf=1
 redis=0
-
-usage() {
-    sed -n '2,25{s/^# \{0,1\}//;p}' "$0"
-}
 
 # shellcheck source=bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

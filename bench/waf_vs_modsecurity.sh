@@ -30,24 +30,13 @@
 # ModSecurity module is missing or any run had non-2xx/3xx responses or socket errors.
 set -euo pipefail
 
-duration=10
-repeats=3
-binary=build/portcullis
 crs=""
-warmup=1
-pin=1
-proxy_cpu=0
-load_cpu=1
 threads=2
 connections=32
 # ModSecurity answers in hundreds of ms under this load; wrk's default 2 s timeout would drop
 # its tail from the latency figures (and count it as socket errors).
 timeout=10s
 paranoia=1
-
-usage() {
-    sed -n '2,30{s/^# \{0,1\}//;p}' "$0"
-}
 
 # shellcheck source=bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
