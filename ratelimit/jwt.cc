@@ -520,8 +520,6 @@ JwtStatus JwtVerifier::check_signature(const JwtParts& parts) const noexcept {
 
 JwtStatus JwtVerifier::verify(std::string_view token, std::string_view payload,
                               std::int64_t now_s) const noexcept {
-  JwtParts parts;
-  if (!split_jwt(token, parts)) return JwtStatus::kMalformed;
   JwtStatus status = JwtStatus::kMalformed;
   bool cached = false;
   for (const CachedCheck& c : t_checked) {
@@ -532,6 +530,9 @@ JwtStatus JwtVerifier::verify(std::string_view token, std::string_view payload,
     }
   }
   if (!cached) {
+    // Only a token not checked before is split again: the remembered ones were split then.
+    JwtParts parts;
+    if (!split_jwt(token, parts)) return JwtStatus::kMalformed;
     status = check_signature(parts);
     CachedCheck& slot = t_checked[t_next++ % kCacheSize];
     slot.generation = generation_;

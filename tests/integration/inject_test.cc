@@ -3,7 +3,6 @@
 // place of its ConfigMap, passes `portcullis --check` with exactly the arguments the patch
 // gives it.
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
 
 #include <chrono>
 #include <string>
@@ -11,6 +10,7 @@
 
 #include "inject/webhook.h"
 #include "tests/integration/harness.h"
+#include "tests/support/admission.h"
 
 namespace portcullis::testing {
 namespace {
@@ -39,13 +39,7 @@ TEST(InjectTest, TheInjectedSidecarsConfigurationChecksClean) {
   inject::Answer a = inject::review(review.dump(), {});
   json response = json::parse(a.body)["response"];
   ASSERT_EQ(response["allowed"], true) << a.body;
-  std::string encoded = response["patch"];
-  std::string decoded(encoded.size(), '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(decoded.data()),
-                          reinterpret_cast<const unsigned char*>(encoded.data()),
-                          static_cast<int>(encoded.size()));
-  decoded.resize(static_cast<std::size_t>(n));
-  while (!decoded.empty() && decoded.back() == '\0') decoded.pop_back();
+  const std::string decoded = patch_text(response);
   json patched = pod.patch(json::parse(decoded));
   const json& sidecar = patched["spec"]["initContainers"][0];
   ASSERT_EQ(sidecar["name"], "portcullis");
@@ -131,12 +125,7 @@ TEST_F(InjectServerTest, AnswersReviewsOverHttps) {
   json response = json::parse(r.body)["response"];
   EXPECT_EQ(response["uid"], "u-7");
   EXPECT_EQ(response["allowed"], true);
-  std::string encoded = response["patch"];
-  std::string decoded(encoded.size(), '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(decoded.data()),
-                          reinterpret_cast<const unsigned char*>(encoded.data()),
-                          static_cast<int>(encoded.size()));
-  decoded.resize(static_cast<std::size_t>(n));
+  const std::string decoded = patch_text(response);
   EXPECT_NE(decoded.find("registry.example/portcullis:1.0"), std::string::npos) << decoded;
   EXPECT_NE(decoded.find("0.0.0.0:8443"), std::string::npos) << decoded;
   EXPECT_NE(decoded.find("/spec/containers/-"), std::string::npos) << "not a native sidecar";

@@ -3,9 +3,10 @@
 #include "inject/webhook.h"
 
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
 
 #include <string>
+
+#include "tests/support/admission.h"
 
 namespace portcullis::inject {
 namespace {
@@ -38,16 +39,6 @@ std::string review_of(const json& object, const std::string& operation = "CREATE
       .dump();
 }
 
-std::string unbase64(const std::string& in) {
-  std::string out(in.size(), '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(in.data()),
-                          static_cast<int>(in.size()));
-  out.resize(static_cast<std::size_t>(n));
-  while (!out.empty() && out.back() == '\0') out.pop_back();  // the padding's zero bytes
-  return out;
-}
-
 // The response of the webhook, and the pod with its patch applied.
 struct Reviewed {
   json response;
@@ -63,7 +54,7 @@ Reviewed run(const json& object, const InjectOptions& options = {}) {
   Reviewed r{doc["response"], object};
   if (r.response.contains("patch")) {
     EXPECT_EQ(r.response["patchType"], "JSONPatch");
-    r.patched = object.patch(json::parse(unbase64(r.response["patch"])));
+    r.patched = object.patch(json::parse(portcullis::testing::patch_text(r.response)));
   }
   return r;
 }

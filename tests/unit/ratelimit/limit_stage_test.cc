@@ -203,36 +203,26 @@ TEST(LimitStageTest, WhatLaterStagesFindIsChargedAfterTheRequest) {
   c.error_cost = 2;
   c.anomaly_cost = 0.2;
   LimitStage stage(c);
+  // How many of ten requests from `ip` pass, each completed with `status` and `anomaly`.
+  auto passing = [&](std::string_view ip, std::uint16_t status, int anomaly) {
+    int passed = 0;
+    for (int i = 0; i < 10; ++i) {
+      Request r(ip);
+      if (!stage.on_headers(r.ex).is_continue()) continue;
+      ++passed;
+      r.ex.sent_status = status;
+      r.ex.anomaly_score = anomaly;
+      stage.on_complete(r.ex);
+    }
+    return passed;
+  };
   // A client whose requests fail: each costs 1, then 2 more once its 404 is known.
-  int failing = 0;
-  for (int i = 0; i < 10; ++i) {
-    Request r("192.0.2.1");
-    if (!stage.on_headers(r.ex).is_continue()) continue;
-    ++failing;
-    r.ex.sent_status = 404;
-    stage.on_complete(r.ex);
-  }
-  EXPECT_EQ(failing, 4) << "1+2, 1+2, 1+2, then 1 fits in 10 (the last charge is capped)";
+  EXPECT_EQ(passing("192.0.2.1", 404, 0), 4)
+      << "1+2, 1+2, 1+2, then 1 fits in 10 (the last charge is capped)";
   // A client the WAF scored 25 below its threshold: 1 + 5 per request.
-  int flagged = 0;
-  for (int i = 0; i < 10; ++i) {
-    Request r("192.0.2.2");
-    if (!stage.on_headers(r.ex).is_continue()) continue;
-    ++flagged;
-    r.ex.sent_status = 200;
-    r.ex.anomaly_score = 25;
-    stage.on_complete(r.ex);
-  }
-  EXPECT_EQ(flagged, 2);
+  EXPECT_EQ(passing("192.0.2.2", 200, 25), 2);
   // A client whose requests succeed keeps its whole budget.
-  int fine = 0;
-  for (int i = 0; i < 10; ++i) {
-    Request r("192.0.2.3");
-    if (!stage.on_headers(r.ex).is_continue()) continue;
-    ++fine;
-    r.ex.sent_status = 200;
-    stage.on_complete(r.ex);
-  }
+  const int fine = passing("192.0.2.3", 200, 0);
   EXPECT_EQ(fine, 10);
 }
 
