@@ -1,6 +1,10 @@
 #include "proxy/admin.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 
@@ -9,10 +13,12 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <stdexcept>
 #include <vector>
 
 #include "proxy/asio.h"
 #include "proxy/buffer.h"
+#include "proxy/dashboard_assets.h"
 #include "proxy/event_log.h"
 #include "proxy/http1/parser.h"
 #include "proxy/local_response.h"
@@ -21,7 +27,13 @@
 namespace portcullis::proxy {
 
 struct AdminServer::Impl {
-  explicit Impl(Server& s) : server(s), io(1), debounce(io) {}
+  explicit Impl(Server& s) : server(s), io(1), debounce(io), sampler(io) {
+    // The key that turns the admin token into the dashboard's session cookie: new at every
+    // start, so a cookie is good only for this process and the token it was given for.
+    if (RAND_bytes(session_key, sizeof session_key) != 1) {
+      throw std::runtime_error("admin: no random bytes for the session key");
+    }
+  }
 
   Server& server;
   asio::io_context io;
@@ -31,8 +43,14 @@ struct AdminServer::Impl {
   bool writing = false;      // the file was written to and not yet closed
   bool retrying = false;     // the last file read failed and is being tried once more
   asio::steady_timer debounce;
+  asio::steady_timer sampler;
+  UpstreamHistory upstream_history;
+  unsigned char session_key[32];
 
   awaitable<void> accept_loop();
+  awaitable<void> sample_loop();
+  std::string session_for(std::string_view token) const;
+  ConfigState config_state() const;
   awaitable<void> serve(tcp::socket socket);
   awaitable<void> watch_loop();
   void settle();
@@ -97,6 +115,93 @@ std::string query_value(std::string_view query, std::string_view key) {
   return {};
 }
 
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+constexpr std::string_view kSessionCookie = "portcullis_admin";
+
+// The page's policy: its own script and style only, fetches to itself, no frames.
+constexpr std::string_view kPagePolicy =
+    "content-security-policy: default-src 'none'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'\r\n"
+    "x-content-type-options: nosniff\r\n"
+    "referrer-policy: no-referrer\r\n";
+
+std::string base64_sha256(std::string_view text) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  unsigned char b64[64];
+  const int n = EVP_EncodeBlock(b64, digest, sizeof digest);
+  return std::string(reinterpret_cast<const char*>(b64), static_cast<std::size_t>(n));
+}
+
+constexpr std::string_view kLoginStyle =
+    "body{font:15px/1.5 system-ui,sans-serif;color:#1d2330;background:#f4f6f9;display:flex;"
+    "justify-content:center;padding-top:12vh;margin:0}form{background:#fff;border:1px solid "
+    "#d5d9e0;border-radius:8px;padding:24px 28px;width:320px}h1{font-size:20px;margin:0 0 12px}"
+    "label{display:block;margin-bottom:6px;color:#5b6475}input{width:100%;box-sizing:border-box;"
+    "padding:8px;font:inherit;border:1px solid #b9c0cc;border-radius:4px}button{margin-top:14px;"
+    "padding:8px 16px;font:inherit;border:0;border-radius:4px;background:#2e6bd8;color:#fff}"
+    "p.error{color:#b42318;margin:0 0 10px}";
+
+// The dashboard's sign-in form: the token, posted to /login, becomes a session cookie.
+std::string login_page(int status, std::string_view error) {
+  std::string body =
+      "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width\"><title>Portcullis admin: sign "
+      "in</title><style>";
+  body += kLoginStyle;
+  body +=
+      "</style></head><body><form method=\"post\" action=\"/login\"><h1>Portcullis "
+      "admin</h1>";
+  if (!error.empty()) {
+    body += "<p class=\"error\">";
+    body += error;  // one of this file's fixed messages
+    body += "</p>";
+  }
+  body +=
+      "<label for=\"token\">Admin token</label><input id=\"token\" name=\"token\" "
+      "type=\"password\" autocomplete=\"current-password\" autofocus required>"
+      "<button type=\"submit\">Sign in</button></form></body></html>\n";
+  std::string headers = "content-security-policy: default-src 'none'; style-src 'sha256-" +
+                        base64_sha256(kLoginStyle) +
+                        "'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'\r\n"
+                        "x-content-type-options: nosniff\r\nreferrer-policy: no-referrer\r\n";
+  return response(status, "text/html; charset=utf-8", body, headers);
+}
+
+// A window such as "24h", "90m" or "3600s", rounded up to whole hours, 1 to 24; 0 when it is
+// not one.
+std::int64_t report_hours(std::string_view text) {
+  if (text.empty()) return 24;
+  std::int64_t n = 0;
+  std::size_t i = 0;
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9' && n < 1000000; ++i) {
+    n = n * 10 + (text[i] - '0');
+  }
+  if (i == 0 || i + 1 != text.size()) return 0;
+  std::int64_t seconds = 0;
+  switch (text[i]) {
+    case 'h':
+      seconds = n * 3600;
+      break;
+    case 'm':
+      seconds = n * 60;
+      break;
+    case 's':
+      seconds = n;
+      break;
+    default:
+      return 0;
+  }
+  const std::int64_t hours = (seconds + 3599) / 3600;
+  return hours >= 1 && hours <= 24 ? hours : 0;
+}
+
 // Whether the inotify events in `buf` name the config file or Kubernetes' `..data` link that a
 // ConfigMap update swaps. `writing` follows the file: a write (IN_MODIFY) opens it, a close, a
 // rename or a link change ends it. Headers are copied out: the buffer need not be aligned.
@@ -149,7 +254,50 @@ std::string reload_json(const ReloadResult& r) {
 
 }  // namespace
 
-std::string AdminServer::Impl::respond(const http1::RequestHead& req, std::string_view /*body*/) {
+awaitable<void> AdminServer::Impl::sample_loop() {
+  while (true) {
+    upstream_history.sample(unix_now(), server.upstream_totals());
+    sampler.expires_after(std::chrono::seconds(UpstreamHistory::kSampleSeconds));
+    auto [ec] = co_await sampler.async_wait(kNoThrow);
+    if (ec) co_return;
+  }
+}
+
+// The cookie value for a token: HMAC-SHA256 of it under this process's key, in hex.
+std::string AdminServer::Impl::session_for(std::string_view token) const {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), session_key, sizeof session_key,
+       reinterpret_cast<const unsigned char*>(token.data()), token.size(), mac, &len);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out += kHex[mac[i] >> 4];
+    out += kHex[mac[i] & 15];
+  }
+  return out;
+}
+
+ConfigState AdminServer::Impl::config_state() const {
+  ConfigState c;
+  auto snap = server.snapshot();
+  const ReloadResult& last = server.last_reload();
+  c.generation = server.last_success().generation;
+  c.hash = snap->hash;
+  c.source = snap->source;
+  c.last_reload_ok = last.ok;
+  c.last_reload_trigger = last.trigger;
+  c.last_reload_error = last.error;
+  c.last_reload_time = last.unix_time;
+  c.json = "{\"generation\":" + std::to_string(c.generation) + ",\"hash\":";
+  append_json_string(c.json, c.hash);
+  c.json += ",\"source\":";
+  append_json_string(c.json, c.source);
+  c.json += ",\"last_reload\":" + reload_json(last) + "}";
+  return c;
+}
+
+std::string AdminServer::Impl::respond(const http1::RequestHead& req, std::string_view body) {
   const bool head = req.method == "HEAD";
   const bool get = req.method == "GET" || head;
   auto only = [&](std::string_view allow) {
@@ -157,22 +305,36 @@ std::string AdminServer::Impl::respond(const http1::RequestHead& req, std::strin
                     "allow: " + std::string(allow) + "\r\n");
   };
   const std::string_view path = req.path;
-  // With admin.token set, the endpoints that change things and the dashboard's need
-  // "Authorization: Bearer TOKEN".
-  auto authorized = [&] {
-    auto snap = server.snapshot();
-    if (snap->admin_token.empty()) return true;
-    std::string_view auth;
-    bool found = false;
+  auto header = [&](std::string_view name) {
+    std::string_view value;
     for (const HeaderField& f : req.headers) {
-      if (iequals(f.name, "authorization")) {
-        auth = f.value;
-        found = true;
+      if (iequals(f.name, name)) value = f.value;
+    }
+    return value;
+  };
+  auto same = [](std::string_view a, std::string_view b) {
+    return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+  };
+  const std::string token = server.snapshot()->admin_token;
+  // With admin.token set, the endpoints that change things need "Authorization: Bearer
+  // TOKEN"; the dashboard and its APIs take that or the session cookie /login gives.
+  auto bearer = [&] { return token.empty() || same(header("authorization"), "Bearer " + token); };
+  auto authorized = [&] {
+    if (bearer()) return true;
+    const std::string expected = session_for(token);
+    std::string_view cookies = header("cookie");
+    while (!cookies.empty()) {
+      std::size_t semi = cookies.find(';');
+      std::string_view c = cookies.substr(0, semi);
+      cookies = semi == std::string_view::npos ? std::string_view() : cookies.substr(semi + 1);
+      while (!c.empty() && c.front() == ' ') c.remove_prefix(1);
+      if (c.size() > kSessionCookie.size() &&
+          c.substr(0, kSessionCookie.size()) == kSessionCookie && c[kSessionCookie.size()] == '=' &&
+          same(c.substr(kSessionCookie.size() + 1), expected)) {
+        return true;
       }
     }
-    std::string expected = "Bearer " + snap->admin_token;
-    return found && auth.size() == expected.size() &&
-           CRYPTO_memcmp(auth.data(), expected.data(), expected.size()) == 0;
+    return false;
   };
   auto unauthorized = [&] {
     return response(401, "application/json", json_error("a valid bearer token is required"),
@@ -207,17 +369,105 @@ std::string AdminServer::Impl::respond(const http1::RequestHead& req, std::strin
     out += "}\n";
     return response(200, "application/json", out, {}, head);
   }
+  // ---- The dashboard: its page, its files, its sign-in and its APIs.
+  if (path == "/" || path == "/index.html" || path.starts_with("/assets/")) {
+    if (!get) return only("GET, HEAD");
+    std::string_view name = path.starts_with("/assets/") ? path.substr(8) : "index.html";
+    const EmbeddedAsset* asset = nullptr;
+    for (const EmbeddedAsset& a : dashboard_assets()) {
+      if (a.name == name && (name == "index.html") == !path.starts_with("/assets/")) asset = &a;
+    }
+    if (asset == nullptr) {
+      return response(404, "application/json", json_error("no such admin endpoint"), {}, head);
+    }
+    // The page needs the token; its script, style and icon hold nothing secret and are the
+    // same for everyone (the sign-in form uses none of them).
+    if (name == "index.html" && !authorized()) {
+      if (header("accept").find("text/html") == std::string_view::npos) return unauthorized();
+      return response(303, "text/plain", "sign in at /login\n", "location: /login\r\n", head);
+    }
+    std::string headers = std::string(kPagePolicy) + "etag: " + std::string(asset->etag) + "\r\n";
+    if (header("if-none-match") == asset->etag) {
+      return response(304, asset->content_type, {}, headers, true);
+    }
+    return response(200, asset->content_type, asset->body, headers, head);
+  }
+  if (path == "/login") {
+    if (token.empty()) {
+      return response(303, "text/plain", "no admin token is configured\n", "location: /\r\n");
+    }
+    if (get) return login_page(200, {});
+    if (req.method != "POST") return only("GET, HEAD, POST");
+    if (!same(query_value(body, "token"), token)) {
+      return login_page(401, "That is not the admin token.");
+    }
+    return response(303, "text/plain", "signed in\n",
+                    "location: /\r\nset-cookie: " + std::string(kSessionCookie) + "=" +
+                        session_for(token) + "; Path=/; HttpOnly; SameSite=Strict\r\n");
+  }
+  if (path == "/logout") {
+    if (req.method != "POST") return only("POST");
+    return response(303, "text/plain", "signed out\n",
+                    "location: /login\r\nset-cookie: " + std::string(kSessionCookie) +
+                        "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0\r\n");
+  }
   if (path == "/api/summary") {
     if (!get) return only("GET, HEAD");
     if (!authorized()) return unauthorized();
-    std::string config = "{\"generation\":" + std::to_string(server.last_success().generation);
-    config += ",\"hash\":";
-    append_json_string(config, server.snapshot()->hash);
-    config += ",\"last_reload\":" + reload_json(server.last_reload()) + "}";
-    return response(200, "application/json", server.render_summary(config), {}, head);
+    const std::int64_t now = unix_now();
+    Dashboard::View view(Dashboard::Range::kLive);
+    server.dashboard_view(view, now, Dashboard::kLiveSeconds);
+    auto upstreams = upstream_history.window(now, 300, server.upstream_totals());
+    return response(200, "application/json", render_summary(view, now, upstreams, config_state()),
+                    {}, head);
   }
-  if (path == "/events") {
+  if (path == "/api/report") {
     if (!get) return only("GET, HEAD");
+    if (!authorized()) return unauthorized();
+    const std::string window = query_value(req.query, "window");
+    const std::int64_t hours = report_hours(window);
+    if (hours == 0) {
+      return response(400, "application/json",
+                      json_error("window must be a duration from 1h to 24h, such as 24h or 90m"),
+                      {}, head);
+    }
+    std::string format = query_value(req.query, "format");
+    if (format.empty()) {
+      format =
+          header("accept").find("application/json") != std::string_view::npos ? "json" : "html";
+    }
+    if (format != "html" && format != "json") {
+      return response(400, "application/json", json_error("format must be html or json"), {}, head);
+    }
+    const std::int64_t now = unix_now();
+    Dashboard::View view(Dashboard::Range::kDay);
+    server.dashboard_view(view, now, hours * 3600);
+    auto upstreams = upstream_history.window(now, hours * 3600, server.upstream_totals());
+    const ConfigState config = config_state();
+    char date[32];
+    std::time_t t = static_cast<std::time_t>(now);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    std::strftime(date, sizeof date, "%Y%m%dT%H%M%SZ", &tm);
+    const std::string file = "portcullis-report-" + std::string(date) + "." + format;
+    if (format == "json") {
+      return response(200, "application/json", render_summary(view, now, upstreams, config),
+                      "content-disposition: inline; filename=\"" + file + "\"\r\n", head);
+    }
+    std::string style_hash;
+    std::string page = render_report_html(view, now, upstreams, config, style_hash);
+    return response(200, "text/html; charset=utf-8", page,
+                    "content-security-policy: default-src 'none'; style-src 'sha256-" + style_hash +
+                        "'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'\r\n"
+                        "x-content-type-options: nosniff\r\n"
+                        "content-disposition: inline; filename=\"" +
+                        file + "\"\r\n",
+                    head);
+  }
+  if (path == "/events" || path == "/api/events") {
+    if (!get) return only("GET, HEAD");
+    // The dashboard's copy is guarded like the rest of its APIs; /events stays as it was.
+    if (path == "/api/events" && !authorized()) return unauthorized();
     std::size_t limit = 100;
     if (std::string l = query_value(req.query, "limit"); !l.empty()) {
       limit = std::strtoul(l.c_str(), nullptr, 10);
@@ -228,14 +478,34 @@ std::string AdminServer::Impl::respond(const http1::RequestHead& req, std::strin
                                 {"stage", "stage"},
                                 {"rule", "id"},
                                 {"action", "action"},
-                                {"request_id", "request_id"}}) {
+                                {"request_id", "request_id"},
+                                {"route", "route"},
+                                {"ja4", "ja4"}}) {
       std::string v = query_value(req.query, param);
       if (v.empty()) continue;
       std::string f = "\"" + std::string(field) + "\":";
       append_json_string(f, v);
       filters.push_back(std::move(f));
     }
-    auto events = server.event_log().recent(limit, filters);
+    std::string since;
+    if (std::string v = query_value(req.query, "since"); !v.empty()) {
+      char* end = nullptr;
+      const double unix_s = std::strtod(v.c_str(), &end);
+      if (end == v.c_str() || *end != '\0' || !(unix_s >= 0) || unix_s > 32503680000.0) {
+        return response(400, "application/json",
+                        json_error("since must be a time in seconds since 1970 (1764430000)"), {},
+                        head);
+      }
+      std::time_t t = static_cast<std::time_t>(unix_s);
+      std::tm tm{};
+      gmtime_r(&t, &tm);
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                    static_cast<int>((unix_s - static_cast<double>(t)) * 1000));
+      since = buf;
+    }
+    auto events = server.event_log().recent(limit, filters, since);
     std::string out = "{\"events\":[";
     for (std::size_t i = 0; i < events.size(); ++i) {
       if (i) out += ",\n";
@@ -246,7 +516,7 @@ std::string AdminServer::Impl::respond(const http1::RequestHead& req, std::strin
   }
   if (path == "/reload") {
     if (req.method != "POST") return only("POST");
-    if (!authorized()) return unauthorized();
+    if (!bearer()) return unauthorized();
     ReloadResult r = server.reload("POST /reload");
     return response(r.ok ? 200 : 422, "application/json", reload_json(r) + "\n");
   }
@@ -294,29 +564,25 @@ awaitable<void> AdminServer::Impl::serve(tcp::socket socket) {
       co_await asio::async_write(socket, asio::buffer(out), kNoThrow);
       co_return;
     }
-    // Bodies are not used by any endpoint: read and drop a small one, refuse a large one.
-    std::uint64_t body = req.body == http1::BodyKind::kContentLength ? req.content_length : 0;
-    if (req.body == http1::BodyKind::kChunked || body > 64 * 1024) {
+    // Only POST /login reads a body (a form with the token). The body is read in after the
+    // head, which stays where it is (the request's fields point into it); one that does not fit
+    // in the buffer is refused.
+    const std::uint64_t body = req.body == http1::BodyKind::kContentLength ? req.content_length : 0;
+    if (req.body == http1::BodyKind::kChunked || req.head_bytes + body > kMaxRequestBytes) {
       std::string out = response(413, "application/json", json_error("request body not accepted"),
                                  "connection: close\r\n");
       co_await asio::async_write(socket, asio::buffer(out), kNoThrow);
       co_return;
     }
-    std::string out = respond(req, {});
-    bool keep = req.keep_alive;
-    buf.consume(req.head_bytes);
-    while (body > 0) {
-      if (buf.empty()) {
-        buf.compact();
-        auto [ec, n] = co_await socket.async_read_some(
-            asio::buffer(buf.write_ptr(), buf.write_space()), kNoThrow);
-        if (ec) co_return;
-        buf.commit(n);
-      }
-      std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(body, buf.size()));
-      buf.consume(take);
-      body -= take;
+    while (buf.size() < req.head_bytes + body) {
+      auto [ec, n] = co_await socket.async_read_some(
+          asio::buffer(buf.write_ptr(), buf.write_space()), kNoThrow);
+      if (ec) co_return;
+      buf.commit(n);
     }
+    std::string out = respond(req, buf.pending().substr(req.head_bytes, body));
+    bool keep = req.keep_alive;
+    buf.consume(req.head_bytes + body);
     auto [wec, wn] = co_await asio::async_write(socket, asio::buffer(out), kNoThrow);
     timer.cancel();
     if (wec || !keep) co_return;
@@ -382,6 +648,7 @@ std::uint16_t AdminServer::listen(const config::SocketAddress& address) {
   impl_->acceptor->bind(endpoint);
   impl_->acceptor->listen();
   asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached);
+  asio::co_spawn(impl_->io, impl_->sample_loop(), asio::detached);
   return impl_->acceptor->local_endpoint().port();
 }
 

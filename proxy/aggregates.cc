@@ -55,36 +55,50 @@ void TimeBuckets::merge(const TimeBuckets& other) {
   }
 }
 
-TopK::TopK(std::size_t k) { entries_.reserve(std::max<std::size_t>(1, k)); }
+TopK::TopK(std::size_t k) : k_(std::max<std::size_t>(1, k)) { entries_.reserve(k_); }
 
-void TopK::add(std::string_view item, std::uint64_t n) {
+void TopK::clear() noexcept {
+  used_ = 0;
+  total_ = 0;
+}
+
+void TopK::add(std::string_view item, std::uint64_t n, std::string_view detail) {
   item = item.substr(0, kMaxItem);
+  detail = detail.substr(0, kMaxItem);
   total_ += n;
-  for (Entry& e : entries_) {
+  for (std::size_t i = 0; i < used_; ++i) {
+    Entry& e = entries_[i];
     if (e.item == item) {
       e.count += n;
+      if (!detail.empty()) e.detail.assign(detail);
       return;
     }
   }
-  if (entries_.size() < entries_.capacity()) {
-    Entry e;
-    e.item.reserve(kMaxItem);  // replacing it later never allocates
-    e.item.assign(item);
-    e.count = n;
-    entries_.push_back(std::move(e));
-    return;
+  Entry* slot = nullptr;
+  if (used_ < k_) {
+    // A free counter: one left by clear() keeps its storage, a new one reserves the most an
+    // item and a detail take, so that reusing it never allocates.
+    if (used_ == entries_.size()) {
+      entries_.emplace_back();
+      entries_.back().item.reserve(kMaxItem);
+    }
+    slot = &entries_[used_++];
+    slot->count = 0;
+  } else {
+    // Full: the item takes over the smallest counter, inheriting its count as its error.
+    slot =
+        &*std::min_element(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(used_),
+                           [](const Entry& a, const Entry& b) { return a.count < b.count; });
   }
-  // Full: the item takes over the smallest counter, inheriting its count as its error.
-  auto smallest =
-      std::min_element(entries_.begin(), entries_.end(),
-                       [](const Entry& a, const Entry& b) { return a.count < b.count; });
-  smallest->item.assign(item);
-  smallest->error = smallest->count;
-  smallest->count += n;
+  if (!detail.empty() && slot->detail.capacity() < kMaxItem) slot->detail.reserve(kMaxItem);
+  slot->item.assign(item);
+  slot->detail.assign(detail);
+  slot->error = slot->count;
+  slot->count += n;
 }
 
 std::vector<TopK::Entry> TopK::top(std::size_t n) const {
-  std::vector<Entry> out = entries_;
+  std::vector<Entry> out(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(used_));
   std::sort(out.begin(), out.end(), [](const Entry& a, const Entry& b) {
     return a.count != b.count ? a.count > b.count : a.item < b.item;
   });
@@ -93,16 +107,19 @@ std::vector<TopK::Entry> TopK::top(std::size_t n) const {
 }
 
 void TopK::merge(const TopK& other) {
-  for (const Entry& e : other.entries_) {
-    add(e.item, e.count);
+  for (std::size_t i = 0; i < other.used_; ++i) {
+    const Entry& e = other.entries_[i];
+    add(e.item, e.count, e.detail);
+    total_ -= e.count;
     // Carry the other summary's uncertainty along with its count.
-    for (Entry& mine : entries_) {
-      if (mine.item == std::string_view(e.item).substr(0, kMaxItem)) {
-        mine.error += e.error;
+    for (std::size_t j = 0; j < used_; ++j) {
+      if (entries_[j].item == std::string_view(e.item).substr(0, kMaxItem)) {
+        entries_[j].error += e.error;
         break;
       }
     }
   }
+  total_ += other.total_;
 }
 
 }  // namespace portcullis::proxy

@@ -47,10 +47,12 @@ class TopK {
  public:
   explicit TopK(std::size_t k);
 
-  // Counts `n` more of `item` (its first `kMaxItem` bytes).
-  void add(std::string_view item, std::uint64_t n = 1);
+  // Counts `n` more of `item` (its first `kMaxItem` bytes). A non-empty `detail` (a rule's
+  // message: its first `kMaxItem` bytes) is kept with the item, the last one given.
+  void add(std::string_view item, std::uint64_t n = 1, std::string_view detail = {});
   struct Entry {
     std::string item;
+    std::string detail;
     std::uint64_t count = 0;
     std::uint64_t error = 0;  // count - error <= the true count <= count
   };
@@ -58,13 +60,17 @@ class TopK {
   std::vector<Entry> top(std::size_t n) const;
   // Adds another summary into this one (its entries counted as added here), keeping k.
   void merge(const TopK& other);
+  // Forgets everything counted, keeping the counters' storage.
+  void clear() noexcept;
 
   std::uint64_t total() const noexcept { return total_; }
-  std::size_t capacity() const noexcept { return entries_.capacity(); }
+  std::size_t capacity() const noexcept { return k_; }
   static constexpr std::size_t kMaxItem = 128;
 
  private:
-  std::vector<Entry> entries_;  // at most k
+  std::size_t k_;
+  std::vector<Entry> entries_;  // the first used_ are counting; at most k_
+  std::size_t used_ = 0;
   std::uint64_t total_ = 0;
 };
 

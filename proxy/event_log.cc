@@ -132,10 +132,14 @@ void EventLog::flush() {
 }
 
 std::vector<std::string> EventLog::recent(std::size_t limit,
-                                          const std::vector<std::string>& filters) const {
+                                          const std::vector<std::string>& filters,
+                                          std::string_view since) const {
   std::vector<std::string> out;
   std::lock_guard lock(mu_);
   for (auto it = recent_.rbegin(); it != recent_.rend() && out.size() < limit; ++it) {
+    // Every event starts with {"time":"YYYY-MM-DDTHH:MM:SS.mmmZ": such times order as text.
+    // Workers' events reach the log slightly out of order, so every event is looked at.
+    if (!since.empty() && std::string_view(*it).substr(9, since.size()) < since) continue;
     bool match = true;
     for (const std::string& f : filters) match = match && it->find(f) != std::string::npos;
     if (match) out.push_back(*it);

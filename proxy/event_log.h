@@ -62,8 +62,11 @@ class EventLog {
   LineQueue& access(std::size_t worker) noexcept { return *access_[worker]; }
 
   // The last `limit` events (newest last), optionally only those whose JSON contains each of
-  // `filters` (already formatted as "\"key\":\"value\"" fragments). Thread-safe.
-  std::vector<std::string> recent(std::size_t limit, const std::vector<std::string>& filters) const;
+  // `filters` (already formatted as "\"key\":\"value\"" fragments) and, when `since` is given
+  // (a time as events write it, "2026-11-29T00:09:51.164Z"), only those written at or after
+  // it. Thread-safe.
+  std::vector<std::string> recent(std::size_t limit, const std::vector<std::string>& filters,
+                                  std::string_view since = {}) const;
 
   std::uint64_t events_written() const noexcept { return events_written_.load(); }
   std::uint64_t access_written() const noexcept { return access_written_.load(); }

@@ -48,7 +48,8 @@ class Histogram {
   static constexpr std::array<double, 14> kBounds = {
       0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
   void observe(Duration d) noexcept;
-  // Cumulative count of observations <= kBounds[i] (i == kBounds.size(): all of them).
+  // The observations in bucket i: above kBounds[i - 1] and at most kBounds[i] (i ==
+  // kBounds.size(): above the last bound). Not cumulative: the exposition sums them.
   std::uint64_t bucket(std::size_t i) const noexcept { return buckets_[i].value(); }
   std::uint64_t sum_ns() const noexcept { return sum_ns_.value(); }
 

@@ -240,13 +240,28 @@ ReloadResult Server::reload(const std::string& trigger, bool only_if_changed,
   return r;
 }
 
-std::string Server::render_summary(const std::string& config) const {
-  Dashboard::Data merged;
-  for (const auto& w : workers_) merged.merge(w->dashboard().copy());
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
-  return proxy::render_summary(merged, now, config);
+void Server::dashboard_view(Dashboard::View& into, std::int64_t now_s, std::int64_t span_s) const {
+  for (const auto& w : workers_) w->dashboard().add_to(into, now_s, span_s);
+}
+
+std::vector<UpstreamWindow> Server::upstream_totals() const {
+  const auto names = config::label_names(config::LabelKind::kUpstream);
+  std::vector<UpstreamWindow> out;
+  for (std::size_t u = 0; u < names.size() && u < WorkerMetrics::kUpstreams; ++u) {
+    if (names[u].empty()) continue;
+    UpstreamWindow w;
+    w.name = names[u];
+    for (const auto& worker : workers_) {
+      const WorkerMetrics::PerUpstream& m = worker->metrics().upstream(u);
+      w.requests += m.requests.value();
+      for (std::size_t e = 0; e < w.errors.size(); ++e) w.errors[e] += m.errors[e].value();
+      for (std::size_t b = 0; b < w.latency.size(); ++b) w.latency[b] += m.response_time.bucket(b);
+      w.shed += m.shed.value();
+      w.concurrency_limit += m.concurrency_limit.value();
+    }
+    out.push_back(std::move(w));
+  }
+  return out;
 }
 
 std::string Server::render_metrics() const {

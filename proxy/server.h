@@ -14,6 +14,7 @@
 
 #include "config/loader.h"
 #include "config/snapshot.h"
+#include "proxy/dashboard.h"
 #include "proxy/snapshot_source.h"
 
 namespace portcullis::proxy {
@@ -78,8 +79,12 @@ class Server {
   std::shared_ptr<const config::Snapshot> snapshot() const { return snapshots_.current(); }
   const ConfigSource& source() const noexcept { return source_; }
   std::string render_metrics() const;
-  // /api/summary: the workers' dashboards merged; `config` is the JSON of the config's state.
-  std::string render_summary(const std::string& config) const;
+  // The dashboard's counts of every worker over the last `span_s` seconds (/api/summary,
+  // /api/report).
+  void dashboard_view(Dashboard::View& into, std::int64_t now_s, std::int64_t span_s) const;
+  // Each upstream's counts since the start, summed over the workers (the admin thread keeps
+  // samples of them to show a window: UpstreamHistory).
+  std::vector<UpstreamWindow> upstream_totals() const;
   EventLog& event_log() noexcept { return *log_; }
   bool draining() const noexcept { return draining_.load(); }
 

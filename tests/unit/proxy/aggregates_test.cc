@@ -129,5 +129,23 @@ TEST(TopKTest, LongItemsAreCutAndDoNotGrowMemory) {
   EXPECT_EQ(entries[0].count, 2u) << "the cut item is one item";
 }
 
+TEST(TopKTest, KeepsTheLastDetailOfAnItemAndForgetsOnClear) {
+  TopK top(4);
+  top.add("waf:949110", 1, "Inbound Anomaly Score Exceeded (Total Score: 5)");
+  top.add("waf:949110", 1, "Inbound Anomaly Score Exceeded (Total Score: 10)");
+  top.add("waf:949110");  // no detail: the last one stays
+  auto entries = top.top(1);
+  EXPECT_EQ(entries[0].count, 3u);
+  EXPECT_EQ(entries[0].detail, "Inbound Anomaly Score Exceeded (Total Score: 10)");
+  top.clear();
+  EXPECT_EQ(top.total(), 0u);
+  EXPECT_TRUE(top.top(4).empty());
+  top.add("ratelimit:per-ip");
+  entries = top.top(4);
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].detail, "") << "a reused counter does not keep the old item's detail";
+  EXPECT_EQ(entries[0].error, 0u);
+}
+
 }  // namespace
 }  // namespace portcullis::proxy
