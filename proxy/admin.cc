@@ -153,7 +153,7 @@ std::string login_page(int status, std::string_view error) {
   std::string body =
       "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<meta name=\"viewport\" content=\"width=device-width\"><title>Portcullis admin: sign "
-      "in</title><style>";
+      "in</title><link rel=\"icon\" href=\"/assets/icon.svg\"><style>";
   body += kLoginStyle;
   body +=
       "</style></head><body><form method=\"post\" action=\"/login\"><h1>Portcullis "
@@ -169,7 +169,8 @@ std::string login_page(int status, std::string_view error) {
       "<button type=\"submit\">Sign in</button></form></body></html>\n";
   std::string headers = "content-security-policy: default-src 'none'; style-src 'sha256-" +
                         base64_sha256(kLoginStyle) +
-                        "'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'\r\n"
+                        "'; img-src 'self'; form-action 'self'; base-uri 'none'; "
+                        "frame-ancestors 'none'\r\n"
                         "x-content-type-options: nosniff\r\nreferrer-policy: no-referrer\r\n";
   return response(status, "text/html; charset=utf-8", body, headers);
 }

@@ -41,13 +41,14 @@ Options:
                           document (unknown paths 404, strict additionalProperties)
       --limit SPEC        rate-limit the default policy: RATE/UNIT[,burst=N][,key=K][,name=N]
                           [,global] (global: shared with other replicas through --redis)
-      --redis HOST:PORT   the Redis that global limits keep their buckets in
-      --drain-timeout D   how long in-flight requests may finish after SIGTERM (timeouts.drain)
                           (repeatable), e.g. 100/s,burst=200,key=ip; K: ip, ip/N,
                           header:NAME, route, ja4, fingerprint, bot_class
+      --redis HOST:PORT   the Redis that global limits keep their buckets in
+      --drain-timeout D   how long in-flight requests may finish after SIGTERM (timeouts.drain)
       --bots on|off       on: the default policy classifies bots and forwards fingerprints
                           (the default with --tls-cert); off: no policy runs the bots stage
-      --admin ADDR        admin listener HOST:PORT (default 127.0.0.1:9901), or off
+      --admin ADDR        admin listener HOST:PORT (default 127.0.0.1:9901), or off; it serves
+                          the security dashboard at /
       --events FILE       security event log: a file, - for standard output (default), off
       --access-log FILE   access log (JSON lines): a file, - for standard output, off (default)
   -h, --help              print this help and exit

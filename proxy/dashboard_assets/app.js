@@ -14,18 +14,13 @@ const EVENT_LIMIT = 200;
 // The drill-down filters /api/events understands, in the order their chips are shown.
 const FILTER_KEYS = ["rule", "client", "ja4", "route", "stage", "action"];
 
-const STAGES = [
-  ["waf", "WAF"], ["bots", "Bots"], ["ratelimit", "Rate limiter"], ["schema", "Schema"],
-  ["access", "Access"], ["other", "Other"],
-];
-const ACTIONS = [
-  ["block", "Block"], ["challenge", "Challenge"], ["rate_limit", "Rate limit"],
-  ["detect", "Detect only"],
-];
-const BOT_CLASSES = [
-  ["human", "Human"], ["verified_bot", "Verified bot"], ["automation", "Automation"],
-  ["malicious", "Malicious"],
-];
+// [key in the summary, label]
+const STAGES = [["waf", "WAF"], ["bots", "Bots"], ["ratelimit", "Rate limiter"],
+                ["schema", "Schema"], ["access", "Access"], ["other", "Other"]];
+const ACTIONS = [["block", "Block"], ["challenge", "Challenge"], ["rate_limit", "Rate limit"],
+                 ["detect", "Detect only"]];
+const BOT_CLASSES = [["human", "Human"], ["verified_bot", "Verified bot"],
+                     ["automation", "Automation"], ["malicious", "Malicious"]];
 
 const state = {
   paused: false,
@@ -33,11 +28,10 @@ const state = {
   summary: null,
   filters: new Map(),
   selectedId: "",  // request_id of the event in the detail panel
-  eventsSeq: 0,    // an answer to an older filter must not overwrite a newer one
+  eventsSeq: 0,  // an answer to an older filter must not overwrite a newer one
   errors: new Map(),  // endpoint -> why its last fetch failed
   renders: 0,
-  summaryShown: false,
-  eventsShown: false,
+  shown: new Set(),  // the endpoints rendered at least once
 };
 
 // ---- DOM helpers ------------------------------------------------------------------------------
@@ -53,17 +47,24 @@ function el(tag, props = {}, ...children) {
     if (key === "class") node.className = value;
     else if (key === "text") node.textContent = value;
     else if (key === "title") node.title = value;
-    else if (key === "data") Object.assign(node.dataset, value);
+    else if (key === "data") setData(node, value);
     else node.setAttribute(key, value);
   }
   node.append(...children.filter((c) => c !== null && c !== undefined && c !== false));
   return node;
 }
 
+function setData(node, values) {
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== undefined && value !== null) node.dataset[key] = String(value);
+  }
+}
+
 const SVG_NS = "http://www.w3.org/2000/svg";
-function svg(tag, attrs = {}) {
+function svg(tag, attrs = {}, text = null) {
   const node = document.createElementNS(SVG_NS, tag);
   for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
+  if (text !== null) node.textContent = text;
   return node;
 }
 
@@ -87,9 +88,11 @@ function badge(kind, value, text = value) {
   return el("span", { class: `badge ${kind}-${value || "none"}`, text: text || "–" });
 }
 
+const mono = (text, extra = "") => el("span", { class: `mono ${extra}`.trim(), text });
+
 // ---- formatting -------------------------------------------------------------------------------
 
-const pad = (n, width = 2) => String(n).padStart(width, "0");
+const pad = (n) => String(n).padStart(2, "0");
 
 function clock(date, withSeconds = true) {
   const hm = `${pad(date.getHours())}:${pad(date.getMinutes())}`;
@@ -98,10 +101,12 @@ function clock(date, withSeconds = true) {
 
 const clockOfUnix = (seconds, withSeconds) => clock(new Date(seconds * 1000), withSeconds);
 
+// A span for a label, in whole hours, minutes or seconds, rounded down: the live window is ten
+// whole minutes plus the part of the current one gone by, and should read "10 min" throughout.
 function duration(seconds) {
-  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
-  if (seconds % 60 === 0) return `${seconds / 60} min`;
-  return `${seconds} s`;
+  if (seconds >= 7200) return `${Math.floor(seconds / 3600)} h`;
+  if (seconds >= 120) return `${Math.floor(seconds / 60)} min`;
+  return `${Math.floor(seconds)} s`;
 }
 
 function rate(perSecond) {
@@ -111,18 +116,20 @@ function rate(perSecond) {
   return perSecond.toFixed(2);
 }
 
+const milliseconds = (ms) => (ms == null ? "–" : ms.toFixed(ms < 10 ? 2 : 1));
+
 // IPv6 addresses are bracketed before a port, as in a URL.
 const hostPort = (ip, port) => (String(ip).includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`);
 
-const milliseconds = (ms) => (ms === null || ms === undefined ? "–" : ms.toFixed(ms < 10 ? 2 : 1));
-
 // Top-K counts come from a Space-Saving sketch and may overstate by up to `error`.
 function countCell(row, max) {
-  const meter = el("span", { class: "meter" }, el("span", { class: "meter-fill" }));
-  meter.firstChild.style.width = `${max > 0 ? (100 * row.count) / max : 0}%`;
+  const fill = el("span", { class: "meter-fill" });
+  fill.style.width = `${max > 0 ? (100 * row.count) / max : 0}%`;
   const text = row.error > 0 ? `≈${row.count}` : String(row.count);
   const title = row.error > 0 ? `may overstate by up to ${row.error}` : null;
-  return el("td", { class: "num" }, el("div", { class: "count" }, meter, el("span", { text, title })));
+  const meter = el("span", { class: "meter" }, fill);
+  return el("td", { class: "num" },
+    el("div", { class: "count" }, meter, el("span", { text, title })));
 }
 
 // ---- fetching ---------------------------------------------------------------------------------
@@ -145,40 +152,42 @@ async function getJson(url) {
   return response.json();
 }
 
-async function loadSummary() {
+// Fetches one endpoint and renders its answer, or remembers why it failed (for the banner).
+// `current` says whether the answer is still wanted: a newer request for the endpoint wins.
+async function load(name, url, render, current = () => true) {
   try {
-    const summary = await getJson("/api/summary");
-    state.summary = summary;
-    state.errors.delete("summary");
-    renderSummary(summary);
-    state.summaryShown = true;
-    rendered();
+    const answer = await getJson(url);
+    if (!current()) return;
+    state.errors.delete(name);
+    render(answer);
+    rendered(name);
   } catch (e) {
-    if (!(e instanceof Unauthorized)) state.errors.set("summary", e.message);
+    if (!(e instanceof Unauthorized) && current()) state.errors.set(name, e.message);
     throw e;
   }
+}
+
+function loadSummary() {
+  return load("summary", "/api/summary", (summary) => {
+    state.summary = summary;
+    renderSummary(summary);
+  });
 }
 
 function eventsQuery() {
   const params = new URLSearchParams();
-  for (const key of FILTER_KEYS) if (state.filters.has(key)) params.set(key, state.filters.get(key));
+  for (const key of FILTER_KEYS) {
+    if (state.filters.has(key)) params.set(key, state.filters.get(key));
+  }
   return params.toString();
 }
 
-async function loadEvents() {
+function loadEvents() {
   const seq = ++state.eventsSeq;
   const query = eventsQuery();
-  try {
-    const answer = await getJson(`/api/events?limit=${EVENT_LIMIT}${query ? `&${query}` : ""}`);
-    if (seq !== state.eventsSeq) return;
-    state.errors.delete("events");
-    renderEvents(Array.isArray(answer.events) ? answer.events : [], query);
-    state.eventsShown = true;
-    rendered();
-  } catch (e) {
-    if (!(e instanceof Unauthorized) && seq === state.eventsSeq) state.errors.set("events", e.message);
-    throw e;
-  }
+  return load("events", `/api/events?limit=${EVENT_LIMIT}${query ? `&${query}` : ""}`,
+              (answer) => renderEvents(Array.isArray(answer.events) ? answer.events : [], query),
+              () => seq === state.eventsSeq);
 }
 
 // At most one timer is pending: every refresh replaces it when it ends, so pausing, resuming
@@ -195,33 +204,27 @@ async function refresh() {
   if (!state.paused) schedule(POLL_MS);
 }
 
-function rendered() {
+// The hooks the browser test waits on: data-loaded once both endpoints have been shown,
+// data-updated counting every render.
+function rendered(name) {
+  state.shown.add(name);
   state.renders += 1;
   document.body.dataset.updated = String(state.renders);
-  if (state.summaryShown && state.eventsShown) document.body.dataset.loaded = "1";
+  if (state.shown.size === 2) document.body.dataset.loaded = "1";
 }
 
 // The banner and the live indicator. A failed fetch keeps what was shown before.
 function showStatus() {
+  const asOf = state.summary ? clockOfUnix(state.summary.now) : "";
   const banner = $("banner");
-  if (state.errors.size > 0) {
-    const asOf = state.summary ? ` Showing data as of ${clockOfUnix(state.summary.now)}.` : "";
-    banner.textContent = `Could not update: ${[...state.errors.values()].join("; ")}.${asOf}`;
-  }
   banner.hidden = state.errors.size === 0;
+  const kept = asOf ? ` Showing data as of ${asOf}.` : "";
+  const why = [...state.errors.values()].join("; ");
+  banner.textContent = banner.hidden ? "" : `Could not update: ${why}.${kept}`;
 
-  const live = $("live");
-  const updated = state.summary ? `updated ${clockOfUnix(state.summary.now)}` : "no data yet";
-  if (state.paused) {
-    live.dataset.state = "paused";
-    $("live-text").textContent = `paused · ${updated}`;
-  } else if (state.errors.size > 0) {
-    live.dataset.state = "stale";
-    $("live-text").textContent = `stale · ${updated}`;
-  } else {
-    live.dataset.state = "live";
-    $("live-text").textContent = `live · ${updated}`;
-  }
+  const mode = state.paused ? "paused" : state.errors.size > 0 ? "stale" : "live";
+  $("live").dataset.state = mode;
+  $("live-text").textContent = `${mode} · ${asOf ? `updated ${asOf}` : "no data yet"}`;
   $("pause").textContent = state.paused ? "Resume" : "Pause";
 }
 
@@ -241,68 +244,70 @@ function perSecond(summary, series) {
 // Mean over the last minute: the last 60 s worth of buckets, the partial one included.
 function lastMinuteRate(summary, series) {
   const count = Math.max(1, Math.round(60 / (summary.bucket_seconds || 5)));
-  const start = Math.max(0, series.length - count);
   let total = 0;
   let seconds = 0;
-  for (let i = start; i < series.length; i++) {
+  for (let i = Math.max(0, series.length - count); i < series.length; i++) {
     total += series[i];
     seconds += bucketSeconds(summary, i, series.length);
   }
   return seconds > 0 ? total / seconds : NaN;
 }
 
-function renderSummary(s) {
-  const totals = s.totals ?? {};
-  const requests = s.requests ?? [];
-  const refused = s.refused ?? [];
+function renderSummary(summary) {
+  const totals = summary.totals ?? {};
+  const requests = summary.requests ?? [];
+  const refused = summary.refused ?? [];
+  const span = duration(summary.window_seconds ?? 600);
   for (const label of document.querySelectorAll(".window-label")) {
-    label.textContent = `last ${duration(s.window_seconds ?? 600)}`;
+    label.textContent = `last ${span}`;
+    if (summary.since) label.title = `since ${clockOfUnix(summary.since)}`;
   }
-  $("rate-requests").textContent = rate(lastMinuteRate(s, requests));
-  $("rate-refused").textContent = rate(lastMinuteRate(s, refused));
+  $("rate-requests").textContent = rate(lastMinuteRate(summary, requests));
+  $("rate-refused").textContent = rate(lastMinuteRate(summary, refused));
   $("requests-total").textContent = String(totals.requests ?? 0);
   $("refused-total").textContent = String(totals.refused ?? 0);
   $("flagged-total").textContent = String(totals.flagged ?? 0);
   $("refusal-rate").textContent =
     totals.requests > 0 ? `${((100 * totals.refused) / totals.requests).toFixed(1)}%` : "–";
 
-  chart.update(s, perSecond(s, requests), perSecond(s, refused));
+  chart.update(summary, perSecond(summary, requests), perSecond(summary, refused));
 
-  renderBars($("stages"), STAGES, s.refused_by_stage ?? {}, { testid: "stage-count-", filter: "stage" });
-  renderBars($("actions"), ACTIONS, s.actions ?? {}, { filter: "action" });
-  renderBars($("bot-classes"), BOT_CLASSES, s.bot_classes ?? {}, {});
+  const stages = summary.refused_by_stage ?? {};
+  renderBars($("stages"), STAGES, stages, { testid: "stage-count-", filter: "stage" });
+  renderBars($("actions"), ACTIONS, summary.actions ?? {}, { filter: "action" });
+  renderBars($("bot-classes"), BOT_CLASSES, summary.bot_classes ?? {}, {});
 
-  const windowText = `nothing in the last ${duration(s.window_seconds ?? 600)}`;
-  renderTop($("top-rules"), s.top_rules, windowText, (r) => ({
+  const nothing = `nothing in the last ${span}`;
+  renderTop($("top-rules"), summary.top_rules, nothing, (r) => ({
     testid: "top-rule", data: { rule: r.id, stage: r.stage }, filter: ["rule", r.id],
     cells: [
-      el("td", { class: "mono", text: r.id, title: r.id }),
+      el("td", { class: "mono ellipsis", text: r.id, title: r.id }),
       el("td", {}, badge("stage", r.stage)),
       el("td", { class: "ellipsis", text: r.message, title: r.message }),
     ],
   }));
-  renderTop($("top-clients"), s.top_clients, windowText, (r) => ({
+  renderTop($("top-clients"), summary.top_clients, nothing, (r) => ({
     testid: "top-client", data: { client: r.client }, filter: ["client", r.client],
     cells: [el("td", { class: "mono ellipsis", text: r.client, title: r.client })],
   }));
-  renderTop($("top-ja4"), s.top_ja4, windowText, (r) => ({
+  renderTop($("top-ja4"), summary.top_ja4, nothing, (r) => ({
     testid: "top-ja4", data: { ja4: r.ja4 }, filter: ["ja4", r.ja4],
     cells: [el("td", { class: "mono ellipsis", text: r.ja4, title: r.ja4 })],
   }));
-  renderTop($("top-user-agents"), s.top_user_agents, windowText, (r) => ({
+  renderTop($("top-user-agents"), summary.top_user_agents, nothing, (r) => ({
     testid: "top-user-agent", data: {},
     cells: [el("td", { class: "ellipsis", text: r.user_agent || "(none)", title: r.user_agent })],
   }));
-  renderTop($("top-routes"), s.top_routes, windowText, (r) => ({
+  renderTop($("top-routes"), summary.top_routes, nothing, (r) => ({
     testid: "top-route", data: { route: r.route }, filter: ["route", r.route],
     cells: [el("td", { class: "ellipsis", text: r.route, title: r.route })],
   }));
-  renderTop($("limited-keys"), s.rate_limited_keys, windowText, (r) => ({
+  renderTop($("limited-keys"), summary.rate_limited_keys, nothing, (r) => ({
     testid: "limited-key", data: { key: r.key },
     cells: [el("td", { class: "mono ellipsis", text: r.key, title: r.key })],
   }));
-  renderUpstreams(s.upstreams ?? []);
-  renderConfig(s.config ?? {});
+  renderUpstreams(summary.upstreams ?? []);
+  renderConfig(summary.config ?? {});
   markActiveFilters();
 }
 
@@ -316,9 +321,10 @@ function renderBars(list, entries, counts, { testid, filter }) {
     const item = el("li", { data: { kind: key } },
       el("span", { class: "bar-label", text: label }),
       el("span", { class: "bar-track" }, fill),
-      el("span", { class: "bar-count", text: String(count), data: testid ? { testid: testid + key } : {} }));
+      el("span", { class: "bar-count", text: String(count),
+                   data: { testid: testid && testid + key } }));
     if (filter && key !== "other") {
-      Object.assign(item.dataset, { filterKey: filter, filterValue: key });
+      setData(item, { filterKey: filter, filterValue: key });
       item.title = `show only events with ${filter} ${key}`;
       activatable(item, () => setFilter(filter, key));
     }
@@ -330,18 +336,20 @@ function renderBars(list, entries, counts, { testid, filter }) {
 // drill-down filter; the count cell is added here.
 function renderTop(tbody, rows, emptyText, describe) {
   rows = (rows ?? []).slice(0, TOP_ROWS);
-  const columns = tbody.closest("table").querySelectorAll("thead th").length;
   if (rows.length === 0) {
+    const columns = tbody.closest("table").querySelectorAll("thead th").length;
     tbody.replaceChildren(emptyRow(columns, emptyText));
     return;
   }
   const max = Math.max(...rows.map((r) => r.count));
   tbody.replaceChildren(...rows.map((row) => {
     const { testid, data, filter, cells } = describe(row);
-    const tr = el("tr", { data: { testid, ...data, count: String(row.count) } }, ...cells, countCell(row, max));
+    const tr = el("tr", { data: { testid, ...data, count: row.count } },
+      ...cells, countCell(row, max));
     const [key, value] = filter ?? [];
     if (value) {
-      Object.assign(tr.dataset, { filterKey: key, filterValue: value });
+      setData(tr, { filterKey: key, filterValue: value });
+      tr.title = `show only events with ${key} ${value}`;
       activatable(tr, () => setFilter(key, value));
     }
     return tr;
@@ -354,23 +362,25 @@ function renderUpstreams(upstreams) {
     tbody.replaceChildren(emptyRow(10, "no upstreams configured"));
     return;
   }
+  const number = (value, bad = false) => el("td", { class: bad ? "num bad" : "num", text: value });
   tbody.replaceChildren(...upstreams.map((u) => {
+    const errors = number(String(u.errors ?? 0), u.errors > 0);
     const kinds = Object.entries(u.error_kinds ?? {}).filter(([, n]) => n > 0);
-    const errors = el("td", { class: u.errors > 0 ? "num bad" : "num", text: String(u.errors ?? 0) });
     if (kinds.length > 0) {
-      errors.append(el("span", { class: "kinds", text: kinds.map(([k, n]) => `${k} ${n}`).join(", ") }));
+      const text = kinds.map(([kind, n]) => `${kind} ${n}`).join(", ");
+      errors.append(el("span", { class: "kinds", text }));
     }
     return el("tr", { data: { testid: "upstream", name: u.name, health: u.health } },
       el("td", { class: "ellipsis", text: u.name, title: u.name }),
       el("td", {}, badge("health", u.health)),
-      el("td", { class: "num", text: String(u.requests ?? 0) }),
+      number(String(u.requests ?? 0)),
       errors,
-      el("td", { class: "num", text: milliseconds(u.p50_ms) }),
-      el("td", { class: "num", text: milliseconds(u.p90_ms) }),
-      el("td", { class: "num", text: milliseconds(u.p99_ms) }),
-      el("td", { class: "num", text: u.concurrency_limit > 0 ? String(u.concurrency_limit) : "none" }),
-      el("td", { class: u.shed > 0 ? "num bad" : "num", text: String(u.shed ?? 0) }),
-      el("td", { class: "num muted", text: u.window_seconds ? duration(u.window_seconds) : "–" }));
+      number(milliseconds(u.p50_ms)),
+      number(milliseconds(u.p90_ms)),
+      number(milliseconds(u.p99_ms)),
+      number(u.concurrency_limit > 0 ? String(u.concurrency_limit) : "none"),
+      number(String(u.shed ?? 0), u.shed > 0),
+      number(u.window_seconds ? duration(u.window_seconds) : "–"));
   }));
 }
 
@@ -382,13 +392,14 @@ function renderConfig(config) {
 
   const reload = config.last_reload ?? {};
   const failed = reload.result === "failure";
-  $("reload").classList.toggle("failed", failed);
-  $("reload-result").textContent = reload.result ?? "none";
+  const warnings = reload.warnings ?? [];
   const detail = [reload.trigger];
   if (reload.time) detail.push(clockOfUnix(reload.time));
   if (reload.result === "success" && reload.changed === false) detail.push("unchanged");
-  const warnings = reload.warnings ?? [];
-  if (warnings.length > 0) detail.push(`${warnings.length} warning${warnings.length > 1 ? "s" : ""}`);
+  if (warnings.length === 1) detail.push("1 warning");
+  if (warnings.length > 1) detail.push(`${warnings.length} warnings`);
+  $("reload").classList.toggle("failed", failed);
+  $("reload-result").textContent = reload.result ?? "none";
   $("reload-detail").textContent = detail.filter(Boolean).join(" · ");
   $("reload-detail").title = warnings.join("\n");
   const error = $("reload-error");
@@ -403,75 +414,63 @@ function renderConfig(config) {
 // container (so text is never stretched) and redrawn when the container is resized. The SVG is
 // positioned out of the flow (app.css) so that it never holds its container at an old size.
 const chart = {
-  minHeight: 220,
-  margin: { top: 12, right: 14, bottom: 24, left: 46 },
   data: null,
 
   update(summary, requests, refused) {
     const width = summary.bucket_seconds || 5;
     const newest = Math.floor(summary.now / width) * width;
     const times = requests.map((_, i) => newest - (requests.length - 1 - i) * width);
-    this.data = { times, width, series: [["requests", requests], ["refused", refused]] };
+    this.data = { times, requests, refused };
     this.draw();
   },
 
   draw() {
     const box = $("chart");
     if (!this.data || this.data.times.length < 2) return;
-    const { times, series } = this.data;
-    const m = this.margin;
+    const { times, requests, refused } = this.data;
     const width = Math.max(320, box.clientWidth);
-    const height = Math.max(this.minHeight, box.clientHeight);
-    const plotW = width - m.left - m.right;
-    const plotH = height - m.top - m.bottom;
-    const peak = Math.max(0, ...series.flatMap(([, values]) => values));
+    const height = Math.max(220, box.clientHeight);
+    const [left, right, top, bottom] = [46, width - 14, 12, height - 24];
+    const last = times.length - 1;
+    const peak = Math.max(0, ...requests, ...refused);
     const step = niceStep(peak > 0 ? peak : 1, 4);
     const yMax = Math.max(step, Math.ceil(peak / step) * step);
-    const x = (i) => m.left + (i * plotW) / (times.length - 1);
-    const y = (v) => m.top + plotH - (v / yMax) * plotH;
+    const x = (i) => left + (i * (right - left)) / last;
+    const y = (v) => bottom - (v / yMax) * (bottom - top);
 
-    const root = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`,
-                              role: "img", "aria-label": "requests and refusals per second" });
+    const root = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img",
+                              "aria-label": "requests and refusals per second" });
     for (let k = 0; k <= Math.round(yMax / step); k++) {
       const v = k * step;
-      root.append(svg("line", { class: "grid", x1: m.left, x2: width - m.right, y1: y(v), y2: y(v) }));
-      const label = svg("text", { class: "axis", x: m.left - 6, y: y(v) + 4, "text-anchor": "end" });
-      label.textContent = String(Number(v.toPrecision(6)));  // 0.30000000000000004 -> 0.3
-      root.append(label);
+      root.append(svg("line", { class: "grid", x1: left, x2: right, y1: y(v), y2: y(v) }),
+                  // toPrecision: 0.30000000000000004 -> 0.3
+                  svg("text", { class: "axis", x: left - 6, y: y(v) + 4, "text-anchor": "end" },
+                      String(Number(v.toPrecision(6)))));
     }
     // Time labels on round clock times, as dense as the width allows (~90 px apart).
-    const span = times[times.length - 1] - times[0];
-    const every = [60, 120, 300, 600].find((s) => (plotW * s) / span >= 90) ?? 600;
+    const pixelsPerSecond = (right - left) / (times[last] - times[0]);
+    const every = [60, 120, 300, 600].find((s) => s * pixelsPerSecond >= 90) ?? 600;
     times.forEach((t, i) => {
       if (t % every !== 0) return;
-      root.append(svg("line", { class: "tick", x1: x(i), x2: x(i), y1: m.top + plotH, y2: m.top + plotH + 4 }));
-      const label = svg("text", { class: "axis", x: x(i), y: height - 6, "text-anchor": "middle" });
-      label.textContent = clockOfUnix(t, false);
-      root.append(label);
+      root.append(svg("line", { class: "tick", x1: x(i), x2: x(i), y1: bottom, y2: bottom + 4 }),
+                  svg("text", { class: "axis", x: x(i), y: height - 6, "text-anchor": "middle" },
+                      clockOfUnix(t, false)));
     });
-    for (const [name, values] of series) {
-      const line = values.map((v, i) => `${i ? "L" : "M"}${x(i).toFixed(1)},${y(v).toFixed(1)}`).join("");
-      const area = `${line}L${x(values.length - 1).toFixed(1)},${y(0)}L${x(0)},${y(0)}Z`;
-      root.append(svg("path", { class: `area ${name}`, d: area }), svg("path", { class: `line ${name}`, d: line }));
+    for (const [name, values] of [["requests", requests], ["refused", refused]]) {
+      const line = values.map((v, i) => `${i ? "L" : "M"}${x(i).toFixed(1)},${y(v).toFixed(1)}`);
+      const area = `${line.join("")}L${x(last).toFixed(1)},${bottom}L${left},${bottom}Z`;
+      root.append(svg("path", { class: `area ${name}`, d: area }),
+                  svg("path", { class: `line ${name}`, d: line.join("") }));
     }
-    const guide = svg("line", { class: "guide", y1: m.top, y2: m.top + plotH, visibility: "hidden" });
-    const overlay = svg("rect", { class: "overlay", x: m.left, y: m.top, width: plotW, height: plotH });
-    overlay.addEventListener("mousemove", (e) => {
-      const rect = root.getBoundingClientRect();
-      const i = Math.round(((e.clientX - rect.left - m.left) / plotW) * (times.length - 1));
-      const at = Math.min(times.length - 1, Math.max(0, i));
-      guide.setAttribute("x1", x(at));
-      guide.setAttribute("x2", x(at));
-      guide.setAttribute("visibility", "visible");
-      const [[, req], [, ref]] = series;
-      $("chart-readout").textContent =
-        `${clockOfUnix(times[at])}: ${rate(req[at])} requests/s, ${rate(ref[at])} refused/s`;
+    // A column per bucket, highlighted under the pointer, whose tooltip gives its values.
+    const column = (right - left) / last;
+    times.forEach((t, i) => {
+      const values = `${rate(requests[i])} requests/s, ${rate(refused[i])} refused/s`;
+      const hit = svg("rect", { class: "hit", x: x(i) - column / 2, y: top, width: column,
+                                height: bottom - top });
+      hit.append(svg("title", {}, `${clockOfUnix(t)}: ${values}`));
+      root.append(hit);
     });
-    overlay.addEventListener("mouseleave", () => {
-      guide.setAttribute("visibility", "hidden");
-      $("chart-readout").textContent = "";
-    });
-    root.append(guide, overlay);
     box.replaceChildren(root);
   },
 };
@@ -484,46 +483,47 @@ function niceStep(max, count) {
   return (normalized <= 1 ? 1 : normalized <= 2 ? 2 : normalized <= 5 ? 5 : 10) * magnitude;
 }
 
-// ---- events and filters -----------------------------------------------------------------------
+// ---- events -----------------------------------------------------------------------------------
 
 function renderEvents(events, query) {
   const tbody = $("events");
   tbody.dataset.query = query;
   $("events-count").textContent = events.length ? `${events.length}, newest first` : "";
   if (events.length === 0) {
-    tbody.replaceChildren(emptyRow(8, query ? "no recent event matches the filters" : "no security events yet"));
+    const why = query ? "no recent event matches the filters" : "no security events yet";
+    tbody.replaceChildren(emptyRow(8, why));
     return;
   }
   tbody.replaceChildren(...events.slice().reverse().map(eventRow));
 }
 
-function ruleIds(event) {
-  return (event.rules ?? []).map((r) => r.id ?? "").filter(Boolean);
-}
-
 function eventRow(event) {
   const rules = event.rules ?? [];
-  const ids = ruleIds(event);
+  const first = rules[0];
   const time = new Date(event.time);
   const request = `${event.method} ${event.host ?? ""}${event.path ?? ""}`;
-  const first = rules[0];
   const tr = el("tr", {
     data: {
-      testid: "event", requestId: event.request_id ?? "", rule: first?.id ?? "",
-      rules: ids.join(" "), client: event.client_ip ?? "",
+      testid: "event", requestId: event.request_id ?? "", client: event.client_ip ?? "",
+      rule: first?.id ?? "", rules: rules.map((r) => r.id).filter(Boolean).join(" "),
     },
   },
-    el("td", { class: "mono", text: Number.isNaN(time.getTime()) ? "–" : clock(time), title: event.time }),
-    el("td", { class: "mono ellipsis", text: event.client_ip, title: hostPort(event.client_ip, event.client_port) }),
+    el("td", { class: "mono", title: event.time,
+               text: Number.isNaN(time.getTime()) ? "–" : clock(time) }),
+    el("td", { class: "mono ellipsis", text: event.client_ip,
+               title: hostPort(event.client_ip, event.client_port) }),
     el("td", { class: "ellipsis", title: request },
       el("span", { class: "method", text: event.method }), " ", event.path ?? ""),
-    el("td", { class: "ellipsis", text: event.route, title: `${event.route} (policy ${event.policy})` }),
+    el("td", { class: "ellipsis", text: event.route,
+               title: `${event.route} (policy ${event.policy})` }),
     el("td", {}, badge("stage", event.stage)),
     el("td", {}, badge("action", event.action),
-      event.action !== event.would && event.would ? el("span", { class: "would", text: `→${event.would}` }) : null),
+      event.would && event.would !== event.action
+        ? el("span", { class: "would", text: `→${event.would}` }) : null),
     el("td", { class: "num", text: String(event.status ?? "") }),
-    el("td", { class: "ellipsis", title: rules.map((r) => `${r.id ?? "-"} ${r.message ?? ""}`).join("\n") },
-      first ? el("span", { class: "mono rule-id", text: first.id ?? "–" }) : "–",
+    el("td", { class: "ellipsis",
+               title: rules.map((r) => `${r.id ?? "-"} ${r.message ?? ""}`).join("\n") },
+      first ? mono(first.id ?? "–", "rule-id") : "–",
       first ? ` ${first.message ?? ""}` : "",
       rules.length > 1 ? el("span", { class: "more", text: ` +${rules.length - 1}` }) : null));
   if (event.request_id === state.selectedId) tr.classList.add("selected");
@@ -531,9 +531,13 @@ function eventRow(event) {
   return tr;
 }
 
+// ---- event detail -----------------------------------------------------------------------------
+
 function filterButton(key, value) {
   if (!value) return null;
-  const button = el("button", { type: "button", class: "link", text: "filter", title: `show only events with ${key} ${value}` });
+  const button = el("button", {
+    type: "button", class: "link", text: "filter", title: `show only events with ${key} ${value}`,
+  });
   button.addEventListener("click", () => setFilter(key, value));
   return button;
 }
@@ -542,56 +546,72 @@ function field(label, ...value) {
   return [el("dt", { text: label }), el("dd", {}, ...value)];
 }
 
-function showDetail(event) {
-  state.selectedId = event.request_id ?? "";
-  const rules = event.rules ?? [];
-  const fingerprints = Object.entries(event.fingerprints ?? {});
+function detailFields(event) {
   const signals = (event.bot_signals ?? "").split(",").filter(Boolean);
-  const summary = el("dl", { class: "fields" },
+  return el("dl", { class: "fields" },
     ...field("time", event.time ?? "–"),
-    ...field("request id", el("span", { class: "mono", text: event.request_id, data: { testid: "detail-request-id" } })),
-    ...field("client", el("span", { class: "mono", text: hostPort(event.client_ip, event.client_port) }), " ",
+    ...field("request id",
+      el("span", { class: "mono", text: event.request_id, data: { testid: "detail-request-id" } })),
+    ...field("client", mono(hostPort(event.client_ip, event.client_port)), " ",
       filterButton("client", event.client_ip)),
-    ...field("host", el("span", { class: "mono", text: event.host })),
-    ...field("route", `${event.route} · policy ${event.policy}`, " ", filterButton("route", event.route)),
+    ...field("host", mono(event.host)),
+    ...field("route", `${event.route} · policy ${event.policy}`, " ",
+      filterButton("route", event.route)),
     ...field("decision", badge("stage", event.stage), " ", badge("action", event.action),
       ` would ${event.would ?? "–"}, status ${event.status ?? "–"}`),
     ...field("anomaly score", String(event.anomaly_score ?? 0)),
-    ...field("bot score", `${event.bot_score ?? 0}`, event.bot_class ? " " : "",
+    ...field("bot score", String(event.bot_score ?? 0), " ",
       event.bot_class ? badge("bot", event.bot_class) : null),
-    ...field("bot signals", signals.length ? el("span", { class: "mono", text: signals.join(", ") }) : "none"),
-    ...field("limiter key", el("span", { class: "mono", text: event.limiter_key || "none" })));
+    ...field("bot signals", signals.length ? mono(signals.join(", ")) : "none"),
+    ...field("limiter key", mono(event.limiter_key || "none")));
+}
 
-  const ruleList = el("ol", { class: "rules" }, ...rules.map((r) => el("li", { data: { testid: "detail-rule", rule: r.id ?? "" } },
+// WAF rules carry data, variable, severity and phase; the other stages' only id and message.
+function ruleItem(rule) {
+  return el("li", { data: { testid: "detail-rule", rule: rule.id ?? "" } },
     el("div", { class: "rule-head" },
-      el("span", { class: "mono rule-id", text: r.id ?? "(no id)" }),
-      r.severity ? badge("severity", r.severity.toLowerCase(), r.severity) : null,
-      r.stage ? badge("stage", r.stage) : null,
-      r.phase !== undefined ? el("span", { class: "muted", text: `phase ${r.phase}` }) : null,
-      filterButton("rule", r.id)),
-    el("div", { class: "rule-message", text: r.message ?? "" }),
-    r.variable ? el("div", { class: "rule-variable" }, el("span", { class: "muted", text: "variable " }), el("code", { text: r.variable })) : null,
-    r.data ? el("pre", { class: "rule-data", text: r.data }) : null)));
+      mono(rule.id ?? "(no id)", "rule-id"),
+      rule.severity ? badge("severity", rule.severity.toLowerCase(), rule.severity) : null,
+      rule.stage ? badge("stage", rule.stage) : null,
+      rule.phase !== undefined ? el("span", { class: "muted", text: `phase ${rule.phase}` }) : null,
+      filterButton("rule", rule.id)),
+    el("div", { class: "rule-message", text: rule.message ?? "" }),
+    rule.variable ? el("div", { class: "rule-variable" },
+      el("span", { class: "muted", text: "variable " }),
+      el("code", { text: rule.variable })) : null,
+    rule.data ? el("pre", { class: "rule-data", text: rule.data }) : null);
+}
 
-  const prints = fingerprints.length === 0 ? el("p", { class: "muted", text: "none (plain HTTP/1.1, or no ClientHello read)" })
-    : el("dl", { class: "fields" }, ...fingerprints.flatMap(([name, value]) =>
-      field(name, el("span", { class: "mono wrap", text: value }), " ", name === "ja4" ? filterButton("ja4", value) : null)));
+function fingerprintList(fingerprints) {
+  const entries = Object.entries(fingerprints ?? {});
+  if (entries.length === 0) {
+    return el("p", { class: "muted", text: "none (plain HTTP/1.1, or no ClientHello read)" });
+  }
+  return el("dl", { class: "fields" }, ...entries.flatMap(([name, value]) =>
+    field(name, mono(value, "wrap"), " ", name === "ja4" ? filterButton("ja4", value) : null)));
+}
 
-  const raw = el("details", { class: "raw" }, el("summary", { text: "Raw JSON" }),
-    el("pre", { text: JSON.stringify(event, null, 2) }));
-
+function showDetail(event) {
+  const rules = event.rules ?? [];
+  state.selectedId = event.request_id ?? "";
   $("detail-body").replaceChildren(
-    el("div", { class: "request-line" }, el("span", { class: "method", text: event.method }), " ",
-      el("span", { class: "path", text: event.path }), " ", el("span", { class: "muted", text: event.protocol }),
+    el("div", { class: "request-line" },
+      el("span", { class: "method", text: event.method }), " ", event.path ?? "", " ",
+      el("span", { class: "muted", text: event.protocol }),
       event.tls ? badge("tls", "yes", "TLS") : null),
-    summary,
-    el("h3", { text: `Matched rules (${rules.length})` }), rules.length ? ruleList : el("p", { class: "muted", text: "none" }),
-    el("h3", { text: "Fingerprints" }), prints,
-    raw);
+    detailFields(event),
+    el("h3", { text: `Matched rules (${rules.length})` }),
+    rules.length ? el("ol", { class: "rules" }, ...rules.map(ruleItem))
+      : el("p", { class: "muted", text: "none" }),
+    el("h3", { text: "Fingerprints" }),
+    fingerprintList(event.fingerprints),
+    el("details", { class: "raw" },
+      el("summary", { text: "Raw JSON" }), el("pre", { text: JSON.stringify(event, null, 2) })));
   $("detail").hidden = false;
-  for (const row of $("events").querySelectorAll("tr.selected")) row.classList.remove("selected");
+  // Where the detail sits above the table (narrow screens), bring it into view.
+  $("detail").scrollIntoView({ block: "nearest" });
   for (const row of $("events").querySelectorAll("tr[data-testid=event]")) {
-    if (row.dataset.requestId === state.selectedId) row.classList.add("selected");
+    row.classList.toggle("selected", row.dataset.requestId === state.selectedId);
   }
 }
 
@@ -601,20 +621,14 @@ function closeDetail() {
   for (const row of $("events").querySelectorAll("tr.selected")) row.classList.remove("selected");
 }
 
+// ---- filters ----------------------------------------------------------------------------------
+
 function setFilter(key, value) {
   state.filters.set(key, value);
   filtersChanged();
 }
 
-function removeFilter(key) {
-  state.filters.delete(key);
-  filtersChanged();
-}
-
-// The filters live in the URL fragment too, so a drill-down can be bookmarked or shared.
 function filtersChanged() {
-  const query = eventsQuery();
-  history.replaceState(null, "", query ? `#${query}` : location.pathname + location.search);
   renderChips();
   markActiveFilters();
   loadEvents().catch(() => {}).finally(showStatus);
@@ -623,10 +637,17 @@ function filtersChanged() {
 function renderChips() {
   const chips = FILTER_KEYS.filter((key) => state.filters.has(key)).map((key) => {
     const value = state.filters.get(key);
-    const remove = el("button", { type: "button", class: "chip-remove", text: "✕", "aria-label": `remove filter ${key}` });
-    remove.addEventListener("click", () => removeFilter(key));
+    const remove = el("button", {
+      type: "button", class: "chip-remove", text: "✕", "aria-label": `remove filter ${key}`,
+    });
+    remove.addEventListener("click", () => {
+      state.filters.delete(key);
+      filtersChanged();
+    });
     return el("span", { class: "chip", data: { testid: "filter-chip", key, value } },
-      el("span", { class: "chip-key", text: key }), el("span", { class: "chip-value", text: value, title: value }), remove);
+      el("span", { class: "chip-key", text: key }),
+      el("span", { class: "chip-value", text: value, title: value }),
+      remove);
   });
   $("filter-chips").replaceChildren(...chips);
   $("filters-none").hidden = chips.length > 0;
@@ -635,17 +656,14 @@ function renderChips() {
 
 function markActiveFilters() {
   for (const node of document.querySelectorAll("[data-filter-key]")) {
-    node.classList.toggle("active", state.filters.get(node.dataset.filterKey) === node.dataset.filterValue);
+    const active = state.filters.get(node.dataset.filterKey) === node.dataset.filterValue;
+    node.classList.toggle("active", active);
   }
 }
 
 // ---- start ------------------------------------------------------------------------------------
 
 function start() {
-  const fromUrl = new URLSearchParams(location.hash.slice(1));
-  for (const key of FILTER_KEYS) if (fromUrl.get(key)) state.filters.set(key, fromUrl.get(key));
-  renderChips();
-
   $("pause").addEventListener("click", () => {
     state.paused = !state.paused;
     if (state.paused) clearTimeout(state.timer);

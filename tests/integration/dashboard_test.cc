@@ -122,6 +122,10 @@ class DashboardWafTest : public DashboardTest {
       ASSERT_EQ(run_curl({"-H", "Host: shop.example", "-A", "Mozilla/5.0", url("/ok")}).status,
                 200);
     }
+    // The event log writes every 20 ms: wait for the four events.
+    for (int i = 0; i < 200 && get("/events")["events"].size() < 4; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
   }
   json get(std::string_view path) {
     CurlResult r = run_curl({admin(path)});
