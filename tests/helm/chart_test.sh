@@ -48,6 +48,7 @@ has gateway-default '"10s"'
 hasnt gateway-default '"kind": "HorizontalPodAutoscaler"'
 hasnt gateway-default '"subPath"'
 hasnt gateway-default 'MutatingWebhookConfiguration'
+hasnt gateway-default 'PORTCULLIS_ADMIN_TOKEN'
 
 render gateway-full -values "$src/tests/helm/values/gateway-full.yaml" \
     -api-versions monitoring.coreos.com/v1 -kube-version 1.30.2
@@ -55,6 +56,8 @@ has gateway-full '"kind": "HorizontalPodAutoscaler"'
 hasnt gateway-full '"replicas": 2'
 has gateway-full '"--tls-cert"'
 has gateway-full '"10.96.0.20:6379"'
+has gateway-full '"name": "PORTCULLIS_ADMIN_TOKEN"'
+has gateway-full '"name": "shop-admin"'
 has gateway-full '"kind": "ServiceMonitor"'
 has gateway-full '"kind": "NetworkPolicy"'
 has gateway-full '"grafana_dashboard": "1"'
@@ -105,7 +108,8 @@ while IFS='|' read -r values expected; do
     fi
 done <"$src/tests/helm/values/bad-values.txt"
 
-# The gateway's ConfigMap with the Deployment's arguments: portcullis --check passes.
+# The gateway's ConfigMap with the Deployment's arguments: portcullis --check passes (with the
+# admin token's variable set, as the Secret would).
 python3 - "$out/gateway-full.json" "$out" <<'PY'
 import json, sys
 objects = json.load(open(sys.argv[1]))
@@ -124,7 +128,7 @@ for ((i = 0; i < ${#args[@]}; i++)); do
         *) checked+=("${args[i]}") ;;
     esac
 done
-if "$portcullis" --check "${checked[@]}" >"$out/check.log" 2>&1; then
+if PORTCULLIS_ADMIN_TOKEN=t0ken "$portcullis" --check "${checked[@]}" >"$out/check.log" 2>&1; then
     echo "ok   the gateway's config and arguments pass portcullis --check"
 else
     fail "portcullis --check ${checked[*]}: $(cat "$out/check.log")"
