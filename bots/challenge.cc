@@ -8,6 +8,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "core/html_text.h"
+
 namespace portcullis::bots {
 namespace {
 
@@ -90,26 +92,6 @@ bool to_number(std::string_view s, T& out) noexcept {
   return ec == std::errc() && ptr == s.data() + s.size();
 }
 
-// Escapes for an HTML attribute value in double quotes; the puzzle is ours and plain, the cookie
-// name comes from config.
-void append_attribute(std::string& out, std::string_view s) {
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "&quot;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      default:
-        out += c;
-    }
-  }
-}
-
 }  // namespace
 
 std::string_view to_string(PassStatus status) noexcept {
@@ -184,11 +166,11 @@ std::string_view Challenge::page(Exchange& ex, std::string_view binding,
   std::string html;
   html.reserve(kScript.size() + 1024);
   html += "<!doctype html><html lang=\"en\" data-puzzle=\"";
-  append_attribute(html, puzzle(ex.client_ip, binding, now_s));
+  append_html(html, puzzle(ex.client_ip, binding, now_s));
   html += "\" data-difficulty=\"" + std::to_string(config_.difficulty);
   html += "\" data-ttl=\"" + std::to_string(config_.ttl_s);
   html += "\" data-cookie=\"";
-  append_attribute(html, config_.cookie);
+  append_html(html, config_.cookie);
   html +=
       "\"><head><meta charset=\"utf-8\"><meta http-equiv=\"Content-Security-Policy\" "
       "content=\"default-src 'none'; script-src ";

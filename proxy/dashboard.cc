@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "core/html_text.h"
 #include "core/json_text.h"
 #include "core/short_text.h"
 #include "proxy/metrics.h"
@@ -387,36 +388,6 @@ std::vector<UpstreamWindow> UpstreamHistory::window(
 
 namespace {
 
-void html(std::string& out, std::string_view s) {
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        // Control bytes are shown as the replacement character; others as they are (a
-        // browser shows bytes that are not UTF-8 as the replacement character too).
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\t') {
-          out += "\xEF\xBF\xBD";
-        } else {
-          out += c;
-        }
-    }
-  }
-}
-
 std::string utc(double unix_s) {
   std::time_t t = static_cast<std::time_t>(unix_s);
   std::tm tm{};
@@ -455,15 +426,15 @@ constexpr std::string_view kReportStyle =
 
 void table_top(std::string& out, std::string_view title, std::string_view column, const TopK& top) {
   out += "<div><h2>";
-  html(out, title);
+  append_html(out, title);
   out += "</h2><table><tr><th>";
-  html(out, column);
+  append_html(out, column);
   out += "</th><th>count</th></tr>";
   auto entries = top.top(kListed);
   if (entries.empty()) out += "<tr><td colspan=\"2\">none</td></tr>";
   for (const TopK::Entry& e : entries) {
     out += "<tr><td><code>";
-    html(out, e.item.empty() ? std::string_view("(empty)") : std::string_view(e.item));
+    append_html(out, e.item.empty() ? std::string_view("(empty)") : std::string_view(e.item));
     out += "</code></td><td class=\"n\">";
     if (e.error) out += "≈";
     out += std::to_string(e.count) + "</td></tr>";
@@ -474,11 +445,11 @@ void table_top(std::string& out, std::string_view title, std::string_view column
 void counts_table(std::string& out, std::string_view title, const std::string_view* names,
                   const std::uint64_t* counts, std::size_t n) {
   out += "<div><h2>";
-  html(out, title);
+  append_html(out, title);
   out += "</h2><table>";
   for (std::size_t i = 0; i < n; ++i) {
     out += "<tr><td>";
-    html(out, names[i]);
+    append_html(out, names[i]);
     out += "</td><td class=\"n\">" + std::to_string(counts[i]) + "</td></tr>";
   }
   out += "</table></div>";
@@ -538,17 +509,17 @@ std::string render_report_html(const Dashboard::View& v, std::int64_t now_s,
          utc(static_cast<double>(v.since)) + " to " + utc(static_cast<double>(now_s)) +
          " (since the proxy started, if that is later). Config generation " +
          std::to_string(config.generation) + ", <code>";
-  html(out, config.hash);
+  append_html(out, config.hash);
   out += "</code> from <code>";
-  html(out, config.source);
+  append_html(out, config.source);
   out += "</code>. Last reload (";
-  html(out, config.last_reload_trigger);
+  append_html(out, config.last_reload_trigger);
   out += ", " + utc(config.last_reload_time) + "): ";
   if (config.last_reload_ok) {
     out += "<span class=\"good\">success</span>";
   } else {
     out += "<span class=\"bad\">failure: ";
-    html(out, config.last_reload_error);
+    append_html(out, config.last_reload_error);
     out += "</span>";
   }
   out += ".</p>";
@@ -556,9 +527,9 @@ std::string render_report_html(const Dashboard::View& v, std::int64_t now_s,
   out += "<h2>Overview</h2><div class=\"cards\">";
   auto card = [&](std::string_view label, const std::string& value) {
     out += "<div class=\"card\"><b>";
-    html(out, value);
+    append_html(out, value);
     out += "</b>";
-    html(out, label);
+    append_html(out, label);
     out += "</div>";
   };
   card("requests", std::to_string(t.requests));
@@ -583,11 +554,11 @@ std::string render_report_html(const Dashboard::View& v, std::int64_t now_s,
   for (const TopK::Entry& e : rules) {
     auto [stage, id] = split_rule(e.item);
     out += "<tr><td>";
-    html(out, stage);
+    append_html(out, stage);
     out += "</td><td><code>";
-    html(out, id);
+    append_html(out, id);
     out += "</code></td><td>";
-    html(out, e.detail);
+    append_html(out, e.detail);
     out += "</td><td class=\"n\">";
     if (e.error) out += "≈";
     out += std::to_string(e.count) + "</td></tr>";
@@ -606,9 +577,9 @@ std::string render_report_html(const Dashboard::View& v, std::int64_t now_s,
   if (upstreams.empty()) out += "<tr><td colspan=\"8\">none</td></tr>";
   for (const UpstreamWindow& u : upstreams) {
     out += "<tr><td>";
-    html(out, u.name);
+    append_html(out, u.name);
     out += "</td><td>";
-    html(out, health(u));
+    append_html(out, health(u));
     out += "</td><td class=\"n\">" + std::to_string(u.requests) + "</td><td class=\"n\">" +
            std::to_string(total_errors(u)) + "</td><td class=\"n\">" +
            ms(latency_percentile_ms(u.latency, 0.5)) + "</td><td class=\"n\">" +
