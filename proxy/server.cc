@@ -33,6 +33,7 @@ Server::Server(std::shared_ptr<const config::Snapshot> snapshot, ConfigSource so
     : source_(std::move(source)), snapshots_(std::move(snapshot)) {}
 
 Server::~Server() {
+  control_running_.store(false);
   if (admin_) admin_->stop();
   if (control_thread_.joinable()) control_thread_.join();
   for (auto& w : workers_) w->stop();
@@ -103,8 +104,24 @@ void Server::start() {
   last_ok_ = last_ = ReloadResult{true, true, "start", {}, {}, generation_, snap->hash, unix_now()};
   last_attempt_hash_ = snap->hash;
   log_->start();
+  control_running_.store(true);
+  snapshots_.publish(retired_on_control(snap));
+  snap.reset();
   for (auto& w : workers_) threads_.emplace_back([worker = w.get()] { worker->run(); });
   control_thread_ = std::thread([this] { admin_->run(); });
+}
+
+std::shared_ptr<const config::Snapshot> Server::retired_on_control(
+    std::shared_ptr<const config::Snapshot> snapshot) {
+  const config::Snapshot* raw = snapshot.get();
+  return std::shared_ptr<const config::Snapshot>(
+      raw, [this, owner = std::move(snapshot)](const config::Snapshot*) mutable {
+        if (!control_running_.load()) return;  // stopping: destroyed here, with the deleter
+        admin_->post([owner = std::move(owner)]() mutable {
+          owner.reset();
+          release_free_memory();
+        });
+      });
 }
 
 std::string Server::apply_listeners(const config::Snapshot& next) {
@@ -226,7 +243,7 @@ ReloadResult Server::reload(const std::string& trigger, bool only_if_changed,
     last_ = r;
     return r;
   }
-  snapshots_.publish(loaded.value());
+  snapshots_.publish(retired_on_control(loaded.value()));
   release_free_memory();  // what building the snapshot used and dropped
   ++reloads_ok_;
   r.ok = true;

@@ -97,6 +97,11 @@ class Server {
   // Binds the listeners `next` has and the running set lacks, and tells the workers about
   // changed and removed ones. Returns an error (nothing changed) or empty.
   std::string apply_listeners(const config::Snapshot& next);
+  // `snapshot` as the workers get it: when its last user lets go, on whatever thread, it is
+  // destroyed on the control thread. Freeing a compiled rule set takes milliseconds and a Redis
+  // store joins its thread: not work for a worker between two requests.
+  std::shared_ptr<const config::Snapshot> retired_on_control(
+      std::shared_ptr<const config::Snapshot> snapshot);
 
   ConfigSource source_;
   SnapshotSource snapshots_;
@@ -109,6 +114,9 @@ class Server {
 
   std::unique_ptr<AdminServer> admin_;  // the control plane's event loop, admin listener, watcher
   std::thread control_thread_;
+  // While set, snapshots released by workers go to the control thread to be destroyed; cleared
+  // when the server stops (the last ones are then destroyed where they are released).
+  std::atomic<bool> control_running_{false};
   std::atomic<bool> draining_{false};
 
   ReloadResult last_;
