@@ -422,7 +422,7 @@ constexpr std::string_view kReportStyle =
     "border-radius:6px;padding:8px 14px;min-width:140px}.card b{display:block;font-size:22px}"
     ".bad{color:#b42318}.good{color:#067647}.cols{display:grid;"
     "grid-template-columns:1fr 1fr;gap:0 24px}code{font-size:12px;word-break:break-all}"
-    "svg{width:100%;height:auto;border:1px solid #eceef2}";
+    "svg{width:100%;height:auto;border:1px solid #eceef2;margin-top:14px}";
 
 void table_top(std::string& out, std::string_view title, std::string_view column, const TopK& top) {
   out += "<div><h2>";
