@@ -77,6 +77,15 @@ function readOverview() {
   };
 }
 
+// True once the events table shows the answer to a query with only `key`=`value` in it.
+function filteredOnlyBy([key, value]) {
+  const chips = [...document.querySelectorAll('[data-testid="filter-chip"]')];
+  const table = document.querySelector('[data-testid="events-table"]');
+  if (!table || chips.length !== 1 || chips[0].dataset.key !== key) return false;
+  const query = new URLSearchParams(table.dataset.query ?? "");
+  return [...query.keys()].length === 1 && query.get(key) === value;
+}
+
 // True once the events table shows the answer to a query with `rule` and every row has it.
 function filteredByRule(rule) {
   const chip = [...document.querySelectorAll('[data-testid="filter-chip"][data-key="rule"]')]
@@ -177,6 +186,26 @@ async function run(browser) {
     rules: await detail.locator('[data-testid="detail-rule"]')
       .evaluateAll((items) => items.map((item) => item.dataset.rule)),
   };
+
+  // A fingerprint next: clear the rule, click the most frequent JA4, and read what is left.
+  const ja4Rows = page.locator('tr[data-testid="top-ja4"]');
+  if ((await ja4Rows.count()) > 0) {
+    await page.locator("#filters-clear").click();
+    const ja4 = await ja4Rows.first().getAttribute("data-ja4");
+    await ja4Rows.first().click();
+    await page.waitForFunction(filteredOnlyBy, ["ja4", ja4])
+      .catch(() => fail(`the events table was not filtered by JA4 ${ja4}`));
+    result.filtered_ja4 = {
+      ja4,
+      request_ids: await page.$$eval('tr[data-testid="event"]',
+                                     (rows) => rows.map((r) => r.dataset.requestId)),
+    };
+    // Back to the rule's events for the screenshot, with the event still open.
+    await page.locator("#filters-clear").click();
+    await row.first().click();
+    await page.waitForFunction(filteredByRule, rule)
+      .catch(() => fail(`the events table was not filtered by rule ${rule} again`));
+  }
 
   await page.screenshot({ path: args.screenshot, fullPage: true });
   await context.close();

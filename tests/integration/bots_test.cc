@@ -31,24 +31,6 @@ constexpr std::string_view kChromeUa =
     "Safari/537.36";
 constexpr std::string_view kSecret = "bots-test-secret-0123456789";
 
-// A self-signed certificate for 127.0.0.1, made once for the suite.
-const TempDir& certificate() {
-  static const TempDir* dir = [] {
-    auto* d = new TempDir();
-    ProcessResult r = run_process(
-        {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-         "-nodes", "-keyout", (d->path() / "key.pem").string(), "-out",
-         (d->path() / "cert.pem").string(), "-days", "2", "-subj", "/CN=127.0.0.1", "-addext",
-         "subjectAltName=IP:127.0.0.1"},
-        seconds(20));
-    EXPECT_TRUE(r.exit && r.exit->success()) << r.err;
-    return d;
-  }();
-  return *dir;
-}
-std::string cert_file() { return (certificate().path() / "cert.pem").string(); }
-std::string key_file() { return (certificate().path() / "key.pem").string(); }
-
 // The value of `name` in a /headers body ("name: value" lines); "<absent>" if none, and every
 // value joined by '|' when the upstream saw several.
 std::string seen(const std::string& body, std::string_view name) {
@@ -85,7 +67,8 @@ class BotsTest : public ProxyTest {
  protected:
   ::testing::AssertionResult start_bots(std::string_view bots_yaml, std::string_view top = {}) {
     std::string config = "listen:\n  - address: 127.0.0.1:0\n    tls:\n      certificates:\n" +
-                         std::string("        - {cert: ") + cert_file() + ", key: " + key_file() +
+                         std::string("        - {cert: ") + loopback_certificate().cert +
+                         ", key: " + loopback_certificate().key +
                          "}\nworkers: 1\nupstreams:\n  - name: app\n    endpoints: [" +
                          upstream_.endpoint() +
                          "]\nroutes:\n  - upstream: app\npolicies:\n  - name: default\n"
@@ -425,9 +408,10 @@ TEST_F(BotsTest, APassIsCheckedForItsClientItsSignatureAndItsExpiry) {
 
 TEST_F(BotsTest, QuickStartForwardsFingerprintsAndBotsOffTurnsTheStageOff) {
   auto start = [&](std::vector<std::string> extra) {
-    std::vector<std::string> args = {
-        "--listen",  "127.0.0.1:0", "--tls-cert", cert_file(),
-        "--tls-key", key_file(),    "--upstream", "http://" + upstream_.endpoint()};
+    std::vector<std::string> args = {"--listen",   "127.0.0.1:0",
+                                     "--tls-cert", loopback_certificate().cert,
+                                     "--tls-key",  loopback_certificate().key,
+                                     "--upstream", "http://" + upstream_.endpoint()};
     args.insert(args.end(), extra.begin(), extra.end());
     return proxy_.start(args);
   };
@@ -441,10 +425,11 @@ TEST_F(BotsTest, QuickStartForwardsFingerprintsAndBotsOffTurnsTheStageOff) {
   proxy_.terminate(SIGKILL);
   proxy_.wait_exit(seconds(5));
   ProxyProcess off;
-  std::vector<std::string> args = {
-      "--listen",  "127.0.0.1:0", "--tls-cert", cert_file(),
-      "--tls-key", key_file(),    "--upstream", "http://" + upstream_.endpoint(),
-      "--bots",    "off"};
+  std::vector<std::string> args = {"--listen",   "127.0.0.1:0",
+                                   "--tls-cert", loopback_certificate().cert,
+                                   "--tls-key",  loopback_certificate().key,
+                                   "--upstream", "http://" + upstream_.endpoint(),
+                                   "--bots",     "off"};
   ASSERT_TRUE(off.start(args));
   CurlResult r =
       run_curl({"--http2", "-k", "https://127.0.0.1:" + std::to_string(off.port()) + "/headers"});

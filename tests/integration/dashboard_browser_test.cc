@@ -1,9 +1,10 @@
 // The dashboard in a real browser: portcullis with the CRS and an admin token gets a mix of
-// ordinary requests and attacks; headless Chromium (Debian's, driven by playwright-core through
+// ordinary requests and attacks over TLS (the SQL injections from curl's TLS 1.3 stack, the XSS
+// from TLS 1.2, so two JA4s); headless Chromium (Debian's, driven by playwright-core through
 // tests/browser/dashboard.mjs) signs in with the token, reads the overview, clicks the SQL
-// injection rule to filter the recent events, opens one event, and saves a screenshot. The test
-// checks that what the page showed is what was sent, and that the page raised no script error
-// and no Content-Security-Policy violation.
+// injection rule to filter the recent events, opens one event, filters by the top JA4, and saves
+// a screenshot. The test checks that what the page showed is what was sent, and that the page
+// raised no script error and no Content-Security-Policy violation.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -38,32 +39,47 @@ class DashboardBrowserTest : public ProxyTest {
 };
 
 TEST_F(DashboardBrowserTest, ShowsWhatWasSentAndDrillsDownToOneEvent) {
-  ASSERT_TRUE(
-      start_proxy("admin: {address: 127.0.0.1:0, token: br0wser-t0ken}\n"
-                  "policies:\n"
-                  "  - name: default\n"
-                  "    waf:\n"
-                  "      rules: [" +
-                  kCrs + "/crs-setup.conf.example, " + kCrs + "/rules/*.conf]\n"));
-  // A named host: CRS would otherwise note every request to a numeric Host (920350).
+  const CertificateFiles& tls = loopback_certificate();
+  ASSERT_TRUE(proxy_.start_with_config(
+      "listen:\n  - address: 127.0.0.1:0\n    tls: {certificates: [{cert: " + tls.cert +
+      ", key: " + tls.key +
+      "}]}\n"
+      "admin: {address: 127.0.0.1:0, token: br0wser-t0ken}\n"
+      "upstreams: [{name: app, endpoints: [" +
+      upstream_.endpoint() +
+      "]}]\n"
+      "routes: [{upstream: app}]\n"
+      "policies:\n"
+      "  - name: default\n"
+      "    waf:\n"
+      "      rules: [" +
+      kCrs + "/crs-setup.conf.example, " + kCrs + "/rules/*.conf]\n"));
+  // curl over TLS (HTTP/2 offered) to a named host: CRS would otherwise note every request to a
+  // numeric Host (920350).
+  auto send = [&](std::string_view path, std::vector<std::string> args) {
+    const std::string port = std::to_string(proxy_.port());
+    args.insert(args.end(), {"-k", "--http2", "--resolve", "shop.example:" + port + ":127.0.0.1",
+                             "https://shop.example:" + port + std::string(path)});
+    return run_curl(args).status;
+  };
   for (int i = 0; i < kBenign; ++i) {
-    ASSERT_EQ(
-        run_curl({"-H", "Host: shop.example", "-A", "Mozilla/5.0", url("/products?page=2")}).status,
-        200);
+    ASSERT_EQ(send("/products?page=2", {"-A", "Mozilla/5.0"}), 200);
   }
   for (int i = 0; i < kSqli; ++i) {
-    ASSERT_EQ(run_curl({"-H", "Host: shop.example", "-A", "sqlmap/1.7",
-                        url("/products?id=1%27%20or%201%3D1--")})
-                  .status,
-              403);
+    ASSERT_EQ(send("/products?id=1%27%20or%201%3D1--", {"-A", "sqlmap/1.7"}), 403);
   }
   for (int i = 0; i < kXss; ++i) {
-    ASSERT_EQ(run_curl({"-H", "Host: shop.example", "-A", "Mozilla/5.0",
-                        url("/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E")})
-                  .status,
+    ASSERT_EQ(send("/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+                   {"-A", "Mozilla/5.0", "--tls-max", "1.2"}),
               403);
   }
   ASSERT_TRUE(events_written(kSqli + kXss));
+  // The JA4 of the SQL injections, from their events.
+  CurlResult sqli_events = run_curl(
+      {"-H", "Authorization: Bearer br0wser-t0ken", admin("/api/events?rule=942100&limit=1")});
+  const std::string sqli_ja4 =
+      json::parse(sqli_events.body)["events"][0]["fingerprints"].value("ja4", "");
+  ASSERT_EQ(sqli_ja4.size(), 36u) << sqli_events.body;
 
   std::filesystem::create_directories(PORTCULLIS_ARTIFACT_DIR);
   const std::string screenshot = std::string(PORTCULLIS_ARTIFACT_DIR) + "/dashboard.png";
@@ -116,6 +132,13 @@ TEST_F(DashboardBrowserTest, ShowsWhatWasSentAndDrillsDownToOneEvent) {
   for (const json& r : seen["detail"]["rules"]) detail_rules.insert(r);
   EXPECT_TRUE(detail_rules.count("942100")) << seen["detail"];
   EXPECT_TRUE(detail_rules.count("949110")) << seen["detail"];
+
+  // The fingerprint drill-down: the most frequent JA4 among flagged requests is curl's TLS 1.3
+  // one, and it shows exactly the SQL injections.
+  EXPECT_EQ(seen["filtered_ja4"]["ja4"], sqli_ja4) << seen;
+  std::set<std::string> ja4_ids;
+  for (const json& id : seen["filtered_ja4"]["request_ids"]) ja4_ids.insert(id);
+  EXPECT_EQ(ja4_ids, ids) << "the JA4's events are the SQL injections";
 
   // The screenshot is a PNG of some size.
   std::ifstream png(screenshot, std::ios::binary);

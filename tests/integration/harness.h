@@ -284,6 +284,13 @@ struct ProcessResult {
 
 // Runs argv[0] (looked up in PATH) to completion, killing it at the timeout.
 ProcessResult run_process(const std::vector<std::string>& argv, milliseconds timeout);
+// A self-signed certificate for 127.0.0.1 (EC P-256, subjectAltName IP:127.0.0.1), made once
+// per test executable: the files' paths.
+struct CertificateFiles {
+  std::string cert, key;
+};
+const CertificateFiles& loopback_certificate();
+
 // Runs the portcullis binary with `args` to completion.
 ProcessResult run_portcullis(const std::vector<std::string>& args,
                              milliseconds timeout = std::chrono::seconds(10));
