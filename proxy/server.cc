@@ -92,7 +92,8 @@ void Server::start() {
                                " (set admin.address, or --admin ADDR|off)");
     }
     config::SocketAddress shown{snap->admin->ip, port};
-    std::fprintf(stderr, "portcullis: admin on http://%s\n", shown.to_string().c_str());
+    std::fprintf(stderr, "portcullis: admin on http://%s (the dashboard is at /)\n",
+                 shown.to_string().c_str());
   }
   if (!source_.path.empty()) {
     if (std::string err = admin_->watch(source_.path); !err.empty()) {
