@@ -725,9 +725,24 @@ Result<std::pair<std::uint64_t, std::int64_t>> parse_rate(std::string_view text)
 Status Loader::compile_redis(const YAML::Node& node) {
   ratelimit::RedisOptions options;
   if (node) {
-    if (auto st = check_keys(node, "redis", {"address", "prefix", "timeout", "on_unavailable"});
+    if (auto st =
+            check_keys(node, "redis",
+                       {"address", "prefix", "timeout", "on_unavailable", "username", "password"});
         !st)
       return st;
+    for (auto [key, field] :
+         {std::pair{"username", &options.username}, std::pair{"password", &options.password}}) {
+      if (!node[key]) continue;
+      auto v = scalar(node[key], std::string("redis.") + key);
+      if (!v) return v.error();
+      if (v.value().empty() || v.value().size() > 512) {
+        return error_at(node[key], std::string("redis.") + key, "expected 1 to 512 characters");
+      }
+      *field = v.value();
+    }
+    if (!options.username.empty() && options.password.empty()) {
+      return error_at(node["username"], "redis.username", "a username needs a password");
+    }
     if (node["address"]) {
       auto addr = address(node["address"], "redis.address");
       if (!addr) return addr.error();

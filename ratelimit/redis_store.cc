@@ -183,12 +183,52 @@ struct RedisStore::Io {
         g_errors.fetch_add(1);
         return;  // hiredis frees the context, and cleanup forgets it
       }
-      if (!self->store.up_.exchange(true)) g_connected.fetch_add(1);
+      if (self->store.options_.password.empty()) {
+        if (!self->store.up_.exchange(true)) g_connected.fetch_add(1);
+        return;
+      }
+      self->authenticate();
     });
     redisAsyncSetDisconnectCallback(ac, [](const redisAsyncContext*, int) {});
     // hiredis learns that the connection is up from the first writable event, which setting the
     // connect callback above asked for.
   }
+
+  // AUTH before anything else; the store is up once Redis says OK. A refusal drops the
+  // connection (tried again in half a second) and is reported once until it changes.
+  void authenticate() {
+    const RedisOptions& o = store.options_;
+    const char* argv[] = {"AUTH", o.username.empty() ? o.password.c_str() : o.username.c_str(),
+                          o.password.c_str()};
+    const std::size_t lens[] = {4, o.username.empty() ? o.password.size() : o.username.size(),
+                                o.password.size()};
+    const int argc = o.username.empty() ? 2 : 3;
+    auto on_auth = [](redisAsyncContext* c, void* r, void*) {
+      Io* self = static_cast<Io*>(c->data);
+      if (!self->pending.empty()) self->pending.pop_front();
+      auto* reply = static_cast<redisReply*>(r);
+      if (reply == nullptr) return;  // the connection went away
+      if (reply->type == REDIS_REPLY_STATUS) {
+        self->auth_error.clear();
+        if (!self->store.up_.exchange(true)) g_connected.fetch_add(1);
+        return;
+      }
+      g_errors.fetch_add(1);
+      std::string why = reply->type == REDIS_REPLY_ERROR ? std::string(reply->str, reply->len)
+                                                         : "unexpected reply to AUTH";
+      if (why != self->auth_error) {
+        std::fprintf(stderr, "portcullis: redis: AUTH refused: %s\n", why.c_str());
+        self->auth_error = why;
+      }
+      redisAsyncDisconnect(c);
+    };
+    if (redisAsyncCommandArgv(link->ac, on_auth, nullptr, argc, argv, lens) != REDIS_OK) {
+      g_errors.fetch_add(1);
+      return;
+    }
+    pending.push_back({now_ns() + store.options_.timeout_ns});
+  }
+  std::string auth_error;  // the last refusal reported
 
   // Every 50 ms: a refill past its deadline means Redis is down or stuck: drop the connection
   // (its refills fail). Without a connection, try again every half second.

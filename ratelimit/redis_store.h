@@ -35,6 +35,9 @@ struct RedisOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 6379;
   std::string prefix = "portcullis";  // Redis keys are "PREFIX:KEYHASH"
+  // AUTH on every connection when a password is set: `AUTH password` (requirepass), or
+  // `AUTH username password` (an ACL user, Redis 6+).
+  std::string username, password;
   std::int64_t timeout_ns = 250'000'000;
   enum class Unavailable : std::uint8_t {
     kLocal,   // each process keeps the global limits as local limits

@@ -58,6 +58,7 @@ has gateway-full '"--tls-cert"'
 has gateway-full '"10.96.0.20:6379"'
 has gateway-full '"name": "PORTCULLIS_ADMIN_TOKEN"'
 has gateway-full '"name": "shop-admin"'
+has gateway-full '"name": "REDIS_PASSWORD"'
 has gateway-full '"kind": "ServiceMonitor"'
 has gateway-full '"kind": "NetworkPolicy"'
 has gateway-full '"grafana_dashboard": "1"'
@@ -109,7 +110,7 @@ while IFS='|' read -r values expected; do
 done <"$src/tests/helm/values/bad-values.txt"
 
 # The gateway's ConfigMap with the Deployment's arguments: portcullis --check passes (with the
-# admin token's variable set, as the Secret would).
+# admin token's and Redis password's variables set, as the Secrets would).
 python3 - "$out/gateway-full.json" "$out" <<'PY'
 import json, sys
 objects = json.load(open(sys.argv[1]))
@@ -128,7 +129,7 @@ for ((i = 0; i < ${#args[@]}; i++)); do
         *) checked+=("${args[i]}") ;;
     esac
 done
-if PORTCULLIS_ADMIN_TOKEN=t0ken "$portcullis" --check "${checked[@]}" >"$out/check.log" 2>&1; then
+if PORTCULLIS_ADMIN_TOKEN=t0ken REDIS_PASSWORD=pw "$portcullis" --check "${checked[@]}" >"$out/check.log" 2>&1; then
     echo "ok   the gateway's config and arguments pass portcullis --check"
 else
     fail "portcullis --check ${checked[*]}: $(cat "$out/check.log")"

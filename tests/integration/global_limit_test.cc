@@ -110,6 +110,46 @@ TEST_F(GlobalLimitTest, RedisKilledAndRestartedMidTest) {
   EXPECT_EQ(metric(a_, "portcullis_ratelimit_redis_fallbacks_total"), fallbacks);
 }
 
+TEST_F(GlobalLimitTest, AuthenticatesWithAPasswordOrAnAclUser) {
+  ASSERT_TRUE(redis_.ready());
+  const std::string port = std::to_string(redis_.port());
+  for (std::vector<std::string> command :
+       {std::vector<std::string>{"ACL", "SETUSER", "limiter", "on", ">l1m1ter", "~*", "+@all"},
+        std::vector<std::string>{"CONFIG", "SET", "requirepass", "s3cret"}}) {
+    command.insert(command.begin(), {"redis-cli", "-p", port});
+    ProcessResult r = run_process(command, seconds(10));
+    ASSERT_TRUE(r.exit && r.exit->success() && r.out.find("OK") != std::string::npos)
+        << r.out << r.err;
+  }
+  const std::string limit = "{name: shared, rate: 1/m, burst: 5, key: ip, global: true}";
+  ASSERT_TRUE(a_.start_with_config(config(limit, ", password: s3cret")));
+  ASSERT_TRUE(b_.start_with_config(config(limit, ", username: limiter, password: l1m1ter")));
+  ASSERT_TRUE(wait_for_metric(a_, "portcullis_ratelimit_redis_up", 1)) << a_.log();
+  ASSERT_TRUE(wait_for_metric(b_, "portcullis_ratelimit_redis_up", 1)) << b_.log();
+  auto [from_a, from_b] = alternate(12);
+  EXPECT_GE(from_a + from_b, 5);
+  EXPECT_LE(from_a + from_b, 5 + 2 * 2);
+  EXPECT_EQ(metric(a_, "portcullis_ratelimit_redis_errors_total"), 0);
+  EXPECT_EQ(metric(b_, "portcullis_ratelimit_redis_errors_total"), 0);
+  EXPECT_EQ(a_.log().find("s3cret"), std::string::npos) << "the password is never logged";
+
+  // A wrong password: refused, said once, and the limit is kept locally meanwhile.
+  ProxyProcess wrong;
+  ASSERT_TRUE(wrong.start_with_config(config(limit, ", password: guess")));
+  for (int i = 0; i < 40 && metric(wrong, "portcullis_ratelimit_redis_errors_total") < 2; ++i) {
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  EXPECT_GE(metric(wrong, "portcullis_ratelimit_redis_errors_total"), 2) << "it keeps trying";
+  EXPECT_EQ(metric(wrong, "portcullis_ratelimit_redis_up"), 0);
+  const std::string log = wrong.log();
+  const std::size_t said = log.find("redis: AUTH refused: WRONGPASS");
+  EXPECT_NE(said, std::string::npos) << log;
+  EXPECT_EQ(log.find("AUTH refused", said + 20), std::string::npos) << "once, not every retry";
+  int passed = 0;
+  for (int i = 0; i < 8; ++i) passed += run_curl({proxy_url(wrong.port(), "/")}).status == 200;
+  EXPECT_EQ(passed, 5) << "the local bucket";
+}
+
 TEST_F(GlobalLimitTest, FailClosedRefusesWhileRedisIsDown) {
   const std::string limit = "{name: shared, rate: 100/s, key: ip, global: true}";
   ASSERT_TRUE(a_.start_with_config(config(limit, ", on_unavailable: closed")));
@@ -146,6 +186,9 @@ TEST(GlobalLimitConfigTest, CheckNamesBadValues) {
                             "redis.on_unavailable"));
   EXPECT_TRUE(check_refuses(base + "redis: {address: nowhere}\n", "redis.address"));
   EXPECT_TRUE(check_refuses(base + "redis: {timeout: 1ms}\n", "redis.timeout"));
+  EXPECT_TRUE(check_refuses(base + "redis: {username: limiter}\n",
+                            "key 'redis.username': a username needs a password"));
+  EXPECT_TRUE(check_refuses(base + "redis: {password: \"\"}\n", "redis.password"));
 }
 
 }  // namespace
