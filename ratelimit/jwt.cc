@@ -368,6 +368,29 @@ bool json_member(std::string_view json, std::string_view name, std::string_view&
   return false;
 }
 
+namespace {
+
+bool json_claim_at(std::string_view json, std::string_view path, std::string_view& value,
+                   int depth) noexcept {
+  if (json_member(json, path, value)) return true;
+  if (depth >= 8) return false;
+  for (std::size_t dot = path.find('.'); dot != std::string_view::npos;
+       dot = path.find('.', dot + 1)) {
+    std::string_view inner;
+    if (!json_member(json, path.substr(0, dot), inner) || inner.empty() || inner[0] != '{') {
+      continue;
+    }
+    if (json_claim_at(inner, path.substr(dot + 1), value, depth + 1)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool json_claim(std::string_view json, std::string_view path, std::string_view& value) noexcept {
+  return json_claim_at(json, path, value, 0);
+}
+
 std::string_view to_string(JwtStatus status) noexcept {
   switch (status) {
     case JwtStatus::kValid:

@@ -40,6 +40,10 @@ long base64url_decode(std::string_view in, std::span<char> out) noexcept;
 // without its quotes (escapes left as written), or the text of a number, literal, object or
 // array. False when `json` is not an object or has no such member.
 bool json_member(std::string_view json, std::string_view name, std::string_view& value) noexcept;
+// A claim by name or by path: the top-level member `path` if there is one (claim names may hold
+// dots: "https://example.com/tenant"), else, for "a.b.c", member "b.c" of the object that member
+// "a" holds (and so on, each prefix up to a dot tried the same way). Depth at most 8.
+bool json_claim(std::string_view json, std::string_view path, std::string_view& value) noexcept;
 
 struct JwtOptions {
   std::string jwks_file;                // a JWKS document

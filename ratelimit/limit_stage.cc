@@ -282,7 +282,7 @@ Verdict LimitStage::on_headers(Exchange& ex) const noexcept {
             }
           }
           if (jwt_payload.empty() || jwt_status != JwtStatus::kValid ||
-              !json_member(jwt_payload, p.name, value)) {
+              !json_claim(jwt_payload, p.name, value)) {
             applies = false;
           }
           break;

@@ -37,6 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string_view payload(payload_buf, static_cast<std::size_t>(n));
   std::string_view value;
   for (const char* claim : {"sub", "aud", "exp", "", "a\"b"}) json_member(payload, claim, value);
+  for (const char* path : {"org.id", "a.b.c", ".", "x."}) json_claim(payload, path, value);
   const JwtStatus status = verifier().verify(token, payload, 1'800'000'000);
   if (status == JwtStatus::kValid) {
     char header_buf[512];

@@ -105,6 +105,31 @@ TEST(JwtTest, JsonMemberFindsTopLevelMembersOnly) {
   EXPECT_FALSE(json_member("", "sub", v));
 }
 
+TEST(JwtTest, JsonClaimFollowsDottedPathsIntoObjects) {
+  const std::string json =
+      R"({"org": {"id": "acme", "team": {"name": "red"}}, "https://example.com/tenant": "t1",)"
+      R"( "a.b": "dotted name", "a": {"b": "nested"}, "roles": ["x"], "s": "org.id"})";
+  std::string_view v;
+  ASSERT_TRUE(json_claim(json, "org.id", v));
+  EXPECT_EQ(v, "acme");
+  ASSERT_TRUE(json_claim(json, "org.team.name", v));
+  EXPECT_EQ(v, "red");
+  ASSERT_TRUE(json_claim(json, "org.team", v));
+  EXPECT_EQ(v, R"({"name": "red"})");
+  ASSERT_TRUE(json_claim(json, "https://example.com/tenant", v)) << "a name with dots";
+  EXPECT_EQ(v, "t1");
+  ASSERT_TRUE(json_claim(json, "a.b", v));
+  EXPECT_EQ(v, "dotted name") << "the member named so comes first";
+  EXPECT_FALSE(json_claim(json, "org.missing", v));
+  EXPECT_FALSE(json_claim(json, "roles.0", v)) << "arrays are values, not paths";
+  EXPECT_FALSE(json_claim(json, "s.x", v)) << "a string is not an object";
+  EXPECT_FALSE(json_claim(json, "org.", v));
+  std::string deep = "1";
+  for (int i = 0; i < 12; ++i) deep = R"({"k": )" + deep + "}";
+  EXPECT_FALSE(json_claim(deep, "k.k.k.k.k.k.k.k.k.k.k.k", v)) << "deeper than 8";
+  EXPECT_TRUE(json_claim(deep, "k.k.k.k.k.k.k.k.k", v));
+}
+
 TEST(JwtTest, BearerTokenTakesTheTokenOfTheBearerScheme) {
   EXPECT_EQ(bearer_token("Bearer abc.def.ghi"), "abc.def.ghi");
   EXPECT_EQ(bearer_token("bearer   abc.def.ghi  "), "abc.def.ghi");

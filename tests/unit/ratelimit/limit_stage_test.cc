@@ -294,6 +294,21 @@ TEST(LimitStageTest, WithoutKeysClaimsAreReadUnchecked) {
       run(stage, Request("192.0.2.1", {{"authorization", "Bearer not-a-jwt"}})).is_continue());
 }
 
+TEST(LimitStageTest, NestedClaimsByTheirPath) {
+  portcullis::testing::JwtSigner anyone("HS256", "", "any secret at all, not configured here");
+  LimitStage stage(config({limit("per-org", 1, 1, {"jwt:org.id"})}));
+  auto token = [&](const char* org, const char* user) {
+    return "Bearer " + anyone.sign(std::string(R"({"sub":")") + user + R"(","org":{"id":")" + org +
+                                   R"(","plan":"pro"}})");
+  };
+  EXPECT_TRUE(
+      run(stage, Request("192.0.2.1", {{"authorization", token("acme", "alice")}})).is_continue());
+  EXPECT_EQ(run(stage, Request("192.0.2.2", {{"authorization", token("acme", "bob")}})).status, 429)
+      << "bob is of the same organisation";
+  EXPECT_TRUE(run(stage, Request("192.0.2.3", {{"authorization", token("globex", "carol")}}))
+                  .is_continue());
+}
+
 TEST(LimitStageTest, OperationKeysCountPerOperation) {
   LimitStageConfig c = config({limit("per-op", 1, 1, {"operation"})});
   c.operation_of = [](const Exchange& ex) -> std::string_view {
