@@ -208,6 +208,18 @@ async function run(browser) {
   }
 
   await page.screenshot({ path: args.screenshot, fullPage: true });
+
+  // Signing out: back at the form, and the APIs refuse this browser again.
+  if (args.token !== undefined) {
+    await page.locator("form.signout button").click();
+    await page.waitForURL((url) => url.pathname === "/login")
+      .catch(() => fail(`signing out did not lead to /login (at ${page.url()})`));
+    result.signed_out = {
+      path: new URL(page.url()).pathname,
+      // With the browser context's cookies (the sign-in page's policy allows no fetch).
+      summary_status: (await page.request.get(new URL("/api/summary", dashboard).href)).status(),
+    };
+  }
   await context.close();
 }
 

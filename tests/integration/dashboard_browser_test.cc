@@ -140,6 +140,10 @@ TEST_F(DashboardBrowserTest, ShowsWhatWasSentAndDrillsDownToOneEvent) {
   for (const json& id : seen["filtered_ja4"]["request_ids"]) ja4_ids.insert(id);
   EXPECT_EQ(ja4_ids, ids) << "the JA4's events are the SQL injections";
 
+  // Signing out ends the session.
+  EXPECT_EQ(seen["signed_out"]["path"], "/login") << seen;
+  EXPECT_EQ(seen["signed_out"]["summary_status"], 401) << seen;
+
   // The screenshot is a PNG of some size.
   std::ifstream png(screenshot, std::ios::binary);
   std::string magic(8, '\0');
