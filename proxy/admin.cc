@@ -467,8 +467,8 @@ std::string AdminServer::Impl::respond(const http1::RequestHead& req, std::strin
   }
   if (path == "/events" || path == "/api/events") {
     if (!get) return only("GET, HEAD");
-    // The dashboard's copy is guarded like the rest of its APIs; /events stays as it was.
-    if (path == "/api/events" && !authorized()) return unauthorized();
+    // Events name clients and carry what they sent: guarded like the dashboard.
+    if (!authorized()) return unauthorized();
     std::size_t limit = 100;
     if (std::string l = query_value(req.query, "limit"); !l.empty()) {
       limit = std::strtoul(l.c_str(), nullptr, 10);

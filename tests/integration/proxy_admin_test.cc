@@ -235,6 +235,11 @@ TEST_F(ProxyAdminTest, ReloadNeedsTheBearerTokenFromTheEnvironment) {
   EXPECT_EQ(post_reload({"-H", "Authorization: Bearer tok-12"}).status, 401);
   EXPECT_EQ(post_reload({"-H", "Authorization: Bearer tok-123"}).status, 200);
   EXPECT_EQ(run_curl({admin("/metrics")}).status, 200);  // reading needs no token
+  EXPECT_EQ(run_curl({admin("/config/status")}).status, 200);
+  EXPECT_EQ(run_curl({admin("/healthz")}).status, 200);
+  // ... except the security events, which name clients and carry what they sent.
+  EXPECT_EQ(run_curl({admin("/events")}).status, 401);
+  EXPECT_EQ(run_curl({"-H", "Authorization: Bearer tok-123", admin("/events")}).status, 200);
 }
 
 TEST_F(ProxyAdminTest, UnsetEnvironmentVariableIsAConfigError) {
