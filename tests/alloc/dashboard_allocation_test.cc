@@ -1,8 +1,7 @@
 // The dashboard's memory is fixed whatever the traffic: once every period of both rings has
 // been used and every top-list counter filled, recording more requests (from clients, agents
-// and rules never seen before, over another day) does not call malloc. Counted by a malloc this
-// executable defines in front of the C library's; not built with sanitizers, which bring their
-// own.
+// and rules never seen before, over another day) does not call malloc. Counted by
+// tests/alloc/malloc_counter.cc; not built with sanitizers, which bring their own.
 #include <gtest/gtest.h>
 
 #include <cstddef>
@@ -10,34 +9,16 @@
 #include <vector>
 
 #include "proxy/dashboard.h"
-
-extern "C" void* __libc_malloc(std::size_t);
-extern "C" void* __libc_calloc(std::size_t, std::size_t);
-extern "C" void* __libc_realloc(void*, std::size_t);
-
-namespace {
-thread_local bool counting = false;
-thread_local long allocations = 0;
-}  // namespace
-
-extern "C" void* malloc(std::size_t n) {
-  if (counting) ++allocations;
-  return __libc_malloc(n);
-}
-extern "C" void* calloc(std::size_t count, std::size_t size) {
-  if (counting) ++allocations;
-  return __libc_calloc(count, size);
-}
-extern "C" void* realloc(void* p, std::size_t n) {
-  if (counting) ++allocations;
-  return __libc_realloc(p, n);
-}
+#include "tests/alloc/malloc_counter.h"
 
 namespace portcullis::proxy {
 namespace {
 
+using alloc_test::allocations;
+using alloc_test::counting;
+
 // Flagged requests for a day from `first` on, each from a new client with a new User-Agent,
-// JA4, route and limiter key, matching a new rule: every second, 30 of them.
+// JA4, route and limiter key, matching a new rule: 30 of them every minute.
 void a_day_of_attacks(Dashboard& d, std::int64_t first, long& serial) {
   char client[32], agent[160], ja4[48], route[32], key[48], rule[16], message[160];
   for (std::int64_t t = first; t < first + 86400 + 3600; t += 60) {

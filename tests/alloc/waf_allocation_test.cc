@@ -1,8 +1,7 @@
 // Heap allocations of the WAF on a warmed worker: once the rules are loaded and the thread has
 // run a few requests, evaluating an ordinary request must not call malloc (request memory comes
-// from the exchange's arena and the thread's phase scratch, both recycled). Counted by a malloc
-// this executable defines in front of the C library's; not built with sanitizers, which bring
-// their own.
+// from the exchange's arena and the thread's phase scratch, both recycled). Counted by
+// tests/alloc/malloc_counter.cc; not built with sanitizers, which bring their own.
 #include <gtest/gtest.h>
 
 #include <cstddef>
@@ -10,32 +9,14 @@
 #include <vector>
 
 #include "core/exchange.h"
+#include "tests/alloc/malloc_counter.h"
 #include "waf/engine/waf_stage.h"
-
-extern "C" void* __libc_malloc(std::size_t);
-extern "C" void* __libc_calloc(std::size_t, std::size_t);
-extern "C" void* __libc_realloc(void*, std::size_t);
-
-namespace {
-thread_local bool counting = false;
-thread_local long allocations = 0;
-}  // namespace
-
-extern "C" void* malloc(std::size_t n) {
-  if (counting) ++allocations;
-  return __libc_malloc(n);
-}
-extern "C" void* calloc(std::size_t count, std::size_t size) {
-  if (counting) ++allocations;
-  return __libc_calloc(count, size);
-}
-extern "C" void* realloc(void* p, std::size_t n) {
-  if (counting) ++allocations;
-  return __libc_realloc(p, n);
-}
 
 namespace portcullis::waf {
 namespace {
+
+using alloc_test::allocations;
+using alloc_test::counting;
 
 const std::string kCrs = std::string(PORTCULLIS_SHARED_DIR) + "/crs/v4.28.0";
 
