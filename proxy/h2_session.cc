@@ -1060,6 +1060,7 @@ class H2Session final : public SessionLink, public std::enable_shared_from_this<
     }
 
     auto up = std::make_shared<H2UpstreamStream>();
+    up->metrics = &worker_.metrics().upstream(snap.upstreams[index].slot);
     up->wake = &st.wake;
     up->request_body = std::move(st.request_body);
     st.request_body.clear();

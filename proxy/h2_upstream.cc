@@ -21,6 +21,14 @@ void wake(H2UpstreamStream& s) {
   if (s.wake) s.wake->notify();
 }
 
+// A stream that closes before its response head, and that this side did not reset, is an
+// upstream failure: counted as a reset.
+void count_unanswered(const H2UpstreamStream& s) {
+  if (s.metrics && !s.closed && !s.headers_done && !s.cancelled) {
+    s.metrics->errors[static_cast<std::size_t>(UpstreamError::kReset)].add();
+  }
+}
+
 }  // namespace
 
 void collect_output(nghttp2_session* session, std::string& out, std::size_t max) {
@@ -96,6 +104,7 @@ struct H2UpstreamConnection::Callbacks {
           s->status = 0;
         } else {
           s->headers_done = true;
+          if (s->metrics) s->metrics->response_time.observe(Clock::now() - s->submitted);
         }
       }
     }
@@ -125,6 +134,7 @@ struct H2UpstreamConnection::Callbacks {
     auto it = self->streams_.find(id);
     if (it == self->streams_.end()) return 0;
     H2UpstreamStream& s = *it->second;
+    count_unanswered(s);
     s.closed = true;
     s.error_code = error_code;
     wake(s);
@@ -207,6 +217,10 @@ bool H2UpstreamConnection::submit(const std::shared_ptr<H2UpstreamStream>& strea
   if (id < 0) return false;
   stream->id = id;
   streams_[id] = stream;
+  if (stream->metrics) {
+    stream->metrics->requests.add();
+    stream->submitted = Clock::now();
+  }
   flush();
   return true;
 }
@@ -225,6 +239,7 @@ void H2UpstreamConnection::consume(H2UpstreamStream& stream, std::size_t n) {
 }
 
 void H2UpstreamConnection::reset(H2UpstreamStream& stream) {
+  stream.cancelled = true;
   if (closed_ || stream.closed || stream.id < 0) return;
   nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream.id, NGHTTP2_CANCEL);
   flush();
@@ -232,6 +247,7 @@ void H2UpstreamConnection::reset(H2UpstreamStream& stream) {
 
 void H2UpstreamConnection::fail_all(std::uint32_t error_code) {
   for (auto& [id, s] : streams_) {
+    count_unanswered(*s);
     s->closed = true;
     s->error_code = error_code;
     wake(*s);
@@ -295,7 +311,7 @@ awaitable<H2UpstreamPool::Got> H2UpstreamPool::get(const config::Snapshot& snaps
   std::string key = upstream.name + '\n' + upstream.identity;
   auto it = conns_.find(key);
   if (it != conns_.end() && it->second->usable()) co_return Got{it->second};
-  auto acquired = co_await tcp_pool_.acquire(snapshot, index);
+  auto acquired = co_await tcp_pool_.acquire(snapshot, index, /*count_request=*/false);
   if (acquired.status) co_return Got{nullptr, acquired.status, acquired.detail};
   std::shared_ptr<H2UpstreamConnection> conn;
   if (acquired.conn->tls) {

@@ -14,6 +14,7 @@
 
 #include "core/exchange.h"
 #include "proxy/asio.h"
+#include "proxy/metrics.h"
 #include "proxy/signal.h"
 #include "proxy/tls.h"
 
@@ -67,6 +68,13 @@ struct H2UpstreamStream {
   std::vector<std::pair<std::string, std::string>> trailers;
   bool closed = false;
   std::uint32_t error_code = 0;  // RST_STREAM or GOAWAY code when closed before the end
+
+  // The upstream's metrics, when the session wants the stream counted: a request when it is
+  // opened, its response time when the head arrives, a reset when it closes before the head
+  // (unless this side reset it).
+  WorkerMetrics::PerUpstream* metrics = nullptr;
+  TimePoint submitted{};
+  bool cancelled = false;  // reset by this side
 };
 
 // The stream's response head (status, HTTP/2, the fields copied into the exchange's arena) as

@@ -633,6 +633,7 @@ class Http1Session final : public SessionLink,
     Signal wake(worker_.io());
     auto up = std::make_shared<H2UpstreamStream>();
     up->wake = &wake;
+    up->metrics = &worker_.metrics().upstream(snap.upstreams[index].slot);
     up->request_body = std::move(body_.held);
     body_.held.clear();
     up->request_end = req.body == BodyKind::kNone || body_.complete(req.body);
@@ -719,6 +720,9 @@ class Http1Session final : public SessionLink,
       got.conn->reset(*up);
       forward_detail_ =
           response_timed_out ? "upstream response timeout" : "upstream reset the stream";
+      if (response_timed_out) {
+        up->metrics->errors[static_cast<std::size_t>(UpstreamError::kTimeout)].add();
+      }
       co_return response_timed_out ? 504 : 502;
     }
     timeout.cancel();

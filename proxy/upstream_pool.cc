@@ -162,10 +162,10 @@ std::size_t UpstreamPool::next_endpoint(std::size_t upstream, std::size_t count)
 }
 
 awaitable<UpstreamPool::Acquired> UpstreamPool::acquire(const config::Snapshot& snapshot,
-                                                        std::size_t index) {
+                                                        std::size_t index, bool count_request) {
   const config::Upstream& upstream = snapshot.upstreams[index];
   WorkerMetrics::PerUpstream& m = metrics_.upstream(upstream.slot);
-  m.requests.add();
+  if (count_request) m.requests.add();
   if (&snapshot == snapshot_) {
     if (auto idle = take_idle(index)) {
       m.connections_reused.add();

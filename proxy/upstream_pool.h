@@ -83,7 +83,10 @@ class UpstreamPool {
     int status = 0;
     std::string_view detail;
   };
-  awaitable<Acquired> acquire(const config::Snapshot& snapshot, std::size_t index);
+  // `count_request`: count a request to the upstream (portcullis_upstream_requests_total); the
+  // HTTP/2 pool counts its streams itself.
+  awaitable<Acquired> acquire(const config::Snapshot& snapshot, std::size_t index,
+                              bool count_request = true);
 
   // Read buffer of a new upstream connection. A response head that does not fit grows it, up
   // to limits.response_header_bytes plus this much: most heads are small, and a worker may

@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
@@ -484,6 +486,30 @@ TEST_F(ProxyH2UpstreamTest, LargeStreamedResponseAndConcurrentCalls) {
   EXPECT_NE(load.out.find("1000 succeeded, 0 failed"), std::string::npos) << load.out;
 }
 
+TEST_F(ProxyH2UpstreamTest, StreamsAreCountedAsUpstreamRequests) {
+  ASSERT_TRUE(start());
+  ProcessResult load = run_process(
+      {"h2load", "-n", "20", "-c", "2", "-m", "4", base() + "/index.html"}, seconds(60));
+  ASSERT_NE(load.out.find("20 succeeded, 0 failed"), std::string::npos) << load.out;
+  EXPECT_EQ(run_curl({base() + "/index.html"}).status, 200);  // and one over HTTP/1.1
+  const std::string metrics = run_curl({proxy_url(proxy_.admin_port(), "/metrics")}).body;
+  // One request per stream (not per connection), each with its response time.
+  EXPECT_NE(metrics.find("portcullis_upstream_requests_total{upstream=\"grpc\"} 21\n"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("portcullis_upstream_response_seconds_count{upstream=\"grpc\"} 21\n"),
+            std::string::npos);
+  EXPECT_EQ(metrics.find("portcullis_upstream_errors_total{upstream=\"grpc\",kind=\"reset\"} 0"),
+            metrics.find("portcullis_upstream_errors_total{upstream=\"grpc\",kind=\"reset\"}"));
+  // So the dashboard sees the upstream answering.
+  nlohmann::json summary =
+      nlohmann::json::parse(run_curl({proxy_url(proxy_.admin_port(), "/api/summary")}).body);
+  ASSERT_EQ(summary["upstreams"].size(), 1u);
+  EXPECT_EQ(summary["upstreams"][0]["health"], "healthy") << summary["upstreams"];
+  EXPECT_EQ(summary["upstreams"][0]["requests"], 21) << summary["upstreams"];
+  EXPECT_TRUE(summary["upstreams"][0]["p99_ms"].is_number());
+}
+
 TEST_F(ProxyH2UpstreamTest, Http1ClientsReachTheH2UpstreamWithTrailers) {
   ASSERT_TRUE(start());
   CurlResult r = run_curl({base() + "/index.html"});
@@ -521,6 +547,13 @@ TEST(ProxyH2UpstreamDownTest, UnreachableH2UpstreamIs502) {
       {"curl", "-s", "--http2-prior-knowledge", "-o", "/dev/null", "-w", "%{http_code}", url},
       seconds(20));
   EXPECT_EQ(h2.out, "502");
+  // Counted as connect errors of the upstream, and no request reached it.
+  const std::string metrics = run_curl({proxy_url(proxy.admin_port(), "/metrics")}).body;
+  EXPECT_NE(metrics.find("portcullis_upstream_errors_total{upstream=\"g\",kind=\"connect\"} 2\n"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("portcullis_upstream_requests_total{upstream=\"g\"} 0\n"),
+            std::string::npos);
 }
 
 }  // namespace
