@@ -984,19 +984,18 @@ ProcessResult run_process(const std::vector<std::string>& argv, milliseconds tim
 }
 
 const CertificateFiles& loopback_certificate() {
-  static const CertificateFiles* files = [] {
-    auto* dir = new TempDir();  // kept for the life of the executable
-    auto* f = new CertificateFiles{(dir->path() / "cert.pem").string(),
-                                   (dir->path() / "key.pem").string()};
-    ProcessResult r = run_process(
-        {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-         "-nodes", "-keyout", f->key, "-out", f->cert, "-days", "2", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1"},
-        std::chrono::seconds(20));
+  static const TempDir dir;  // removed when the executable exits
+  static const CertificateFiles files = [] {
+    CertificateFiles f{(dir.path() / "cert.pem").string(), (dir.path() / "key.pem").string()};
+    ProcessResult r =
+        run_process({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                     "ec_paramgen_curve:P-256", "-nodes", "-keyout", f.key, "-out", f.cert, "-days",
+                     "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"},
+                    std::chrono::seconds(20));
     EXPECT_TRUE(r.exit && r.exit->success()) << r.err;
     return f;
   }();
-  return *files;
+  return files;
 }
 
 ProcessResult run_portcullis(const std::vector<std::string>& args, milliseconds timeout) {
