@@ -9,6 +9,7 @@
 #include <openssl/sha.h>
 
 #include <chrono>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <numeric>
@@ -89,6 +90,40 @@ TEST_F(DashboardTest, SummaryCountsWhatWasSentAndWhatWasRefused) {
   EXPECT_EQ(s["rate_limited_keys"][0]["count"], 2);
   EXPECT_EQ(s["config"]["last_reload"]["result"], "success");
   EXPECT_EQ(run_curl({"-X", "POST", admin("/api/summary")}).status, 405);
+}
+
+TEST_F(DashboardTest, CountsOutliveReloadsAndTheLastReloadIsShown) {
+  const std::string policy = "policies:\n  - name: default\n    access: {methods: [GET]}\n";
+  ASSERT_TRUE(start_proxy(policy));
+  EXPECT_EQ(run_curl({"-X", "DELETE", url("/a")}).status, 405);
+  EXPECT_EQ(run_curl({url("/a")}).status, 200);
+  auto summary = [&] { return json::parse(run_curl({admin("/api/summary")}).body); };
+  auto reload = [&](const std::string& text) {
+    std::ofstream(proxy_.config_path(), std::ios::trunc) << text;
+    return run_curl({"-X", "POST", admin("/reload")}).status;
+  };
+  const std::string base = single_route_config(upstream_, policy, 1);
+
+  // A good reload: a new generation, and what was counted before is still there.
+  ASSERT_EQ(reload(base + "# changed\n"), 200);
+  json s = summary();
+  // 2, or 3 when the file watcher reloaded the write before the POST did.
+  const int generation = s["config"]["generation"];
+  EXPECT_GE(generation, 2) << s["config"];
+  EXPECT_EQ(s["config"]["last_reload"]["result"], "success");
+  EXPECT_EQ(s["totals"]["requests"], 2) << "the workers' counts are kept across reloads";
+  EXPECT_EQ(s["refused_by_stage"]["access"], 1);
+
+  // A bad one: refused, the running config stays, and the summary says why.
+  ASSERT_EQ(reload(base + "limits: {header_byts: 1}\n"), 422);
+  s = summary();
+  EXPECT_EQ(s["config"]["generation"], generation);
+  EXPECT_EQ(s["config"]["last_reload"]["result"], "failure");
+  EXPECT_NE(s["config"]["last_reload"]["error"].get<std::string>().find("limits.header_byts"),
+            std::string::npos)
+      << s["config"];
+  EXPECT_EQ(run_curl({"-X", "DELETE", url("/a")}).status, 405) << "the good config still runs";
+  EXPECT_EQ(summary()["totals"]["refused"], 2);
 }
 
 TEST_F(DashboardTest, TheAdminTokenGuardsTheSummary) {
