@@ -149,7 +149,28 @@ async function getJson(url) {
     throw new Unauthorized("not signed in");
   }
   if (!response.ok) throw new Error(`${endpoint}: HTTP ${response.status}`);
-  return response.json();
+  return readable(await response.json());
+}
+
+// The proxy writes each byte of what clients sent from 0x80 up as its own \u00XX (what was
+// received is not always UTF-8). Strings made only of such bytes that form valid UTF-8 are shown
+// decoded ("Grüße", not "GrÃ¼Ãe"); others as they are. A filter taken from a decoded string
+// goes back as UTF-8 in the query, which the proxy matches against the same bytes.
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+function readable(value) {
+  if (typeof value === "string") {
+    if (!/[\u0080-\u00ff]/.test(value) || /[^\u0000-\u00ff]/.test(value)) return value;
+    try {
+      return utf8.decode(Uint8Array.from(value, (c) => c.charCodeAt(0)));
+    } catch {
+      return value;
+    }
+  }
+  if (Array.isArray(value)) return value.map(readable);
+  if (value !== null && typeof value === "object") {
+    for (const key of Object.keys(value)) value[key] = readable(value[key]);
+  }
+  return value;
 }
 
 // Fetches one endpoint and renders its answer, or remembers why it failed (for the banner).
@@ -295,7 +316,7 @@ function renderSummary(summary) {
     cells: [el("td", { class: "mono ellipsis", text: r.ja4, title: r.ja4 })],
   }));
   renderTop($("top-user-agents"), summary.top_user_agents, nothing, (r) => ({
-    testid: "top-user-agent", data: {},
+    testid: "top-user-agent", data: { userAgent: r.user_agent },
     cells: [el("td", { class: "ellipsis", text: r.user_agent || "(none)", title: r.user_agent })],
   }));
   renderTop($("top-routes"), summary.top_routes, nothing, (r) => ({

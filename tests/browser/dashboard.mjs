@@ -71,6 +71,7 @@ function readOverview() {
       (stage) => [stage, integer(`stage-count-${stage}`)])),
     top_rules: rows("top-rule").map((r) => ({ id: r.dataset.rule, count: Number(r.dataset.count) })),
     top_clients: rows("top-client").map((r) => ({ client: r.dataset.client, count: Number(r.dataset.count) })),
+    top_user_agents: rows("top-user-agent").map((r) => r.querySelector("td")?.textContent ?? ""),
     upstreams: rows("upstream").map((r) => ({ name: r.dataset.name, health: r.dataset.health })),
     config_generation: integer("config-generation"),
     reload_result: text("reload-result"),

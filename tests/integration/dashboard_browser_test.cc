@@ -66,7 +66,7 @@ TEST_F(DashboardBrowserTest, ShowsWhatWasSentAndDrillsDownToOneEvent) {
     ASSERT_EQ(send("/products?page=2", {"-A", "Mozilla/5.0"}), 200);
   }
   for (int i = 0; i < kSqli; ++i) {
-    ASSERT_EQ(send("/products?id=1%27%20or%201%3D1--", {"-A", "sqlmap/1.7"}), 403);
+    ASSERT_EQ(send("/products?id=1%27%20or%201%3D1--", {"-A", "sqlmap/1.7 (Grüße)"}), 403);
   }
   for (int i = 0; i < kXss; ++i) {
     ASSERT_EQ(send("/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
@@ -112,6 +112,10 @@ TEST_F(DashboardBrowserTest, ShowsWhatWasSentAndDrillsDownToOneEvent) {
   for (const json& r : seen["top_rules"]) rules[r["id"]] = r["count"];
   EXPECT_EQ(rules["949110"], kSqli + kXss) << seen["top_rules"];
   EXPECT_EQ(rules["942100"], kSqli) << seen["top_rules"];
+  // A User-Agent in UTF-8 reads as sent (the event log writes its bytes one by one).
+  std::set<std::string> agents;
+  for (const json& a : seen["top_user_agents"]) agents.insert(a);
+  EXPECT_TRUE(agents.count("sqlmap/1.7 (Grüße)")) << seen["top_user_agents"];
   ASSERT_FALSE(seen["top_clients"].empty());
   EXPECT_EQ(seen["top_clients"][0]["client"], "127.0.0.1") << seen["top_clients"];
   ASSERT_EQ(seen["upstreams"].size(), 1u) << seen;
