@@ -477,17 +477,15 @@ bool Transaction::evaluate(const Rule& rule, const Rule& head, int phase) noexce
   return true;
 }
 
-Transaction::ValueSlot& Transaction::slot(std::uint32_t id) noexcept {
-  if (id >= values_size_) {
-    std::size_t size = std::max<std::size_t>(next_id_ + 64, id + 1);
-    auto* grown = static_cast<ValueSlot*>(
-        phase_memory_->allocate(sizeof(ValueSlot) * size, alignof(ValueSlot)));
-    for (std::size_t i = 0; i < size; ++i) {
-      new (&grown[i]) ValueSlot(i < values_size_ ? values_[i] : ValueSlot());
-    }
-    values_ = grown;
-    values_size_ = size;
+Transaction::ValueSlot& Transaction::grow_slots(std::uint32_t id) noexcept {
+  std::size_t size = std::max<std::size_t>(next_id_ + 64, id + 1);
+  auto* grown = static_cast<ValueSlot*>(
+      phase_memory_->allocate(sizeof(ValueSlot) * size, alignof(ValueSlot)));
+  for (std::size_t i = 0; i < size; ++i) {
+    new (&grown[i]) ValueSlot(i < values_size_ ? values_[i] : ValueSlot());
   }
+  values_ = grown;
+  values_size_ = size;
   return values_[id];
 }
 

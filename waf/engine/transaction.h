@@ -154,7 +154,10 @@ class Transaction final : public MatchContext {
     bool known = false;
     ByteSet bytes;
   };
-  ValueSlot& slot(std::uint32_t id) noexcept;
+  ValueSlot& slot(std::uint32_t id) noexcept {
+    return id < values_size_ ? values_[id] : grow_slots(id);
+  }
+  ValueSlot& grow_slots(std::uint32_t id) noexcept;  // slot() past the end: grows, then slot()
   CacheEntry* cache_insert(std::string_view value, std::uint32_t chain,
                            std::string_view result) noexcept;
   // The value after the rule's whole transformation chain (cached).

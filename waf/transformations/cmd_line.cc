@@ -13,8 +13,10 @@
 namespace portcullis::waf::transformations {
 
 bool cmd_line(std::string_view in, std::pmr::string& out) noexcept {
-  out.clear();
-  out.reserve(in.size());
+  // Every byte in gives at most one out: written through a pointer, then cut to length.
+  out.resize(in.size());
+  char* p = out.data();
+  std::size_t n = 0;
   bool after_space = false;
   for (char c : in) {
     switch (c) {
@@ -29,21 +31,22 @@ bool cmd_line(std::string_view in, std::pmr::string& out) noexcept {
       case '\t':
       case '\r':
       case '\n':
-        if (!after_space) out.push_back(' ');
+        if (!after_space) p[n++] = ' ';
         after_space = true;
         break;
       case '/':
       case '(':
-        if (after_space) out.pop_back();
+        if (after_space) --n;
         after_space = false;
-        out.push_back(c);
+        p[n++] = c;
         break;
       default:
         after_space = false;
-        out.push_back(to_lower_ascii(c));
+        p[n++] = to_lower_ascii(c);
         break;
     }
   }
+  out.resize(n);
   return out != in;
 }
 

@@ -12,8 +12,11 @@ namespace portcullis::waf::transformations {
 bool lowercase(std::string_view in, std::pmr::string& out) noexcept {
   auto first = std::find_if(in.begin(), in.end(), [](char c) { return to_lower_ascii(c) != c; });
   if (first == in.end()) return false;
-  start_output(in, static_cast<std::size_t>(first - in.begin()), out);
-  for (auto it = first; it != in.end(); ++it) out.push_back(to_lower_ascii(*it));
+  // Copied whole, then lowered in place from the first upper-case letter: no append per byte.
+  out.assign(in.data(), in.size());
+  for (std::size_t i = static_cast<std::size_t>(first - in.begin()); i < out.size(); ++i) {
+    out[i] = to_lower_ascii(out[i]);
+  }
   return true;
 }
 
