@@ -1,5 +1,5 @@
 // The OWASP CRS regression tests as data: the YAML files of a suite read into tests, stages,
-// inputs and expected outputs. Two formats exist (/work/shared/crs/README.md): CRS 4's go-ftw
+// inputs and expected outputs. Two formats exist (../shared/crs/README.md): CRS 4's go-ftw
 // format (`rule_id`, numbered `test_id`, `output.log.expect_ids`) and CRS 3's older ftw format
 // (`test_title`, stages wrapped in `stage:`, `output.log_contains`). Both load into the same
 // model; the format also decides how a request is serialised (request_builder.h).
