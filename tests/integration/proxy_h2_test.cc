@@ -15,7 +15,6 @@
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
