@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "core/csp.h"
 #include "core/html_text.h"
 
 namespace portcullis::bots {
@@ -110,14 +111,8 @@ std::string_view to_string(PassStatus status) noexcept {
   return "invalid";
 }
 
-Challenge::Challenge(ChallengeConfig config) : config_(std::move(config)) {
-  unsigned char digest[32];
-  unsigned char b64[48] = {};
-  if (sha256(kScript, {}, digest)) {
-    int n = EVP_EncodeBlock(b64, digest, 32);
-    script_hash_ = "'sha256-" + std::string(reinterpret_cast<char*>(b64), n > 0 ? n : 0) + "'";
-  }
-}
+Challenge::Challenge(ChallengeConfig config)
+    : config_(std::move(config)), script_hash_(csp_hash(kScript)) {}
 
 std::string_view Challenge::script() noexcept { return kScript; }
 

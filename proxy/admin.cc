@@ -4,7 +4,6 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 
@@ -16,6 +15,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "core/csp.h"
 #include "proxy/asio.h"
 #include "proxy/buffer.h"
 #include "proxy/dashboard_assets.h"
@@ -131,14 +131,6 @@ constexpr std::string_view kPagePolicy =
     "x-content-type-options: nosniff\r\n"
     "referrer-policy: no-referrer\r\n";
 
-std::string base64_sha256(std::string_view text) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  unsigned char b64[64];
-  const int n = EVP_EncodeBlock(b64, digest, sizeof digest);
-  return std::string(reinterpret_cast<const char*>(b64), static_cast<std::size_t>(n));
-}
-
 constexpr std::string_view kLoginStyle =
     "body{font:15px/1.5 system-ui,sans-serif;color:#1d2330;background:#f4f6f9;display:flex;"
     "justify-content:center;padding-top:12vh;margin:0}form{background:#fff;border:1px solid "
@@ -167,9 +159,9 @@ std::string login_page(int status, std::string_view error) {
       "<label for=\"token\">Admin token</label><input id=\"token\" name=\"token\" "
       "type=\"password\" autocomplete=\"current-password\" autofocus required>"
       "<button type=\"submit\">Sign in</button></form></body></html>\n";
-  std::string headers = "content-security-policy: default-src 'none'; style-src 'sha256-" +
-                        base64_sha256(kLoginStyle) +
-                        "'; img-src 'self'; form-action 'self'; base-uri 'none'; "
+  std::string headers = "content-security-policy: default-src 'none'; style-src " +
+                        csp_hash(kLoginStyle) +
+                        "; img-src 'self'; form-action 'self'; base-uri 'none'; "
                         "frame-ancestors 'none'\r\n"
                         "x-content-type-options: nosniff\r\nreferrer-policy: no-referrer\r\n";
   return response(status, "text/html; charset=utf-8", body, headers);
@@ -458,8 +450,8 @@ std::string AdminServer::Impl::respond(const http1::RequestHead& req, std::strin
     std::string style_hash;
     std::string page = render_report_html(view, now, upstreams, config, style_hash);
     return response(200, "text/html; charset=utf-8", page,
-                    "content-security-policy: default-src 'none'; style-src 'sha256-" + style_hash +
-                        "'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'\r\n"
+                    "content-security-policy: default-src 'none'; style-src " + style_hash +
+                        "; base-uri 'none'; form-action 'none'; frame-ancestors 'none'\r\n"
                         "x-content-type-options: nosniff\r\n"
                         "content-disposition: inline; filename=\"" +
                         file + "\"\r\n",

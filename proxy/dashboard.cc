@@ -1,13 +1,11 @@
 #include "proxy/dashboard.h"
 
-#include <openssl/evp.h>
-#include <openssl/sha.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
 
+#include "core/csp.h"
 #include "core/html_text.h"
 #include "core/json_text.h"
 #include "core/short_text.h"
@@ -489,11 +487,7 @@ void chart(std::string& out, const std::vector<std::uint64_t>& requests,
 std::string render_report_html(const Dashboard::View& v, std::int64_t now_s,
                                const std::vector<UpstreamWindow>& upstreams,
                                const ConfigState& config, std::string& style_hash) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(kReportStyle.data()), kReportStyle.size(), digest);
-  unsigned char b64[64];
-  const int n = EVP_EncodeBlock(b64, digest, sizeof digest);
-  style_hash.assign(reinterpret_cast<const char*>(b64), static_cast<std::size_t>(n));
+  style_hash = csp_hash(kReportStyle);
 
   const Dashboard::Period& t = v.totals;
   std::string out;

@@ -133,8 +133,8 @@ struct ConfigState {
 // The JSON of /api/summary, and of /api/report?format=json.
 std::string render_summary(const Dashboard::View& view, std::int64_t now_s,
                            const std::vector<UpstreamWindow>& upstreams, const ConfigState& config);
-// The self-contained HTML of /api/report: no script, one style element whose hash goes into
-// `style_hash` (base64 of its SHA-256, for the response's Content-Security-Policy).
+// The self-contained HTML of /api/report: no script, one style element whose hash source
+// ('sha256-…', core/csp.h) goes into `style_hash`, for the response's Content-Security-Policy.
 std::string render_report_html(const Dashboard::View& view, std::int64_t now_s,
                                const std::vector<UpstreamWindow>& upstreams,
                                const ConfigState& config, std::string& style_hash);

@@ -186,7 +186,8 @@ TEST(DashboardTest, ReportIsOnePageWithoutScriptAndEscapesWhatClientsSent) {
   EXPECT_EQ(page.find("<script"), std::string::npos) << "the agent is text, not markup";
   EXPECT_NE(page.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
   EXPECT_NE(page.find("failure: line 3: unknown key"), std::string::npos);
-  EXPECT_EQ(style_hash.size(), 44u) << "base64 of a SHA-256";
+  EXPECT_EQ(style_hash.substr(0, 8), "'sha256-");
+  EXPECT_EQ(style_hash.size(), 8 + 44 + 1u) << "base64 of a SHA-256, quoted";
   EXPECT_EQ(page.find("src="), std::string::npos) << "nothing to fetch";
 }
 
