@@ -201,41 +201,52 @@ void Dashboard::record(const Exchange* ex, int status, const Verdict& enforced,
     live_refused_.add(now_s);
     day_refused_.add(now_s);
   }
-  for (Period* p : {&minutes_.at(now_s), &hours_.at(now_s)}) {
-    p->requests += 1;
+  // The same counts go into the current minute and the current hour: what they need from the
+  // exchange (rule keys, the User-Agent) is worked out once.
+  Period* const periods[] = {&minutes_.at(now_s), &hours_.at(now_s)};
+  auto each = [&periods](auto&& add) {
+    for (Period* p : periods) add(*p);
+  };
+  each([&](Period& p) {
+    p.requests += 1;
     if (refused) {
-      p->refused += 1;
-      p->refused_by_stage[stage_index(enforced.stage)] += 1;
-      p->actions[action_index(enforced.action)] += 1;
+      p.refused += 1;
+      p.refused_by_stage[stage_index(enforced.stage)] += 1;
+      p.actions[action_index(enforced.action)] += 1;
     } else if (flagged) {
-      p->actions[3] += 1;  // detect
+      p.actions[3] += 1;  // detect
     }
-    if (flagged) p->flagged += 1;
-    if (ex == nullptr) continue;
-    for (std::size_t c = 0; c < std::size(kBotClassNames); ++c) {
-      if (ex->bot_class == kBotClassNames[c]) p->bot_classes[c] += 1;
-    }
-    bool decided_listed = decided.rule.empty() && decided.reason.empty();
-    for (const Finding& f : ex->findings) {
-      if (f.rule.empty()) continue;
-      ShortText rule;
-      rule << f.stage << ":" << f.rule;
-      p->rules.add(rule.view(), 1, f.message);
-      if (f.stage == decided.stage && f.rule == decided.rule) decided_listed = true;
-    }
-    if (!flagged) continue;
-    if (!decided_listed) {
-      ShortText rule;
-      rule << decided.stage << ":" << (decided.rule.empty() ? decided.reason : decided.rule);
-      p->rules.add(rule.view(), 1,
-                   decided.rule == "method" ? "method not allowed" : decided.reason);
-    }
-    p->clients.add(ex->client_ip);
-    if (!ex->ja4.empty()) p->ja4.add(ex->ja4);
-    p->user_agents.add(ex->header("user-agent"));
-    if (!ex->route_id.empty()) p->routes.add(ex->route_id);
-    if (status == 429 && !ex->limiter_key.empty()) p->limited_keys.add(ex->limiter_key);
+    if (flagged) p.flagged += 1;
+  });
+  if (ex == nullptr) return;
+  for (std::size_t c = 0; c < std::size(kBotClassNames); ++c) {
+    if (ex->bot_class == kBotClassNames[c]) each([c](Period& p) { p.bot_classes[c] += 1; });
   }
+  bool decided_listed = decided.rule.empty() && decided.reason.empty();
+  for (const Finding& f : ex->findings) {
+    if (f.rule.empty()) continue;
+    ShortText rule;
+    rule << f.stage << ":" << f.rule;
+    each([&](Period& p) { p.rules.add(rule.view(), 1, f.message); });
+    if (f.stage == decided.stage && f.rule == decided.rule) decided_listed = true;
+  }
+  if (!flagged) return;
+  if (!decided_listed) {
+    ShortText rule;
+    rule << decided.stage << ":" << (decided.rule.empty() ? decided.reason : decided.rule);
+    const std::string_view message =
+        decided.rule == "method" ? std::string_view("method not allowed") : decided.reason;
+    each([&](Period& p) { p.rules.add(rule.view(), 1, message); });
+  }
+  const std::string_view user_agent = ex->header("user-agent");
+  const bool limited = status == 429 && !ex->limiter_key.empty();
+  each([&](Period& p) {
+    p.clients.add(ex->client_ip);
+    if (!ex->ja4.empty()) p.ja4.add(ex->ja4);
+    p.user_agents.add(user_agent);
+    if (!ex->route_id.empty()) p.routes.add(ex->route_id);
+    if (limited) p.limited_keys.add(ex->limiter_key);
+  });
 }
 
 void Dashboard::add_to(View& into, std::int64_t now_s, std::int64_t span_s) const {
