@@ -480,7 +480,7 @@ std::string AdminServer::Impl::respond(const http1::RequestHead& req, std::strin
       append_json_string(f, v);
       filters.push_back(std::move(f));
     }
-    std::string since;
+    std::optional<std::chrono::system_clock::time_point> since;
     if (std::string v = query_value(req.query, "since"); !v.empty()) {
       char* end = nullptr;
       const double unix_s = std::strtod(v.c_str(), &end);
@@ -489,14 +489,9 @@ std::string AdminServer::Impl::respond(const http1::RequestHead& req, std::strin
                         json_error("since must be a time in seconds since 1970 (1764430000)"), {},
                         head);
       }
-      std::time_t t = static_cast<std::time_t>(unix_s);
-      std::tm tm{};
-      gmtime_r(&t, &tm);
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                    static_cast<int>((unix_s - static_cast<double>(t)) * 1000));
-      since = buf;
+      since = std::chrono::system_clock::time_point(
+          std::chrono::duration_cast<std::chrono::system_clock::duration>(
+              std::chrono::duration<double>(unix_s)));
     }
     auto events = server.event_log().recent(limit, filters, since);
     std::string out = "{\"events\":[";

@@ -131,9 +131,10 @@ void EventLog::flush() {
   for (int i = 0; i < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
 }
 
-std::vector<std::string> EventLog::recent(std::size_t limit,
-                                          const std::vector<std::string>& filters,
-                                          std::string_view since) const {
+std::vector<std::string> EventLog::recent(
+    std::size_t limit, const std::vector<std::string>& filters,
+    std::optional<std::chrono::system_clock::time_point> when) const {
+  const std::string since = when ? event_time(*when) : std::string();
   std::vector<std::string> out;
   std::lock_guard lock(mu_);
   for (auto it = recent_.rbegin(); it != recent_.rend() && out.size() < limit; ++it) {
@@ -159,19 +160,24 @@ std::uint64_t EventLog::access_dropped() const noexcept {
   return n;
 }
 
-namespace {
-
-void append_time(std::string& out) {
-  auto now = std::chrono::system_clock::now();
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+std::string event_time(std::chrono::system_clock::time_point when) {
+  std::time_t t = std::chrono::system_clock::to_time_t(when);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()) % 1000;
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[96];  // room for any int the compiler cannot rule out
-  std::snprintf(buf, sizeof buf, "\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"", tm.tm_year + 1900,
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                 static_cast<int>(ms.count()));
-  out += buf;
+  return buf;
+}
+
+namespace {
+
+void append_time(std::string& out) {
+  out += '"';
+  out += event_time(std::chrono::system_clock::now());
+  out += '"';
 }
 
 std::string_view protocol_name(Protocol p) {

@@ -6,11 +6,13 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -62,11 +64,11 @@ class EventLog {
   LineQueue& access(std::size_t worker) noexcept { return *access_[worker]; }
 
   // The last `limit` events (newest last), optionally only those whose JSON contains each of
-  // `filters` (already formatted as "\"key\":\"value\"" fragments) and, when `since` is given
-  // (a time as events write it, "2026-11-29T00:09:51.164Z"), only those written at or after
-  // it. Thread-safe.
-  std::vector<std::string> recent(std::size_t limit, const std::vector<std::string>& filters,
-                                  std::string_view since = {}) const;
+  // `filters` (already formatted as "\"key\":\"value\"" fragments) and, when `since` is given,
+  // only those written at or after it (to the millisecond). Thread-safe.
+  std::vector<std::string> recent(
+      std::size_t limit, const std::vector<std::string>& filters,
+      std::optional<std::chrono::system_clock::time_point> since = {}) const;
 
   std::uint64_t events_written() const noexcept { return events_written_.load(); }
   std::uint64_t access_written() const noexcept { return access_written_.load(); }
@@ -95,6 +97,9 @@ class EventLog {
   std::atomic<std::uint64_t> events_written_{0};
   std::atomic<std::uint64_t> access_written_{0};
 };
+
+// A time as events write it: "2026-11-29T00:09:51.164Z" (UTC, milliseconds).
+std::string event_time(std::chrono::system_clock::time_point when);
 
 // The JSON line (without the newline) of a security event: a verdict that refused a request,
 // or in detect mode would have. docs/events.md describes the fields.
