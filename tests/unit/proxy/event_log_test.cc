@@ -26,6 +26,12 @@ TEST(LineQueueTest, KeepsOrderAndDropsWhenFull) {
   EXPECT_EQ(line, "after a pop");
 }
 
+TEST(EventFormatTest, TimesAreUtcToTheMillisecond) {
+  const auto t = std::chrono::system_clock::time_point(std::chrono::milliseconds(1796040000123));
+  EXPECT_EQ(event_time(t), "2026-11-30T12:00:00.123Z");
+  EXPECT_EQ(event_time(t + std::chrono::hours(12)), "2026-12-01T00:00:00.123Z");
+}
+
 TEST(EventFormatTest, IsOneLineOfValidJsonWhateverTheRequestHeld) {
   Exchange ex;
   std::string path = std::string("/a\"b\\c\n\x01\xff", 9);
