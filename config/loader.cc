@@ -196,12 +196,19 @@ Result<Duration> parse_duration(std::string_view text) {
     return Error{"invalid duration '" + std::string(text) + "' (expected e.g. 250ms, 10s, 5m)"};
   }
   std::string_view unit = text.substr(digits);
-  using namespace std::chrono;
-  if (unit == "ms") return Duration(milliseconds(n));
-  if (unit == "s" || unit.empty()) return Duration(seconds(n));
-  if (unit == "m") return Duration(minutes(n));
-  if (unit == "h") return Duration(hours(n));
-  return Error{"invalid duration unit in '" + std::string(text) + "' (ms, s, m or h)"};
+  std::uint64_t ms_per_unit = 0;
+  if (unit == "ms") ms_per_unit = 1;
+  if (unit == "s" || unit.empty()) ms_per_unit = 1000;
+  if (unit == "m") ms_per_unit = 60'000;
+  if (unit == "h") ms_per_unit = 3'600'000;
+  if (ms_per_unit == 0) {
+    return Error{"invalid duration unit in '" + std::string(text) + "' (ms, s, m or h)"};
+  }
+  // At most 10^9 s (about 31 years): a longer one would not fit the nanoseconds of a Duration.
+  if (n > 1'000'000'000'000 / ms_per_unit) {
+    return Error{"duration '" + std::string(text) + "' is too long"};
+  }
+  return Duration(std::chrono::milliseconds(n * ms_per_unit));
 }
 
 Result<std::uint64_t> parse_size(std::string_view text) {

@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "config/loader.h"
 #include "core/csp.h"
 #include "proxy/asio.h"
 #include "proxy/buffer.h"
@@ -167,31 +168,14 @@ std::string login_page(int status, std::string_view error) {
   return response(status, "text/html; charset=utf-8", body, headers);
 }
 
-// A window such as "24h", "90m" or "3600s", rounded up to whole hours, 1 to 24; 0 when it is
-// not one.
+// A report's window as a duration ("24h", "90m", "3600s", config::parse_duration), rounded up
+// to whole hours, 1 to 24; 0 when it is not one.
 std::int64_t report_hours(std::string_view text) {
   if (text.empty()) return 24;
-  std::int64_t n = 0;
-  std::size_t i = 0;
-  for (; i < text.size() && text[i] >= '0' && text[i] <= '9' && n < 1000000; ++i) {
-    n = n * 10 + (text[i] - '0');
-  }
-  if (i == 0 || i + 1 != text.size()) return 0;
-  std::int64_t seconds = 0;
-  switch (text[i]) {
-    case 'h':
-      seconds = n * 3600;
-      break;
-    case 'm':
-      seconds = n * 60;
-      break;
-    case 's':
-      seconds = n;
-      break;
-    default:
-      return 0;
-  }
-  const std::int64_t hours = (seconds + 3599) / 3600;
+  auto d = config::parse_duration(text);
+  if (!d) return 0;
+  const std::chrono::hours hour(1);
+  const std::int64_t hours = (d.value() + hour - Duration(1)) / hour;  // rounded up
   return hours >= 1 && hours <= 24 ? hours : 0;
 }
 

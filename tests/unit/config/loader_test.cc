@@ -20,6 +20,10 @@ TEST(ParseDurationTest, Units) {
   EXPECT_FALSE(parse_duration("ten").ok());
   EXPECT_FALSE(parse_duration("-1s").ok());
   EXPECT_FALSE(parse_duration("5d").ok());
+  // Up to 10^9 s; longer ones would overflow a Duration's nanoseconds, so they are refused.
+  EXPECT_EQ(parse_duration("277777h").value(), Duration(277777h));
+  EXPECT_FALSE(parse_duration("10000000h").ok());
+  EXPECT_FALSE(parse_duration("999999999m").ok());
 }
 
 TEST(ParseSizeTest, Units) {
