@@ -63,15 +63,19 @@ void TopK::clear() noexcept {
 }
 
 void TopK::add(std::string_view item, std::uint64_t n, std::string_view detail) {
+  total_ += n;
+  count(item, n, detail);
+}
+
+TopK::Entry& TopK::count(std::string_view item, std::uint64_t n, std::string_view detail) {
   item = item.substr(0, kMaxItem);
   detail = detail.substr(0, kMaxItem);
-  total_ += n;
   for (std::size_t i = 0; i < used_; ++i) {
     Entry& e = entries_[i];
     if (e.item == item) {
       e.count += n;
       if (!detail.empty()) e.detail.assign(detail);
-      return;
+      return e;
     }
   }
   Entry* slot = nullptr;
@@ -95,6 +99,7 @@ void TopK::add(std::string_view item, std::uint64_t n, std::string_view detail) 
   slot->detail.assign(detail);
   slot->error = slot->count;
   slot->count += n;
+  return *slot;
 }
 
 std::vector<TopK::Entry> TopK::top(std::size_t n) const {
@@ -109,15 +114,8 @@ std::vector<TopK::Entry> TopK::top(std::size_t n) const {
 void TopK::merge(const TopK& other) {
   for (std::size_t i = 0; i < other.used_; ++i) {
     const Entry& e = other.entries_[i];
-    add(e.item, e.count, e.detail);
-    total_ -= e.count;
-    // Carry the other summary's uncertainty along with its count.
-    for (std::size_t j = 0; j < used_; ++j) {
-      if (entries_[j].item == std::string_view(e.item).substr(0, kMaxItem)) {
-        entries_[j].error += e.error;
-        break;
-      }
-    }
+    // Its count, and the other summary's uncertainty along with it.
+    count(e.item, e.count, e.detail).error += e.error;
   }
   total_ += other.total_;
 }

@@ -68,6 +68,9 @@ class TopK {
   static constexpr std::size_t kMaxItem = 128;
 
  private:
+  // Counts `n` more of `item` (add() without the total); the entry that holds it.
+  Entry& count(std::string_view item, std::uint64_t n, std::string_view detail);
+
   std::size_t k_;
   std::vector<Entry> entries_;  // the first used_ are counting; at most k_
   std::size_t used_ = 0;
