@@ -13,9 +13,11 @@
 #include <vector>
 
 #include "config/tls.h"
+#include "core/json_text.h"
 #include "inject/webhook.h"
 #include "proxy/buffer.h"
 #include "proxy/http1/parser.h"
+#include "proxy/local_response.h"
 #include "proxy/tls.h"
 
 namespace portcullis::proxy {
@@ -25,9 +27,9 @@ namespace {
 constexpr std::size_t kMaxBody = 3 << 20;
 constexpr std::size_t kMaxHead = 16 * 1024;
 
-std::string response(int status, std::string_view reason, std::string_view type,
-                     std::string_view body) {
-  std::string out = "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason) + "\r\n";
+std::string response(int status, std::string_view type, std::string_view body) {
+  std::string out = "HTTP/1.1 " + std::to_string(status) + " " +
+                    std::string(reason_phrase(static_cast<std::uint16_t>(status))) + "\r\n";
   out += "content-type: " + std::string(type) + "\r\ncontent-length: ";
   out += std::to_string(body.size());
   out += "\r\n\r\n";
@@ -36,12 +38,9 @@ std::string response(int status, std::string_view reason, std::string_view type,
 }
 
 std::string error_json(std::string_view message) {
-  std::string out = "{\"error\":\"";
-  for (char c : message) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"}\n";
+  std::string out = "{\"error\":";
+  append_json_string(out, message);
+  return out + "}\n";
 }
 
 awaitable<void> serve(tcp::socket socket, asio::ssl::context& context,
@@ -79,41 +78,39 @@ awaitable<void> serve(tcp::socket socket, asio::ssl::context& context,
     std::string out;
     bool keep = false;
     if (state != http1::ParseState::kComplete) {
-      out = response(state == http1::ParseState::kError ? perr.status : 431, "Bad Request",
-                     "application/json", error_json("malformed request"));
+      out = response(state == http1::ParseState::kError ? perr.status : 431, "application/json",
+                     error_json("malformed request"));
     } else if (req.body == http1::BodyKind::kChunked ||
                (req.body == http1::BodyKind::kContentLength && req.content_length > kMaxBody)) {
-      out = response(413, "Content Too Large", "application/json",
+      out = response(413, "application/json",
                      error_json("a review is sent with a Content-Length of at most 3 MiB"));
     } else {
       const std::size_t length = req.body == http1::BodyKind::kContentLength
                                      ? static_cast<std::size_t>(req.content_length)
                                      : 0;
-      buf.consume(req.head_bytes);
-      while (buf.size() < length) {
-        buf.compact();
+      // The body is read in after the head, which stays where it is: the request's fields
+      // point into it. The buffer holds the largest head and body.
+      while (buf.size() < req.head_bytes + length) {
         auto [ec, n] = co_await stream.async_read_some(
             asio::buffer(buf.write_ptr(), buf.write_space()), kNoThrow);
         if (ec) co_return;
         buf.commit(n);
       }
-      const std::string_view body(buf.pending().data(), length);
+      const std::string_view body = buf.pending().substr(req.head_bytes, length);
       keep = req.keep_alive;
       if (req.path == "/mutate") {
         if (req.method != "POST") {
-          out = response(405, "Method Not Allowed", "application/json",
-                         error_json("POST an AdmissionReview to /mutate"));
+          out = response(405, "application/json", error_json("POST an AdmissionReview to /mutate"));
         } else {
           inject::Answer a = inject::review(body, options);
-          out = response(a.status, a.status == 200 ? "OK" : "Bad Request", "application/json",
-                         a.body);
+          out = response(a.status, "application/json", a.body);
         }
       } else if (req.path == "/healthz") {
-        out = response(200, "OK", "text/plain", "ok\n");
+        out = response(200, "text/plain", "ok\n");
       } else {
-        out = response(404, "Not Found", "application/json", error_json("no such endpoint"));
+        out = response(404, "application/json", error_json("no such endpoint"));
       }
-      buf.consume(length);
+      buf.consume(req.head_bytes + length);
       buf.compact();
     }
     auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(out), kNoThrow);

@@ -80,19 +80,8 @@ TEST(InjectTest, TheInjectedSidecarsConfigurationChecksClean) {
 
 class InjectServerTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    ProcessResult r = run_process(
-        {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-         "-nodes", "-keyout", (dir_->path() / "key.pem").string(), "-out",
-         (dir_->path() / "cert.pem").string(), "-days", "2", "-subj", "/CN=127.0.0.1", "-addext",
-         "subjectAltName=IP:127.0.0.1"},
-        std::chrono::seconds(20));
-    ASSERT_TRUE(r.exit && r.exit->success()) << r.err;
-  }
-  static void TearDownTestSuite() { delete dir_; }
-  std::string cert() const { return (dir_->path() / "cert.pem").string(); }
-  std::string key() const { return (dir_->path() / "key.pem").string(); }
+  std::string cert() const { return loopback_certificate().cert; }
+  std::string key() const { return loopback_certificate().key; }
   std::string url(std::string_view path) const {
     return "https://127.0.0.1:" + std::to_string(webhook_.port()) + std::string(path);
   }
@@ -103,10 +92,8 @@ class InjectServerTest : public ::testing::Test {
                      "@" + file.string(), url("/mutate")});
   }
 
-  static TempDir* dir_;
   ProxyProcess webhook_;
 };
-TempDir* InjectServerTest::dir_ = nullptr;
 
 TEST_F(InjectServerTest, AnswersReviewsOverHttps) {
   TempDir d;
@@ -129,6 +116,18 @@ TEST_F(InjectServerTest, AnswersReviewsOverHttps) {
   EXPECT_NE(decoded.find("registry.example/portcullis:1.0"), std::string::npos) << decoded;
   EXPECT_NE(decoded.find("0.0.0.0:8443"), std::string::npos) << decoded;
   EXPECT_NE(decoded.find("/spec/containers/-"), std::string::npos) << "not a native sidecar";
+
+  // A large pod (a 200 KiB annotation): its review arrives in many reads, and is answered.
+  const std::string large =
+      R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u-8",)"
+      R"("kind":{"group":"","version":"v1","kind":"Pod"},"operation":"CREATE","object":)"
+      R"({"metadata":{"annotations":{"portcullis.io/inject":"true","notes":")" +
+      std::string(200 * 1024, 'n') +
+      R"("}},"spec":{"containers":[{"name":"app","image":"x","ports":[{"containerPort":8080}]}]}}}})";
+  CurlResult big = post(large);
+  ASSERT_EQ(big.status, 200) << big.status << " " << big.body.substr(0, 300);
+  EXPECT_EQ(json::parse(big.body)["response"]["uid"], "u-8");
+  EXPECT_EQ(json::parse(big.body)["response"]["allowed"], true);
 
   CurlResult garbage = post("{not json");
   EXPECT_EQ(garbage.status, 400);
